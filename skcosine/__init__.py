@@ -1,0 +1,14 @@
+"""Cosine-annealed learning-rate schedules and SGD estimators for scikit-learn."""
+
+from ._classifier import CosineSGDClassifier
+from ._regressor import CosineSGDRegressor
+from ._schedules import CosineAnnealingLR, CosineAnnealingWarmRestarts
+
+__all__ = [
+    "CosineAnnealingLR",
+    "CosineAnnealingWarmRestarts",
+    "CosineSGDClassifier",
+    "CosineSGDRegressor",
+]
+
+__version__ = "0.1.0"

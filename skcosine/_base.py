@@ -1,0 +1,293 @@
+"""What the cosine SGD regressor and classifier share: parameters, validation,
+the schedule, and the ``fit`` / ``partial_fit`` flow around the epoch engine."""
+
+import copy
+import warnings
+from contextlib import contextmanager
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import is_classifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
+from sklearn.utils import check_array, check_random_state
+from sklearn.utils.validation import validate_data
+
+from . import _sklearn_compat as compat
+from ._engine import EpochEngine, Problem
+from ._schedules import CosineAnnealingLR, CosineAnnealingWarmRestarts
+
+COSINE_CONSTRAINTS = {
+    "lr_min": [compat.Interval(Real, 0, None, closed="left")],
+    "T_max": [compat.Interval(Integral, 1, None, closed="left"), None],
+    "T_mult": [compat.Interval(Integral, 1, None, closed="left"), None],
+    "warmup_epochs": [compat.Interval(Integral, 0, None, closed="left")],
+}
+"""Constraints of the parameters skcosine adds to scikit-learn's SGD."""
+
+DROPPED_PARAMETERS = ("learning_rate", "power_t")
+"""scikit-learn SGD parameters that mean nothing under a cosine schedule."""
+
+
+def cosine_constraints(parent_constraints):
+    """The parent's constraints without the dropped parameters, plus ours."""
+    kept = {
+        name: rule
+        for name, rule in parent_constraints.items()
+        if name not in DROPPED_PARAMETERS
+    }
+    return {**kept, **COSINE_CONSTRAINTS}
+
+
+@contextmanager
+def atomic(estimator):
+    """Undo every attribute change of ``estimator`` if the block raises.
+
+    Parameters are never reassigned by skcosine, so a failed or interrupted
+    ``fit`` leaves the estimator exactly as it was: unfitted, or in its
+    previous fitted state.
+    """
+    state = dict(vars(estimator))
+    try:
+        yield
+    except BaseException:
+        vars(estimator).clear()
+        vars(estimator).update(state)
+        raise
+
+
+class CosineSGDMixin:
+    """``fit`` and ``partial_fit`` of a cosine-annealed SGD estimator.
+
+    Subclasses provide ``_worker_class``, ``_prepare_targets``,
+    ``_make_problems`` and ``_publish``.
+    """
+
+    def _make_schedule(self):
+        """The schedule of the current parameters (cross-parameter checks)."""
+        if self.lr_min > self.eta0:
+            raise ValueError(
+                f"lr_min={self.lr_min!r} must be <= eta0={self.eta0!r}: the "
+                "learning rate is annealed from eta0 down to lr_min."
+            )
+        if self.penalty == "elasticnet" and self.l1_ratio is None:
+            raise ValueError("l1_ratio must be set when penalty is 'elasticnet'.")
+        T_max = self.T_max
+        if T_max is None:
+            T_max = self.max_iter - self.warmup_epochs
+            if T_max < 1:
+                raise ValueError(
+                    f"warmup_epochs={self.warmup_epochs!r} must be smaller than "
+                    f"max_iter={self.max_iter!r} when T_max=None, so that the "
+                    "cosine phase has at least one epoch."
+                )
+        common = dict(
+            lr_initial=self.eta0,
+            lr_min=self.lr_min,
+            warmup_epochs=self.warmup_epochs,
+        )
+        if self.T_mult is None:
+            return CosineAnnealingLR(T_max=T_max, **common)
+        return CosineAnnealingWarmRestarts(T_0=T_max, T_mult=self.T_mult, **common)
+
+    def _check_engine_support(self):
+        if not compat.NATIVE and self._is_classifier_with_average():
+            raise ValueError(
+                "average=True needs skcosine's native epoch engine for "
+                "CosineSGDClassifier, which is not enabled for scikit-learn "
+                f"{'.'.join(map(str, compat.SKLEARN_VERSION))}: the public "
+                "SGDClassifier.partial_fit drops the unaveraged intercept between "
+                "calls. Use average=False or a supported scikit-learn version."
+            )
+
+    def _is_classifier_with_average(self):
+        return bool(self.average) and is_classifier(self)
+
+    def _validate_training_data(self, X, y, sample_weight, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            dtype=[np.float64, np.float32],
+            order="C",
+            accept_large_sparse=False,
+            reset=reset,
+        )
+        return X, y, _check_sample_weight(sample_weight, X.shape[0], X.dtype)
+
+    def _cosine_fit(self, X, y, coef_init, intercept_init, sample_weight):
+        schedule = self._make_schedule()
+        self._check_engine_support()
+        with atomic(self):
+            X, y, sample_weight = self._validate_training_data(
+                X, y, sample_weight, reset=True
+            )
+            y = self._prepare_targets(y, X.dtype, classes=None, partial=False)
+            if self.warm_start and hasattr(self, "coef_"):
+                coef_init = self.coef_ if coef_init is None else coef_init
+                intercept_init = (
+                    self.intercept_ if intercept_init is None else intercept_init
+                )
+            problems = self._make_problems(y, X, coef_init, intercept_init)
+            mask = self._validation_mask(y, sample_weight)
+            engine = EpochEngine(self, X, y, sample_weight, mask)
+            learning_rates = schedule(np.arange(self.max_iter))
+            n_iter = max(engine.train(problems, learning_rates, stopping=True))
+            self._record(problems, schedule, learning_rates[:n_iter])
+        if self.tol is not None and self.n_iter_ == self.max_iter:
+            warnings.warn(
+                "Maximum number of iteration reached before convergence. Consider "
+                "increasing max_iter to improve the fit.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        return self
+
+    def _cosine_partial_fit(self, X, y, sample_weight, classes=None):
+        first_call = not hasattr(self, "_problems")
+        if first_call:
+            schedule = self._make_schedule()
+            self._check_partial_fit_params()
+        else:
+            schedule = self.schedule_
+        self._check_engine_support()
+        with atomic(self):
+            X, y, sample_weight = self._validate_training_data(
+                X, y, sample_weight, reset=first_call
+            )
+            y = self._prepare_targets(y, X.dtype, classes=classes, partial=True)
+            if first_call:
+                problems = self._make_problems(y, X, None, None)
+                learning_rates = np.empty(0)
+            else:
+                problems = copy.deepcopy(self._problems)
+                learning_rates = self.learning_rates_
+            lr = schedule(len(learning_rates))
+            EpochEngine(self, X, y, sample_weight).train(problems, [lr])
+            self._record(problems, schedule, np.append(learning_rates, lr))
+        return self
+
+    def _check_partial_fit_params(self):
+        if self.early_stopping:
+            raise ValueError("early_stopping should be False with partial_fit.")
+
+    def _record(self, problems, schedule, learning_rates):
+        """Store the fitted state (called only once training succeeded)."""
+        self._problems = problems
+        self._publish(problems)
+        self.schedule_ = schedule
+        self.learning_rates_ = np.asarray(learning_rates, dtype=np.float64)
+        self.n_iter_ = len(learning_rates)
+        self.t_ = max(problem.worker.t_ for problem in problems)
+
+    def _new_problem(self, seed, positive=None, weights=None, init=None):
+        """A problem with a fresh worker whose generator is seeded by ``seed``."""
+        params = {
+            "loss": self.loss,
+            "penalty": self.penalty,
+            "alpha": self.alpha,
+            "l1_ratio": self.l1_ratio,
+            "fit_intercept": self.fit_intercept,
+            "max_iter": 1,
+            "tol": None,
+            "shuffle": self.shuffle,
+            "epsilon": self.epsilon,
+            "random_state": np.random.RandomState(seed),
+            "learning_rate": "constant",
+            "eta0": self.eta0,
+            "average": self.average,
+        }
+        if weights is not None:
+            params["class_weight"] = {0: weights[1], 1: weights[0]}
+        worker = self._worker_class(**params)
+        return Problem(worker=worker, positive=positive, weights=weights, init=init)
+
+    def _problem_seeds(self, n_problems):
+        return check_random_state(self.random_state).randint(
+            compat.MAX_INT, size=n_problems
+        )
+
+    def _validation_mask(self, y, sample_weight):
+        """Rows held out for early stopping, drawn as scikit-learn draws them."""
+        if not self.early_stopping:
+            return None
+        splitter = StratifiedShuffleSplit if is_classifier(self) else ShuffleSplit
+        cv = splitter(
+            test_size=self.validation_fraction, random_state=self.random_state
+        )
+        n_samples = y.shape[0]
+        idx_train, idx_val = next(cv.split(np.zeros((n_samples, 1)), y))
+        if idx_train.shape[0] == 0 or idx_val.shape[0] == 0:
+            raise ValueError(
+                f"Splitting {n_samples} samples with validation_fraction="
+                f"{self.validation_fraction!r} left an empty training or validation "
+                "set; change validation_fraction, add samples or set "
+                "early_stopping=False."
+            )
+        if not np.any(sample_weight[idx_val] > 0):
+            raise ValueError(
+                "The sample weights of the validation set are all zero; use another "
+                "random_state or set early_stopping=False."
+            )
+        mask = np.zeros(n_samples, dtype=bool)
+        mask[idx_val] = True
+        return mask
+
+
+def init_rows(coef_init, intercept_init, n_problems, n_features, dtype):
+    """Split ``coef_init`` / ``intercept_init`` into one pair per problem.
+
+    Returns a list of ``(coef, intercept)`` (entries may be ``None``), copies
+    that training may modify.
+    """
+    coefs = [None] * n_problems
+    intercepts = [None] * n_problems
+    if coef_init is not None:
+        coef = _finite_array(coef_init, "coef_init", dtype)
+        expected = (n_problems, n_features) if n_problems > 1 else (n_features,)
+        if coef.size != np.prod(expected) or (n_problems > 1 and coef.ndim != 2):
+            raise ValueError(f"coef_init has shape {coef.shape}, expected {expected}.")
+        coefs = list(coef.reshape(n_problems, n_features))
+    if intercept_init is not None:
+        intercept = _finite_array(intercept_init, "intercept_init", dtype)
+        if intercept.size != n_problems:
+            raise ValueError(
+                f"intercept_init has shape {intercept.shape}, expected ({n_problems},)."
+            )
+        intercepts = list(intercept.reshape(n_problems, 1))
+    if coef_init is None and intercept_init is None:
+        return [None] * n_problems
+    return list(zip(coefs, intercepts))
+
+
+def _finite_array(value, name, dtype):
+    return np.array(
+        check_array(value, ensure_2d=False, dtype=dtype, input_name=name),
+        dtype=dtype,
+        order="C",
+    )
+
+
+def _check_sample_weight(sample_weight, n_samples, dtype):
+    """Validated sample weights: finite, non-negative, not all zero, one per row."""
+    if sample_weight is None:
+        return np.ones(n_samples, dtype=dtype)
+    if isinstance(sample_weight, Real):
+        sample_weight = np.full(n_samples, sample_weight)
+    weights = check_array(
+        sample_weight,
+        ensure_2d=False,
+        dtype=dtype,
+        order="C",
+        input_name="sample_weight",
+    )
+    if weights.shape != (n_samples,):
+        raise ValueError(
+            f"sample_weight.shape == {weights.shape}, expected ({n_samples},)."
+        )
+    if np.any(weights < 0):
+        raise ValueError("sample_weight must not contain negative values.")
+    if not np.any(weights):
+        raise ValueError("Sample weights must contain at least one non-zero number.")
+    return weights

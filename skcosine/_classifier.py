@@ -1,0 +1,305 @@
+"""CosineSGDClassifier: scikit-learn's SGDClassifier trained on a cosine schedule."""
+
+import numpy as np
+from sklearn.linear_model import SGDClassifier
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+
+from . import _sklearn_compat as compat
+from ._base import CosineSGDMixin, cosine_constraints, init_rows
+
+__all__ = ["CosineSGDClassifier"]
+
+
+class CosineSGDClassifier(CosineSGDMixin, SGDClassifier):
+    r"""Linear classification by SGD with a cosine-annealed learning rate.
+
+    A subclass of :class:`~sklearn.linear_model.SGDClassifier` whose learning
+    rate follows a cosine schedule across epochs: epoch ``e`` (0-based) is one
+    pass over the data at rate ``schedule_(e)``, from ``eta0`` down to
+    ``lr_min``. Multiclass problems are solved one-versus-all, each binary
+    problem on the same schedule; predictions, probabilities (``log_loss``,
+    ``modified_huber``) and scoring work as in ``SGDClassifier``.
+
+    Parameters
+    ----------
+    loss : {'hinge', 'log_loss', 'modified_huber', 'squared_hinge', \
+            'perceptron', 'squared_error', 'huber', 'epsilon_insensitive', \
+            'squared_epsilon_insensitive'}, default='hinge'
+        The loss function, as in ``SGDClassifier``.
+    penalty : {'l2', 'l1', 'elasticnet', None}, default='l2'
+        The regularisation term.
+    alpha : float, default=0.0001
+        Strength of the regularisation term.
+    l1_ratio : float, default=0.15
+        Elastic-net mixing parameter, used when ``penalty='elasticnet'``.
+    fit_intercept : bool, default=True
+        Whether to fit an intercept.
+    max_iter : int, default=100
+        Number of epochs (the training budget). With ``T_max=None`` the cosine
+        cycle spans exactly this budget, after ``warmup_epochs``.
+    tol : float or None, default=None
+        With a float, each binary problem stops after ``n_iter_no_change``
+        epochs in which its training objective (or, with ``early_stopping``,
+        its validation accuracy) did not improve by at least ``tol``; its cycle
+        then ends before reaching ``lr_min``. ``None`` (default) runs the
+        whole schedule.
+    shuffle : bool, default=True
+        Whether to shuffle the samples before each epoch. Every epoch uses a
+        fresh order.
+    verbose : int, default=0
+        Print the learning rate (and the monitored value) of every epoch.
+    epsilon : float, default=0.1
+        Epsilon of the 'huber', 'epsilon_insensitive' and
+        'squared_epsilon_insensitive' losses.
+    n_jobs : int or None, default=None
+        Number of threads that train the one-versus-all problems in parallel.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the shuffling and the early-stopping split. Pass an int for
+        reproducible results.
+    eta0 : float, default=0.01
+        Initial learning rate: the start (and top) of the cosine schedule.
+    lr_min : float, default=0.0
+        Learning rate at the end of the cosine cycle, in ``[0, eta0]``.
+    T_max : int or None, default=None
+        Length of the cosine cycle in epochs. ``None`` fills the budget:
+        ``max_iter - warmup_epochs``.
+    T_mult : int or None, default=None
+        ``None`` gives a single cycle. An integer >= 1 turns on warm restarts
+        with ``T_0 = T_max``, each cycle ``T_mult`` times longer.
+    warmup_epochs : int, default=0
+        Epochs of linear warmup before the cosine phase.
+    early_stopping : bool, default=False
+        Hold out a stratified ``validation_fraction`` of the data and monitor
+        the accuracy of each binary problem on it; needs ``tol`` to stop.
+    validation_fraction : float, default=0.1
+        Fraction of the data held out for early stopping.
+    n_iter_no_change : int, default=5
+        Epochs without improvement before stopping (with ``tol``).
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes, as in ``SGDClassifier``. 'balanced' is
+        computed from ``y`` in ``fit`` and refused by ``partial_fit``.
+    warm_start : bool, default=False
+        Start ``fit`` from the previous coefficients, on a new cycle.
+    average : bool or int, default=False
+        Averaged SGD, as in ``SGDClassifier``.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        Weights of the features.
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+        Intercepts.
+    n_iter_ : int
+        Epochs run since the last ``fit`` started (the maximum over the
+        one-versus-all problems).
+    t_ : float
+        Number of weight updates performed, plus one.
+    schedule_ : CosineAnnealingLR or CosineAnnealingWarmRestarts
+        The schedule used, a pure function of the epoch.
+    learning_rates_ : ndarray of shape (n_iter_,)
+        Learning rate of every epoch run.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features, when ``X`` has string column names.
+
+    See Also
+    --------
+    CosineSGDRegressor : The regressor counterpart.
+    CosineAnnealingLR : The single-cycle schedule.
+    sklearn.linear_model.SGDClassifier : The parent estimator.
+
+    Notes
+    -----
+    The schedule, the epochs and the fresh shuffle of every epoch are those of
+    :class:`CosineSGDRegressor`; see its Notes for the formula. Each
+    one-versus-all problem has its own random generator, so results do not
+    depend on ``n_jobs``. Sample weights multiply the class weights.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skcosine import CosineSGDClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> model = make_pipeline(StandardScaler(), CosineSGDClassifier(random_state=0))
+    >>> model.fit(X, y).score(X, y) > 0.8
+    True
+    >>> model[-1].coef_.shape
+    (3, 4)
+    """
+
+    _parameter_constraints: dict = cosine_constraints(
+        SGDClassifier._parameter_constraints
+    )
+    _worker_class = SGDClassifier
+
+    def __init__(
+        self,
+        loss="hinge",
+        *,
+        penalty="l2",
+        alpha=0.0001,
+        l1_ratio=0.15,
+        fit_intercept=True,
+        max_iter=100,
+        tol=None,
+        shuffle=True,
+        verbose=0,
+        epsilon=0.1,
+        n_jobs=None,
+        random_state=None,
+        eta0=0.01,
+        lr_min=0.0,
+        T_max=None,
+        T_mult=None,
+        warmup_epochs=0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        class_weight=None,
+        warm_start=False,
+        average=False,
+    ):
+        self.loss = loss
+        self.penalty = penalty
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.shuffle = shuffle
+        self.verbose = verbose
+        self.epsilon = epsilon
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.eta0 = eta0
+        self.lr_min = lr_min
+        self.T_max = T_max
+        self.T_mult = T_mult
+        self.warmup_epochs = warmup_epochs
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.class_weight = class_weight
+        self.warm_start = warm_start
+        self.average = average
+
+    @compat.fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
+        """Fit the model for ``max_iter`` epochs on the cosine schedule.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        coef_init : ndarray of shape (n_classes, n_features), default=None
+            Initial coefficients (``(n_features,)`` for two classes); copied,
+            never modified.
+        intercept_init : ndarray of shape (n_classes,), default=None
+            Initial intercepts (one value for two classes).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples, multiplied by the class
+            weights.
+
+        Returns
+        -------
+        self : CosineSGDClassifier
+            The fitted estimator.
+        """
+        return self._cosine_fit(X, y, coef_init, intercept_init, sample_weight)
+
+    @compat.fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train one epoch at the next position of the schedule.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels, all in ``classes``.
+        classes : array-like of shape (n_classes,), default=None
+            All the classes; required on the first call, optional (and then
+            equal to ``classes_``) after.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples.
+
+        Returns
+        -------
+        self : CosineSGDClassifier
+            The updated estimator.
+        """
+        return self._cosine_partial_fit(X, y, sample_weight, classes=classes)
+
+    def _check_partial_fit_params(self):
+        super()._check_partial_fit_params()
+        if isinstance(self.class_weight, str) and self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit, which "
+                "sees only part of the data: compute the weights once with "
+                "sklearn.utils.class_weight.compute_class_weight('balanced', "
+                "classes=classes, y=y) on a representative sample and pass them "
+                "as a dict."
+            )
+
+    def _prepare_targets(self, y, dtype, classes, partial):
+        check_classification_targets(y)
+        if not partial:
+            self.classes_ = _at_least_two(np.unique(y))
+        elif not hasattr(self, "_problems"):
+            if classes is None:
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit."
+                )
+            self.classes_ = _at_least_two(np.unique(classes))
+        elif classes is not None and not np.array_equal(
+            np.unique(classes), self.classes_
+        ):
+            raise ValueError(
+                f"classes={classes!r} is not the same as on the first call to "
+                f"partial_fit: {self.classes_!r}."
+            )
+        unknown = np.setdiff1d(y, self.classes_)
+        if unknown.size:
+            raise ValueError(
+                f"y contains labels {unknown!r} that are not in classes "
+                f"{self.classes_!r}."
+            )
+        return y
+
+    def _make_problems(self, y, X, coef_init, intercept_init):
+        classes = self.classes_
+        class_weight = compute_class_weight(self.class_weight, classes=classes, y=y)
+        n_problems = 1 if len(classes) == 2 else len(classes)
+        inits = init_rows(coef_init, intercept_init, n_problems, X.shape[1], X.dtype)
+        seeds = self._problem_seeds(n_problems)
+        if n_problems == 1:
+            weights = [(class_weight[1], class_weight[0])]
+            positives = [classes[1]]
+        else:
+            weights = [(weight, 1.0) for weight in class_weight]
+            positives = list(classes)
+        return [
+            self._new_problem(seed, positive, weight, init)
+            for seed, positive, weight, init in zip(seeds, positives, weights, inits)
+        ]
+
+    def _publish(self, problems):
+        self.coef_ = np.vstack([problem.coef for problem in problems])
+        self.intercept_ = np.array([problem.intercept for problem in problems])
+
+
+def _at_least_two(classes):
+    if classes.shape[0] < 2:
+        raise ValueError(
+            "The number of classes has to be greater than one; got "
+            f"{classes.shape[0]} class."
+        )
+    return classes

@@ -1,0 +1,246 @@
+"""The epoch engine shared by the cosine SGD regressor and classifier.
+
+A fit is a set of independent *problems*, each one linear model trained by SGD:
+the regression itself, the binary classification, or one class against the
+rest. Each problem is held by a *worker*, a private scikit-learn
+``SGDRegressor`` or binary ``SGDClassifier`` configured with
+``learning_rate="constant"``, whose ``random_state`` is a ``RandomState`` owned
+by that problem. Epoch ``e`` of a problem is exactly what
+``worker.partial_fit`` does with ``eta0=schedule(e)``:
+
+* on the native path (:data:`._sklearn_compat.NATIVE`) the epoch calls
+  scikit-learn's Cython SGD directly, on data validated once per ``fit``;
+* on the public path it calls ``worker.partial_fit`` itself.
+
+Every epoch starts from the samples in their original order and shuffles them
+with a fresh seed drawn from the problem's generator, which is seeded once per
+fit; so epochs see different orders, and no copy of ``X`` is ever made.
+"""
+
+import copy
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.metrics import r2_score
+from sklearn.utils.extmath import safe_sparse_dot
+
+from . import _sklearn_compat as compat
+from ._losses import objective
+
+__all__ = ["EpochEngine", "Problem", "StoppingRule"]
+
+_BINARY = np.array([0, 1])
+
+
+@dataclass
+class Problem:
+    """One linear model trained by SGD.
+
+    Attributes
+    ----------
+    worker : SGDRegressor or SGDClassifier
+        Holds the model state and the problem's random generator.
+    positive : object or None
+        The label treated as the positive class, ``None`` for regression.
+    weights : tuple of float or None
+        ``(weight_pos, weight_neg)`` class weights, ``None`` for regression.
+    init : tuple or None
+        ``(coef_init, intercept_init)`` to start from, consumed by the first
+        epoch.
+    """
+
+    worker: object
+    positive: object = None
+    weights: tuple = None
+    init: tuple = None
+
+    @property
+    def coef(self):
+        return self.worker.coef_.ravel()
+
+    @property
+    def intercept(self):
+        return float(self.worker.intercept_[0])
+
+
+class StoppingRule:
+    """scikit-learn's SGD stopping rule, applied between epochs.
+
+    Stop after ``n_iter_no_change`` consecutive epochs whose value did not
+    improve on the best value so far by at least ``tol``.
+    """
+
+    def __init__(self, tol, n_iter_no_change, greater_is_better):
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.sign = 1.0 if greater_is_better else -1.0
+        self.best = -np.inf
+        self.count = 0
+
+    def update(self, value):
+        """Record the value of an epoch; return whether to stop."""
+        value = self.sign * value
+        self.count = self.count + 1 if value < self.best + self.tol else 0
+        self.best = max(self.best, value)
+        return self.count >= self.n_iter_no_change
+
+
+class EpochEngine:
+    """Runs epochs of the problems of one ``fit`` or ``partial_fit`` call.
+
+    Parameters
+    ----------
+    estimator : CosineSGDRegressor or CosineSGDClassifier
+        Source of the hyper-parameters.
+    X : ndarray or CSR matrix of shape (n_samples, n_features)
+        Validated data.
+    y : ndarray of shape (n_samples,)
+        Validated targets (labels for a classifier).
+    sample_weight : ndarray of shape (n_samples,)
+        Validated sample weights, dtype of ``X``.
+    validation_mask : ndarray of bool of shape (n_samples,) or None
+        Rows held out for early stopping.
+    """
+
+    def __init__(self, estimator, X, y, sample_weight, validation_mask=None):
+        self.estimator = estimator
+        self.X, self.y, self.sample_weight = X, y, sample_weight
+        n_samples = X.shape[0]
+        if validation_mask is None:
+            validation_mask = np.zeros(n_samples, dtype=bool)
+        self.validation_mask = validation_mask
+        self.native = compat.NATIVE
+
+    def train(self, problems, learning_rates, stopping=False):
+        """Train every problem for ``len(learning_rates)`` epochs at most.
+
+        Problems are independent; with ``n_jobs`` they run in threads (the
+        native epoch releases the GIL).
+
+        Returns
+        -------
+        n_iter : list of int
+            Epochs run by each problem.
+        """
+        n_jobs = getattr(self.estimator, "n_jobs", None)
+        if len(problems) == 1 or n_jobs in (None, 1):
+            return [self._train_one(p, learning_rates, stopping) for p in problems]
+        return Parallel(n_jobs=n_jobs, prefer="threads")(
+            delayed(self._train_one)(p, learning_rates, stopping) for p in problems
+        )
+
+    def _train_one(self, problem, learning_rates, stopping):
+        encoded = self._encoded_target(problem)
+        if self.native:
+            run_epoch, fit_target = self._native_epoch, encoded
+        else:  # a binary worker wants labels 0/1, a regressor the targets
+            is_regression = problem.positive is None
+            fit_target = encoded if is_regression else (encoded > 0).astype(np.int64)
+            run_epoch = self._public_epoch
+        rule = self._stopping_rule() if stopping else None
+        for epoch, lr in enumerate(learning_rates):
+            run_epoch(problem, fit_target, float(lr))
+            value = None
+            if rule is not None or self.estimator.verbose:
+                value = self._monitor(problem, encoded)
+            if self.estimator.verbose:
+                _report(problem, epoch, lr, value)
+            if rule is not None and rule.update(value):
+                return epoch + 1
+        return len(learning_rates)
+
+    def _encoded_target(self, problem):
+        """Targets as the loss sees them: ``{-1, 1}`` (``{0, 1}`` for log loss)
+        for a classification problem, with the dtype of ``X``."""
+        if problem.positive is None:
+            return self.y
+        negative = 0.0 if compat.is_log_loss(problem.worker) else -1.0
+        positive = self.y == problem.positive
+        return np.where(positive, 1.0, negative).astype(self.X.dtype)
+
+    def _native_epoch(self, problem, target, lr):
+        worker = problem.worker
+        if not hasattr(worker, "coef_"):
+            coef_init, intercept_init = problem.init or (None, None)
+            compat.native_init(
+                worker, self.X.shape[1], self.X.dtype, coef_init, intercept_init
+            )
+            problem.init = None
+        compat.native_epoch(
+            worker,
+            self.X,
+            target,
+            self.sample_weight,
+            self.validation_mask,
+            lr,
+            problem.weights,
+        )
+
+    def _public_epoch(self, problem, target, lr):
+        worker = problem.worker
+        worker.eta0 = lr
+        X, y, sample_weight = self._public_rows(target)
+        if problem.init is not None:
+            coef_init, intercept_init = (
+                None if a is None else np.array(a, dtype=X.dtype) for a in problem.init
+            )
+            worker.fit(X, y, coef_init, intercept_init, sample_weight=sample_weight)
+            problem.init = None
+        elif problem.positive is None:
+            worker.partial_fit(X, y, sample_weight=sample_weight)
+        else:
+            worker.partial_fit(X, y, classes=_BINARY, sample_weight=sample_weight)
+
+    def _public_rows(self, target):
+        """Training rows for the public path, which cannot skip held-out rows."""
+        if not self.validation_mask.any():
+            return self.X, target, self.sample_weight
+        train = ~self.validation_mask
+        return self.X[train], target[train], self.sample_weight[train]
+
+    @cached_property
+    def _validation_rows(self):
+        mask = self.validation_mask
+        return self.X[mask], self.y[mask], self.sample_weight[mask]
+
+    def _stopping_rule(self):
+        est = self.estimator
+        if est.tol is None:
+            return None
+        return StoppingRule(est.tol, est.n_iter_no_change, est.early_stopping)
+
+    def _monitor(self, problem, encoded):
+        """Validation score with early stopping, else the training objective."""
+        est = self.estimator
+        coef, intercept = problem.coef, problem.intercept
+        if est.early_stopping:
+            X_val, y_val, weight = self._validation_rows
+            decision = safe_sparse_dot(X_val, coef) + intercept
+            if problem.positive is None:
+                return r2_score(y_val, decision, sample_weight=weight)
+            correct = (decision > 0) == (y_val == problem.positive)
+            return float(np.average(correct, weights=weight))
+        decision = safe_sparse_dot(self.X, coef) + intercept
+        return objective(
+            est.loss,
+            est.epsilon,
+            encoded,
+            decision,
+            coef,
+            est.alpha,
+            est.penalty,
+            est.l1_ratio,
+        )
+
+
+def _report(problem, epoch, lr, value):
+    label = "" if problem.positive is None else f"class {problem.positive!r}, "
+    extra = "" if value is None else f", monitored value: {value:.6g}"
+    print(f"-- {label}epoch {epoch + 1}, learning rate: {lr:.6g}{extra}")
+
+
+def copy_problems(problems):
+    """Deep copies of the problems, so that a failed epoch changes nothing."""
+    return copy.deepcopy(problems)

@@ -1,0 +1,266 @@
+"""CosineSGDRegressor: scikit-learn's SGDRegressor trained on a cosine schedule."""
+
+import numpy as np
+from sklearn.linear_model import SGDRegressor
+
+from . import _sklearn_compat as compat
+from ._base import CosineSGDMixin, cosine_constraints, init_rows
+
+__all__ = ["CosineSGDRegressor"]
+
+
+class CosineSGDRegressor(CosineSGDMixin, SGDRegressor):
+    r"""Linear regression by SGD with a cosine-annealed learning rate.
+
+    A subclass of :class:`~sklearn.linear_model.SGDRegressor` whose learning
+    rate follows a cosine schedule across epochs: epoch ``e`` (0-based) is one
+    pass over the data at rate ``schedule_(e)``, from ``eta0`` down to
+    ``lr_min`` (see Notes). Predictions, scoring and every other parameter work
+    as in ``SGDRegressor``.
+
+    Parameters
+    ----------
+    loss : {'squared_error', 'huber', 'epsilon_insensitive', \
+            'squared_epsilon_insensitive'}, default='squared_error'
+        The loss function, as in ``SGDRegressor``.
+    penalty : {'l2', 'l1', 'elasticnet', None}, default='l2'
+        The regularisation term.
+    alpha : float, default=0.0001
+        Strength of the regularisation term.
+    l1_ratio : float, default=0.15
+        Elastic-net mixing parameter, used when ``penalty='elasticnet'``.
+    fit_intercept : bool, default=True
+        Whether to fit an intercept.
+    max_iter : int, default=100
+        Number of epochs (the training budget). With ``T_max=None`` the cosine
+        cycle spans exactly this budget, after ``warmup_epochs``.
+    tol : float or None, default=None
+        With a float, training stops after ``n_iter_no_change`` epochs in
+        which the training objective (or, with ``early_stopping``, the
+        validation score) did not improve by at least ``tol``; the cycle then
+        ends before reaching ``lr_min``. ``None`` (default) runs the whole
+        schedule, which is the point of cosine annealing.
+    shuffle : bool, default=True
+        Whether to shuffle the samples before each epoch. Every epoch uses a
+        fresh order (see Notes).
+    verbose : int, default=0
+        Print the learning rate (and the monitored value) of every epoch.
+    epsilon : float, default=0.1
+        Epsilon of the 'huber', 'epsilon_insensitive' and
+        'squared_epsilon_insensitive' losses.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the shuffling and the early-stopping split. Pass an int for
+        reproducible results.
+    eta0 : float, default=0.01
+        Initial learning rate: the start (and top) of the cosine schedule.
+    lr_min : float, default=0.0
+        Learning rate at the end of the cosine cycle, in ``[0, eta0]``.
+    T_max : int or None, default=None
+        Length of the cosine cycle in epochs. ``None`` fills the budget:
+        ``max_iter - warmup_epochs``. After ``T_max`` the rate holds ``lr_min``
+        (unless ``T_mult`` is set).
+    T_mult : int or None, default=None
+        ``None`` gives a single cycle. An integer >= 1 turns on warm restarts
+        (SGDR): the first cycle lasts ``T_0 = T_max`` epochs and each next
+        cycle is ``T_mult`` times longer.
+    warmup_epochs : int, default=0
+        Epochs of linear warmup before the cosine phase.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data and monitor the R^2 score
+        on it after each epoch; needs ``tol`` to be a float to stop.
+    validation_fraction : float, default=0.1
+        Fraction of the data held out for early stopping.
+    n_iter_no_change : int, default=5
+        Epochs without improvement before stopping (with ``tol``).
+    warm_start : bool, default=False
+        Start ``fit`` from the previous coefficients. The schedule starts a new
+        cycle at ``eta0`` (a warm restart).
+    average : bool or int, default=False
+        Averaged SGD: ``coef_`` is the average of the iterates, starting after
+        ``average`` samples (``True`` means 1), as in ``SGDRegressor``.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,)
+        Weights of the features.
+    intercept_ : ndarray of shape (1,)
+        The intercept.
+    n_iter_ : int
+        Epochs run since the last ``fit`` started (by ``fit`` and any later
+        ``partial_fit`` calls).
+    t_ : float
+        Number of weight updates performed, plus one, as in ``SGDRegressor``.
+    schedule_ : CosineAnnealingLR or CosineAnnealingWarmRestarts
+        The schedule used, a pure function of the epoch.
+    learning_rates_ : ndarray of shape (n_iter_,)
+        Learning rate of every epoch run.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features, when ``X`` has string column names.
+
+    See Also
+    --------
+    CosineSGDClassifier : The classifier counterpart.
+    CosineAnnealingLR : The single-cycle schedule.
+    CosineAnnealingWarmRestarts : The schedule with warm restarts.
+    sklearn.linear_model.SGDRegressor : The parent estimator.
+
+    Notes
+    -----
+    With ``T_mult=None`` and no warmup, epoch :math:`e` runs at
+
+    .. math::
+
+        \eta_e = \eta_{min} + \frac{1}{2} (\eta_0 - \eta_{min})
+                 \left(1 + \cos\left(\pi \frac{\min(e, T_{max})}{T_{max}}\right)
+                 \right)
+
+    with :math:`\eta_0` = ``eta0`` and :math:`\eta_{min}` = ``lr_min``; see
+    :class:`CosineAnnealingLR` and :class:`CosineAnnealingWarmRestarts` for
+    warmup and restarts. Within an epoch the rate is constant.
+
+    ``fit`` trains ``max_iter`` epochs from scratch (or from ``coef_init`` /
+    the previous model with ``warm_start``). ``partial_fit`` trains one epoch
+    at the next position of the schedule; ``learning_rates_`` grows by one per
+    call and the rate holds ``lr_min`` after ``T_max``. The schedule is fixed
+    by the parameters at the first ``partial_fit`` (or at ``fit``).
+
+    Each epoch visits the samples in a fresh random order drawn from one
+    generator seeded once per fit from ``random_state``; scikit-learn's
+    ``partial_fit`` with an integer ``random_state`` would instead repeat the
+    same permutation every epoch.
+
+    Defaults: ``eta0=0.01`` keeps the per-sample step well inside the stable
+    range of the squared loss on standardized data, and the cosine decay to
+    ``lr_min=0`` removes the noise floor of a constant rate at the end of
+    training. ``tol=None`` spends the whole budget, ``max_iter=100`` epochs.
+
+    Sample weights, ``average``, ``warm_start``, ``coef_init`` /
+    ``intercept_init``, ``early_stopping`` and ``tol`` / ``n_iter_no_change``
+    behave as in ``SGDRegressor``. Stopping early ends the cycle before it
+    reaches ``lr_min``. The training objective that ``tol`` monitors is the
+    mean loss plus the penalty of the model at the end of each epoch.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skcosine import CosineSGDRegressor
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> model = make_pipeline(StandardScaler(), CosineSGDRegressor(random_state=0))
+    >>> model.fit(X, y).score(X, y) > 0.5
+    True
+    >>> sgd = model[-1]
+    >>> sgd.n_iter_, sgd.learning_rates_[0], sgd.learning_rates_[-1] < 1e-4
+    (100, np.float64(0.01), np.True_)
+    """
+
+    _parameter_constraints: dict = cosine_constraints(
+        SGDRegressor._parameter_constraints
+    )
+    _worker_class = SGDRegressor
+
+    def __init__(
+        self,
+        loss="squared_error",
+        *,
+        penalty="l2",
+        alpha=0.0001,
+        l1_ratio=0.15,
+        fit_intercept=True,
+        max_iter=100,
+        tol=None,
+        shuffle=True,
+        verbose=0,
+        epsilon=0.1,
+        random_state=None,
+        eta0=0.01,
+        lr_min=0.0,
+        T_max=None,
+        T_mult=None,
+        warmup_epochs=0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        warm_start=False,
+        average=False,
+    ):
+        self.loss = loss
+        self.penalty = penalty
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.shuffle = shuffle
+        self.verbose = verbose
+        self.epsilon = epsilon
+        self.random_state = random_state
+        self.eta0 = eta0
+        self.lr_min = lr_min
+        self.T_max = T_max
+        self.T_mult = T_mult
+        self.warmup_epochs = warmup_epochs
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.warm_start = warm_start
+        self.average = average
+
+    @compat.fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
+        """Fit the model for ``max_iter`` epochs on the cosine schedule.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Target values.
+        coef_init : ndarray of shape (n_features,), default=None
+            Initial coefficients (copied, never modified).
+        intercept_init : ndarray of shape (1,), default=None
+            Initial intercept.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples.
+
+        Returns
+        -------
+        self : CosineSGDRegressor
+            The fitted estimator.
+        """
+        return self._cosine_fit(X, y, coef_init, intercept_init, sample_weight)
+
+    @compat.fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train one epoch at the next position of the schedule.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples.
+
+        Returns
+        -------
+        self : CosineSGDRegressor
+            The updated estimator.
+        """
+        return self._cosine_partial_fit(X, y, sample_weight)
+
+    def _prepare_targets(self, y, dtype, classes, partial):
+        return y.astype(dtype, copy=False)
+
+    def _make_problems(self, y, X, coef_init, intercept_init):
+        (init,) = init_rows(coef_init, intercept_init, 1, X.shape[1], X.dtype)
+        return [self._new_problem(self._problem_seeds(1)[0], init=init)]
+
+    def _publish(self, problems):
+        (problem,) = problems
+        self.coef_ = np.array(problem.worker.coef_.ravel())
+        self.intercept_ = np.array(problem.worker.intercept_)

@@ -1,0 +1,219 @@
+"""The one place where skcosine touches scikit-learn internals.
+
+Everything private that skcosine uses from scikit-learn is imported here and
+nowhere else:
+
+* the parameter-validation machinery (``_fit_context``, ``Interval``,
+  ``StrOptions``) that every scikit-learn-compatible estimator uses to declare
+  ``_parameter_constraints``;
+* the native SGD epoch (``_plain_sgd64`` / ``_plain_sgd32`` and
+  ``make_dataset``), which lets one epoch run without re-validating the data.
+
+The native epoch is enabled only for scikit-learn versions it was tested on
+(:data:`NATIVE_VERSIONS`).  On any other version, or when the environment
+variable ``SKCOSINE_ENGINE=public`` is set, :data:`NATIVE` is ``False`` and the
+estimators run every epoch through the public ``partial_fit`` of a private
+scikit-learn estimator instead.  Both paths draw the same random numbers in the
+same order, so they give bitwise identical coefficients; ``tests/test_engine.py``
+checks it.
+"""
+
+import os
+import re
+
+import numpy as np
+import sklearn
+from sklearn.base import _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+
+__all__ = [
+    "Interval",
+    "MAX_INT",
+    "NATIVE",
+    "NATIVE_VERSIONS",
+    "SKLEARN_VERSION",
+    "StrOptions",
+    "fit_context",
+    "native_epoch",
+    "native_init",
+    "validate_params",
+]
+
+MAX_INT = np.iinfo(np.int32).max
+"""Upper bound of the seeds scikit-learn draws for its SGD (a C ``int``)."""
+
+NATIVE_VERSIONS = ((1, 8), (1, 10))
+"""Half-open range of scikit-learn ``(major, minor)`` versions whose private SGD
+internals were checked against the public path."""
+
+
+def _parse_version(version):
+    match = re.match(r"(\d+)\.(\d+)", version)
+    return (int(match.group(1)), int(match.group(2))) if match else (0, 0)
+
+
+SKLEARN_VERSION = _parse_version(sklearn.__version__)
+
+fit_context = _fit_context
+
+
+def validate_params(obj):
+    """Check ``obj``'s parameters against its ``_parameter_constraints``.
+
+    Raises scikit-learn's ``InvalidParameterError`` (a ``ValueError``) naming
+    the parameter and the value.
+    """
+    obj._validate_params()
+
+
+try:  # Guarded: these names are private and move between releases.
+    from sklearn._loss._loss import CyHalfBinomialLoss
+    from sklearn.linear_model._base import make_dataset
+    from sklearn.linear_model._sgd_fast import _plain_sgd32, _plain_sgd64
+
+    _IMPORTED = True
+except ImportError:  # pragma: no cover - depends on the installed version
+    _IMPORTED = False
+
+_LOW, _HIGH = NATIVE_VERSIONS
+NATIVE = (
+    _IMPORTED
+    and _LOW <= SKLEARN_VERSION < _HIGH
+    and os.environ.get("SKCOSINE_ENGINE", "native") != "public"
+)
+"""Whether the estimators run epochs natively (``True``) or through the public
+``partial_fit`` of scikit-learn's SGD estimators (``False``)."""
+
+_CONSTANT_LEARNING_RATE = 1  # scikit-learn's code for learning_rate="constant"
+
+
+def native_init(worker, n_features, dtype, coef_init=None, intercept_init=None):
+    """Give a fresh SGD worker the state its first ``partial_fit`` would create.
+
+    Parameters
+    ----------
+    worker : SGDRegressor or SGDClassifier
+        An unfitted worker (binary for a classifier).
+    n_features : int
+        Number of features.
+    dtype : numpy dtype
+        ``np.float64`` or ``np.float32``, the dtype of the training data.
+    coef_init, intercept_init : ndarray or None
+        Initial coefficients of this single problem; copied, never modified.
+    """
+    worker._allocate_parameter_mem(
+        n_classes=1,
+        n_features=n_features,
+        input_dtype=dtype,
+        coef_init=None if coef_init is None else np.array(coef_init, dtype=dtype),
+        intercept_init=(
+            None if intercept_init is None else np.array(intercept_init, dtype=dtype)
+        ),
+    )
+    if worker.average > 0:
+        worker._average_coef = np.zeros(n_features, dtype=dtype, order="C")
+        worker._average_intercept = np.zeros(1, dtype=dtype, order="C")
+    worker._loss_function_ = worker._get_loss_function(worker.loss)
+    worker.t_ = 1.0
+    worker.n_iter_ = 0
+
+
+def native_epoch(worker, X, y, sample_weight, validation_mask, lr, weights=None):
+    """Run one epoch of SGD at learning rate ``lr`` on an initialised worker.
+
+    This is what ``worker.partial_fit`` does after validating its input, with
+    ``eta0=lr``: it draws the same random numbers from ``worker.random_state``
+    (a ``RandomState``) in the same order, so both give identical results.
+
+    Parameters
+    ----------
+    worker : SGDRegressor or SGDClassifier
+        A worker prepared by :func:`native_init` or by the public path.
+    X : ndarray or CSR matrix of shape (n_samples, n_features)
+        Validated training data (C-ordered, float32 or float64).
+    y : ndarray of shape (n_samples,)
+        Targets, encoded for the loss (``{-1, 1}`` or ``{0, 1}`` for a binary
+        classification problem), with the dtype of ``X``.
+    sample_weight : ndarray of shape (n_samples,)
+        Sample weights with the dtype of ``X``.
+    validation_mask : ndarray of shape (n_samples,), dtype uint8
+        Rows held out for early stopping (skipped by the epoch).
+    lr : float
+        Learning rate of this epoch.
+    weights : tuple of float or None
+        ``(weight_pos, weight_neg)`` class weights of a classification problem;
+        ``None`` for regression.
+    """
+    rng = worker.random_state
+    if weights is None:  # scikit-learn's _fit_regressor draws the seed first
+        seed = rng.randint(0, MAX_INT)
+        dataset, intercept_decay = make_dataset(X, y, sample_weight, random_state=rng)
+        weight_pos, weight_neg = 1.0, 1.0
+    else:  # ... and fit_binary draws it after building the dataset
+        dataset, intercept_decay = make_dataset(X, y, sample_weight, random_state=rng)
+        seed = rng.randint(MAX_INT)
+        weight_pos, weight_neg = weights
+    averaged = worker.average > 0
+    coef = (worker._standard_coef if averaged else worker.coef_).ravel()
+    intercept = (worker._standard_intercept if averaged else worker.intercept_)[0]
+    average_coef = worker._average_coef.ravel() if averaged else None
+    average_intercept = worker._average_intercept[0] if averaged else 0.0
+    plain_sgd = _plain_sgd32 if coef.dtype == np.float32 else _plain_sgd64
+    _, intercept, average_coef, average_intercept, _ = plain_sgd(
+        coef,
+        intercept,
+        average_coef,
+        average_intercept,
+        worker._loss_function_,
+        worker._get_penalty_type(worker.penalty),
+        worker.alpha,
+        worker._get_l1_ratio(),
+        dataset,
+        validation_mask,
+        False,
+        None,
+        1,
+        1,
+        -np.inf,
+        int(worker.fit_intercept),
+        0,
+        int(worker.shuffle),
+        seed,
+        weight_pos,
+        weight_neg,
+        _CONSTANT_LEARNING_RATE,
+        lr,
+        0.5,
+        0,
+        worker.t_,
+        intercept_decay,
+        worker.average,
+    )
+    worker.t_ += X.shape[0]
+    worker.n_iter_ = 1
+    _store_state(worker, intercept, average_coef, average_intercept)
+
+
+def _store_state(worker, intercept, average_coef, average_intercept):
+    """Publish the state of an epoch the way scikit-learn's regressor does.
+
+    The coefficient arrays were updated in place; only the intercepts are new.
+    The averaged model becomes ``coef_`` once ``average`` updates were made.
+    """
+    shape = worker.coef_.shape
+    if worker.average > 0:
+        worker._standard_intercept = np.atleast_1d(intercept)
+        worker._average_intercept = np.atleast_1d(average_intercept)
+        use_average = worker.average <= worker.t_ - 1
+        chosen = average_coef if use_average else worker._standard_coef.ravel()
+        worker.coef_ = chosen.reshape(shape)
+        worker.intercept_ = (
+            worker._average_intercept if use_average else worker._standard_intercept
+        )
+    else:
+        worker.intercept_ = np.atleast_1d(intercept)
+
+
+def is_log_loss(worker):
+    """Whether a classification worker encodes its targets as ``{0, 1}``."""
+    return isinstance(worker._get_loss_function(worker.loss), CyHalfBinomialLoss)
