@@ -164,7 +164,7 @@ class CosineSGDMixin:
                 problems = copy.deepcopy(self._problems)
                 learning_rates = self.learning_rates_
             lr = schedule(len(learning_rates))
-            EpochEngine(self, X, y, sample_weight).train(problems, [lr])
+            EpochEngine(self, X, y, sample_weight).train(problems, np.array([lr]))
             self._record(problems, schedule, np.append(learning_rates, lr))
         return self
 
@@ -262,11 +262,10 @@ def init_rows(coef_init, intercept_init, n_problems, n_features, dtype):
 
 
 def _finite_array(value, name, dtype):
-    return np.array(
-        check_array(value, ensure_2d=False, dtype=dtype, input_name=name),
-        dtype=dtype,
-        order="C",
-    )
+    """A finite copy of ``value`` (a scalar counts as one value)."""
+    value = np.atleast_1d(np.asarray(value))
+    checked = check_array(value, ensure_2d=False, dtype=dtype, input_name=name)
+    return np.array(checked, dtype=dtype, order="C")
 
 
 def _check_sample_weight(sample_weight, n_samples, dtype):

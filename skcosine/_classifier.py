@@ -250,15 +250,15 @@ class CosineSGDClassifier(CosineSGDMixin, SGDClassifier):
             )
 
     def _prepare_targets(self, y, dtype, classes, partial):
-        check_classification_targets(y)
         if not partial:
-            self.classes_ = _at_least_two(np.unique(y))
-        elif not hasattr(self, "_problems"):
+            self.classes_ = _checked_classes(y)
+            return y
+        if not hasattr(self, "_problems"):
             if classes is None:
                 raise ValueError(
                     "classes must be passed on the first call to partial_fit."
                 )
-            self.classes_ = _at_least_two(np.unique(classes))
+            self.classes_ = _checked_classes(classes)
         elif classes is not None and not np.array_equal(
             np.unique(classes), self.classes_
         ):
@@ -296,7 +296,10 @@ class CosineSGDClassifier(CosineSGDMixin, SGDClassifier):
         self.intercept_ = np.array([problem.intercept for problem in problems])
 
 
-def _at_least_two(classes):
+def _checked_classes(labels):
+    """The sorted distinct labels, which must be at least two classes."""
+    classes = np.unique(labels)
+    check_classification_targets(classes)
     if classes.shape[0] < 2:
         raise ValueError(
             "The number of classes has to be greater than one; got "

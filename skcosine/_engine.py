@@ -19,7 +19,7 @@ fit; so epochs see different orders, and no copy of ``X`` is ever made.
 
 import copy
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -133,23 +133,41 @@ class EpochEngine:
 
     def _train_one(self, problem, learning_rates, stopping):
         encoded = self._encoded_target(problem)
-        if self.native:
-            run_epoch, fit_target = self._native_epoch, encoded
-        else:  # a binary worker wants labels 0/1, a regressor the targets
-            is_regression = problem.positive is None
-            fit_target = encoded if is_regression else (encoded > 0).astype(np.int64)
-            run_epoch = self._public_epoch
+        run_epoch = self._epoch_runner(problem, encoded)
         rule = self._stopping_rule() if stopping else None
-        for epoch, lr in enumerate(learning_rates):
-            run_epoch(problem, fit_target, float(lr))
+        verbose = self.estimator.verbose
+        for epoch, lr in enumerate(learning_rates.tolist()):
+            run_epoch(lr)
             value = None
-            if rule is not None or self.estimator.verbose:
+            if rule is not None or verbose:
                 value = self._monitor(problem, encoded)
-            if self.estimator.verbose:
+            if verbose:
                 _report(problem, epoch, lr, value)
             if rule is not None and rule.update(value):
                 return epoch + 1
         return len(learning_rates)
+
+    def _epoch_runner(self, problem, encoded):
+        """A function running one epoch of ``problem`` at a learning rate."""
+        if not self.native:
+            if problem.positive is not None:  # a binary worker wants labels 0/1
+                encoded = (encoded > 0).astype(np.int64)
+            return partial(self._public_epoch, problem, encoded)
+        worker = problem.worker
+        if not hasattr(worker, "coef_"):
+            coef_init, intercept_init = problem.init or (None, None)
+            compat.native_init(
+                worker, self.X.shape[1], self.X.dtype, coef_init, intercept_init
+            )
+            problem.init = None
+        return compat.NativeEpochs(
+            worker,
+            self.X,
+            encoded,
+            self.sample_weight,
+            self.validation_mask,
+            problem.weights,
+        )
 
     def _encoded_target(self, problem):
         """Targets as the loss sees them: ``{-1, 1}`` (``{0, 1}`` for log loss)
@@ -159,24 +177,6 @@ class EpochEngine:
         negative = 0.0 if compat.is_log_loss(problem.worker) else -1.0
         positive = self.y == problem.positive
         return np.where(positive, 1.0, negative).astype(self.X.dtype)
-
-    def _native_epoch(self, problem, target, lr):
-        worker = problem.worker
-        if not hasattr(worker, "coef_"):
-            coef_init, intercept_init = problem.init or (None, None)
-            compat.native_init(
-                worker, self.X.shape[1], self.X.dtype, coef_init, intercept_init
-            )
-            problem.init = None
-        compat.native_epoch(
-            worker,
-            self.X,
-            target,
-            self.sample_weight,
-            self.validation_mask,
-            lr,
-            problem.weights,
-        )
 
     def _public_epoch(self, problem, target, lr):
         worker = problem.worker

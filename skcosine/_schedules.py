@@ -51,7 +51,13 @@ class _CosineSchedule(BaseEstimator):
         warmup = self.warmup_epochs
         t_cur, t_i = self._cycle_position(np.maximum(epochs - warmup, 0.0))
         span = self.lr_initial - self.lr_min
-        lr = self.lr_min + 0.5 * span * (1.0 + np.cos(np.pi * t_cur / t_i))
+        cos = np.cos(np.pi * t_cur / t_i)
+        # Same value either way; each branch is exact at its end of the cycle.
+        lr = np.where(
+            cos > 0,
+            self.lr_initial - 0.5 * span * (1.0 - cos),
+            self.lr_min + 0.5 * span * (1.0 + cos),
+        )
         if warmup:
             ramp = self.lr_min + span * (np.maximum(epochs, 0.0) + 1.0) / (warmup + 1)
             lr = np.where(epochs < warmup, ramp, lr)

@@ -6,8 +6,8 @@ nowhere else:
 * the parameter-validation machinery (``_fit_context``, ``Interval``,
   ``StrOptions``) that every scikit-learn-compatible estimator uses to declare
   ``_parameter_constraints``;
-* the native SGD epoch (``_plain_sgd64`` / ``_plain_sgd32`` and
-  ``make_dataset``), which lets one epoch run without re-validating the data.
+* the native SGD epoch (``_plain_sgd64`` / ``_plain_sgd32`` and the sequential
+  datasets), which lets one epoch run without re-validating the data.
 
 The native epoch is enabled only for scikit-learn versions it was tested on
 (:data:`NATIVE_VERSIONS`).  On any other version, or when the environment
@@ -22,6 +22,7 @@ import os
 import re
 
 import numpy as np
+import scipy.sparse as sp
 import sklearn
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -34,7 +35,7 @@ __all__ = [
     "SKLEARN_VERSION",
     "StrOptions",
     "fit_context",
-    "native_epoch",
+    "NativeEpochs",
     "native_init",
     "validate_params",
 ]
@@ -68,8 +69,14 @@ def validate_params(obj):
 
 try:  # Guarded: these names are private and move between releases.
     from sklearn._loss._loss import CyHalfBinomialLoss
-    from sklearn.linear_model._base import make_dataset
+    from sklearn.linear_model._base import SPARSE_INTERCEPT_DECAY
     from sklearn.linear_model._sgd_fast import _plain_sgd32, _plain_sgd64
+    from sklearn.utils._seq_dataset import (
+        ArrayDataset32,
+        ArrayDataset64,
+        CSRDataset32,
+        CSRDataset64,
+    )
 
     _IMPORTED = True
 except ImportError:  # pragma: no cover - depends on the installed version
@@ -118,12 +125,14 @@ def native_init(worker, n_features, dtype, coef_init=None, intercept_init=None):
     worker.n_iter_ = 0
 
 
-def native_epoch(worker, X, y, sample_weight, validation_mask, lr, weights=None):
-    """Run one epoch of SGD at learning rate ``lr`` on an initialised worker.
+class NativeEpochs:
+    """Runs epochs of one worker natively, on data validated once.
 
-    This is what ``worker.partial_fit`` does after validating its input, with
-    ``eta0=lr``: it draws the same random numbers from ``worker.random_state``
-    (a ``RandomState``) in the same order, so both give identical results.
+    One epoch at learning rate ``lr`` is what ``worker.partial_fit`` does
+    after validating its input with ``eta0=lr``: it draws the same random
+    numbers from ``worker.random_state`` (a ``RandomState``) in the same order
+    and updates the same state, so both give identical results. Everything
+    that does not change between epochs is prepared here once.
 
     Parameters
     ----------
@@ -136,62 +145,104 @@ def native_epoch(worker, X, y, sample_weight, validation_mask, lr, weights=None)
         classification problem), with the dtype of ``X``.
     sample_weight : ndarray of shape (n_samples,)
         Sample weights with the dtype of ``X``.
-    validation_mask : ndarray of shape (n_samples,), dtype uint8
-        Rows held out for early stopping (skipped by the epoch).
-    lr : float
-        Learning rate of this epoch.
+    validation_mask : ndarray of bool of shape (n_samples,)
+        Rows held out for early stopping (skipped by the epochs).
     weights : tuple of float or None
         ``(weight_pos, weight_neg)`` class weights of a classification problem;
         ``None`` for regression.
     """
-    rng = worker.random_state
-    if weights is None:  # scikit-learn's _fit_regressor draws the seed first
-        seed = rng.randint(0, MAX_INT)
-        dataset, intercept_decay = make_dataset(X, y, sample_weight, random_state=rng)
-        weight_pos, weight_neg = 1.0, 1.0
-    else:  # ... and fit_binary draws it after building the dataset
-        dataset, intercept_decay = make_dataset(X, y, sample_weight, random_state=rng)
-        seed = rng.randint(MAX_INT)
-        weight_pos, weight_neg = weights
-    averaged = worker.average > 0
-    coef = (worker._standard_coef if averaged else worker.coef_).ravel()
-    intercept = (worker._standard_intercept if averaged else worker.intercept_)[0]
-    average_coef = worker._average_coef.ravel() if averaged else None
-    average_intercept = worker._average_intercept[0] if averaged else 0.0
-    plain_sgd = _plain_sgd32 if coef.dtype == np.float32 else _plain_sgd64
-    _, intercept, average_coef, average_intercept, _ = plain_sgd(
-        coef,
-        intercept,
-        average_coef,
-        average_intercept,
-        worker._loss_function_,
-        worker._get_penalty_type(worker.penalty),
-        worker.alpha,
-        worker._get_l1_ratio(),
-        dataset,
-        validation_mask,
-        False,
-        None,
-        1,
-        1,
-        -np.inf,
-        int(worker.fit_intercept),
-        0,
-        int(worker.shuffle),
-        seed,
-        weight_pos,
-        weight_neg,
-        _CONSTANT_LEARNING_RATE,
-        lr,
-        0.5,
-        0,
-        worker.t_,
-        intercept_decay,
-        worker.average,
-    )
-    worker.t_ += X.shape[0]
-    worker.n_iter_ = 1
-    _store_state(worker, intercept, average_coef, average_intercept)
+
+    def __init__(self, worker, X, y, sample_weight, validation_mask, weights=None):
+        self.worker = worker
+        self.n_samples = X.shape[0]
+        self.regression = weights is None
+        float32 = X.dtype == np.float32
+        if sp.issparse(X):
+            dataset = CSRDataset32 if float32 else CSRDataset64
+            self.data = (X.data, X.indptr, X.indices, y, sample_weight)
+            self.intercept_decay = SPARSE_INTERCEPT_DECAY
+        else:
+            dataset = ArrayDataset32 if float32 else ArrayDataset64
+            self.data = (X, y, sample_weight)
+            self.intercept_decay = 1.0
+        self.dataset = dataset
+        self.plain_sgd = _plain_sgd32 if float32 else _plain_sgd64
+        self.validation_mask = validation_mask
+        self.weight_pos, self.weight_neg = (1.0, 1.0) if weights is None else weights
+        self.loss = worker._loss_function_
+        self.penalty_type = worker._get_penalty_type(worker.penalty)
+        self.l1_ratio = worker._get_l1_ratio()
+        self.alpha = worker.alpha
+        self.fit_intercept = int(worker.fit_intercept)
+        self.shuffle = int(worker.shuffle)
+        self.average = worker.average
+
+    def _new_dataset(self, rng):
+        # make_dataset() draws this seed; it only drives random sampling.
+        return self.dataset(*self.data, seed=rng.randint(1, MAX_INT))
+
+    def __call__(self, lr):
+        """Run one epoch at learning rate ``lr``."""
+        worker = self.worker
+        rng = worker.random_state
+        if self.regression:  # scikit-learn's _fit_regressor draws the seed first
+            seed = rng.randint(0, MAX_INT)
+            dataset = self._new_dataset(rng)
+        else:  # ... and fit_binary after building the dataset
+            dataset = self._new_dataset(rng)
+            seed = rng.randint(MAX_INT)
+        if self.average:
+            coef, intercept = worker._standard_coef, worker._standard_intercept
+            average_coef = worker._average_coef.ravel()
+            average_intercept = worker._average_intercept[0]
+        else:
+            coef, intercept = worker.coef_, worker.intercept_
+            average_coef, average_intercept = None, 0.0
+        _, intercept, average_coef, average_intercept, _ = self.plain_sgd(
+            coef.ravel(),
+            intercept[0],
+            average_coef,
+            average_intercept,
+            self.loss,
+            self.penalty_type,
+            self.alpha,
+            self.l1_ratio,
+            dataset,
+            self.validation_mask,
+            True,  # "early stopping" with a constant score: see _no_score
+            _no_score,
+            1,
+            1,
+            -np.inf,
+            self.fit_intercept,
+            0,
+            self.shuffle,
+            seed,
+            self.weight_pos,
+            self.weight_neg,
+            _CONSTANT_LEARNING_RATE,
+            lr,
+            0.5,
+            0,
+            worker.t_,
+            self.intercept_decay,
+            self.average,
+        )
+        worker.t_ += self.n_samples
+        worker.n_iter_ = 1
+        _store_state(worker, intercept, average_coef, average_intercept)
+
+
+def _no_score(coef, intercept):
+    """Validation callback that never improves nor worsens.
+
+    The Cython epoch evaluates the loss of every sample only to feed its own
+    stopping rule, unless ``early_stopping`` is on; skcosine runs its stopping
+    rule between epochs, so it turns that flag on with this callback, which
+    cannot stop the epoch (the tolerance is ``-inf``) and skips the per-sample
+    loss evaluation. The weights are updated exactly as without it.
+    """
+    return 0.0
 
 
 def _store_state(worker, intercept, average_coef, average_intercept):

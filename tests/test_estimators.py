@@ -1,0 +1,552 @@
+"""CosineSGDRegressor / CosineSGDClassifier: schedule, parent parity, inputs."""
+
+import pickle
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris, load_wine
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import Ridge, SGDClassifier, SGDRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skcosine import (
+    CosineAnnealingLR,
+    CosineAnnealingWarmRestarts,
+    CosineSGDClassifier,
+    CosineSGDRegressor,
+)
+from skcosine import _sklearn_compat as compat
+
+
+@pytest.fixture(scope="module")
+def diabetes():
+    X, y = load_diabetes(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.fixture(scope="module")
+def iris():
+    X, y = load_iris(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.fixture(scope="module")
+def cancer():
+    X, y = load_breast_cancer(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+# --- the schedule drives the epochs ------------------------------------------
+
+
+def test_learning_rates_follow_the_schedule(diabetes):
+    X, y = diabetes
+    model = CosineSGDRegressor(eta0=0.02, lr_min=0.002, max_iter=30, random_state=0)
+    model.fit(X, y)
+    assert isinstance(model.schedule_, CosineAnnealingLR)
+    assert model.schedule_.get_params() == dict(
+        lr_initial=0.02, lr_min=0.002, T_max=30, warmup_epochs=0
+    )
+    assert model.n_iter_ == 30
+    assert_array_equal(model.learning_rates_, model.schedule_(np.arange(30)))
+    assert model.learning_rates_[0] == 0.02
+    assert model.t_ == 1 + 30 * X.shape[0]
+
+
+def test_t_max_none_follows_the_budget_after_warmup(diabetes):
+    X, y = diabetes
+    model = CosineSGDRegressor(max_iter=12, warmup_epochs=2, random_state=0)
+    model.fit(X, y)
+    assert model.schedule_.T_max == 10
+    assert model.learning_rates_[2] == model.eta0  # cosine phase starts here
+    assert model.learning_rates_[1] < model.eta0
+    assert model.learning_rates_[-1] < model.learning_rates_[-2]
+
+
+def test_explicit_t_max_holds_lr_min_afterwards(diabetes):
+    X, y = diabetes
+    model = CosineSGDRegressor(T_max=5, lr_min=0.001, max_iter=9, random_state=0)
+    model.fit(X, y)
+    assert_array_equal(model.learning_rates_[5:], 0.001)
+
+
+def test_t_mult_turns_on_warm_restarts(diabetes):
+    X, y = diabetes
+    model = CosineSGDRegressor(T_max=3, T_mult=2, max_iter=10, random_state=0)
+    model.fit(X, y)
+    assert isinstance(model.schedule_, CosineAnnealingWarmRestarts)
+    assert model.schedule_.T_0 == 3
+    restarts = np.flatnonzero(model.learning_rates_ == model.eta0)
+    assert_array_equal(restarts, [0, 3, 9])
+
+
+@pytest.mark.parametrize("Estimator", [CosineSGDRegressor, CosineSGDClassifier])
+def test_partial_fit_advances_one_epoch_per_call(Estimator, diabetes, iris):
+    X, y = diabetes if Estimator is CosineSGDRegressor else iris
+    kwargs = {} if Estimator is CosineSGDRegressor else {"classes": np.unique(y)}
+    model = Estimator(T_max=4, lr_min=0.001, max_iter=50, random_state=0)
+    for calls in range(1, 8):
+        model.partial_fit(X, y, **kwargs)
+        assert model.learning_rates_.shape == (calls,)
+        assert model.n_iter_ == calls
+    assert_array_equal(model.learning_rates_, model.schedule_(np.arange(7)))
+    assert_array_equal(model.learning_rates_[4:], 0.001)  # clamped after T_max
+
+
+@pytest.mark.parametrize("Estimator", [CosineSGDRegressor, CosineSGDClassifier])
+def test_fit_equals_a_sequence_of_partial_fit_calls(Estimator, diabetes, iris):
+    X, y = diabetes if Estimator is CosineSGDRegressor else iris
+    kwargs = {} if Estimator is CosineSGDRegressor else {"classes": np.unique(y)}
+    fitted = Estimator(max_iter=6, random_state=3).fit(X, y)
+    stepped = Estimator(max_iter=6, random_state=3)
+    for _ in range(6):
+        stepped.partial_fit(X, y, **kwargs)
+    assert_array_equal(stepped.coef_, fitted.coef_)
+    assert_array_equal(stepped.intercept_, fitted.intercept_)
+    assert_array_equal(stepped.learning_rates_, fitted.learning_rates_)
+
+
+@pytest.mark.parametrize("Estimator", [CosineSGDRegressor, CosineSGDClassifier])
+def test_schedule_position_survives_pickling(Estimator, diabetes, iris):
+    X, y = diabetes if Estimator is CosineSGDRegressor else iris
+    kwargs = {} if Estimator is CosineSGDRegressor else {"classes": np.unique(y)}
+    straight = Estimator(max_iter=8, random_state=0)
+    resumed = Estimator(max_iter=8, random_state=0)
+    for _ in range(8):
+        straight.partial_fit(X, y, **kwargs)
+        resumed.partial_fit(X, y, **kwargs)
+        resumed = pickle.loads(pickle.dumps(resumed))
+    assert_array_equal(resumed.learning_rates_, straight.learning_rates_)
+    assert_array_equal(resumed.coef_, straight.coef_)
+    assert_array_equal(resumed.intercept_, straight.intercept_)
+
+
+def test_partial_fit_continues_after_fit(diabetes):
+    X, y = diabetes
+    model = CosineSGDRegressor(max_iter=5, random_state=0).fit(X, y)
+    model.partial_fit(X, y)
+    assert model.n_iter_ == 6
+    assert model.learning_rates_[-1] == model.schedule_(5) == 0.0
+
+
+# --- every epoch a fresh order, and no copy of X -----------------------------
+
+
+@pytest.fixture
+def recorded_epochs(monkeypatch):
+    """Record the data and the shuffling seed of every native epoch."""
+    datasets, seeds = [], []
+    original = compat.NativeEpochs._new_dataset
+
+    def spy_dataset(self, rng):
+        datasets.append(self.data[0])
+        return original(self, rng)
+
+    monkeypatch.setattr(compat.NativeEpochs, "_new_dataset", spy_dataset)
+    for name in ("_plain_sgd64", "_plain_sgd32"):
+        plain = getattr(compat, name)
+
+        def spy_sgd(*args, _plain=plain):
+            seeds.append(args[18])
+            return _plain(*args)
+
+        monkeypatch.setattr(compat, name, spy_sgd)
+    return datasets, seeds
+
+
+@pytest.mark.skipif(not compat.NATIVE, reason="spies on the native epoch")
+def test_each_epoch_draws_a_fresh_order_without_copying_x(diabetes, recorded_epochs):
+    X, y = diabetes
+    model = CosineSGDRegressor(max_iter=20, random_state=0).fit(X, y)
+    datasets, seeds = recorded_epochs
+    assert len(seeds) == 20 and len(set(seeds)) == 20
+    # the same validated array every epoch: no per-epoch copy or permutation
+    assert all(data is datasets[0] for data in datasets)
+    assert np.shares_memory(datasets[0], X) or datasets[0].base is None
+    first = list(seeds)
+    seeds.clear()
+    clone(model).fit(X, y)
+    assert seeds == first  # one generator, seeded once from random_state
+
+
+def test_shuffled_epochs_differ_from_repeating_one_permutation(diabetes):
+    """The trap: SGDRegressor.partial_fit with an int seed repeats one order."""
+    X, y = diabetes
+    ours = CosineSGDRegressor(eta0=0.01, lr_min=0.01, max_iter=5, random_state=1)
+    ours.fit(X, y)
+    trap = SGDRegressor(learning_rate="constant", eta0=0.01, random_state=1)
+    for _ in range(5):
+        trap.partial_fit(X, y)
+    assert not np.allclose(ours.coef_, trap.coef_, rtol=1e-6)
+
+
+# --- a flat schedule is scikit-learn's constant learning rate ----------------
+
+
+def regressor_pair(**params):
+    flat = dict(eta0=0.01, lr_min=0.01, shuffle=False, max_iter=15, **params)
+    ours = CosineSGDRegressor(**flat)
+    theirs = SGDRegressor(learning_rate="constant", tol=None, **flat_sklearn(flat))
+    return ours, theirs
+
+
+def flat_sklearn(params):
+    return {key: value for key, value in params.items() if key != "lr_min"}
+
+
+@pytest.mark.parametrize(
+    "params, fit_params",
+    [
+        ({}, {}),
+        ({"loss": "huber", "penalty": "elasticnet", "alpha": 0.01}, {}),
+        ({"average": True}, {}),
+        ({"average": 100}, {}),
+        ({}, {"sample_weight": "weights"}),
+        ({}, {"coef_init": "coef", "intercept_init": "intercept"}),
+    ],
+)
+def test_flat_schedule_equals_constant_sgd_regressor(diabetes, params, fit_params):
+    X, y = diabetes
+    rng = np.random.RandomState(0)
+    values = {
+        "weights": rng.uniform(0.1, 3, len(y)),
+        "coef": rng.randn(X.shape[1]),
+        "intercept": np.array([3.0]),
+    }
+    fit_params = {key: values[name] for key, name in fit_params.items()}
+    ours, theirs = regressor_pair(**params)
+    ours.fit(X, y, **fit_params)
+    theirs.fit(X, y, **fit_params)
+    assert_allclose(ours.coef_, theirs.coef_, rtol=1e-10, atol=1e-10)
+    assert_allclose(ours.intercept_, theirs.intercept_, rtol=1e-10, atol=1e-10)
+    assert ours.t_ == theirs.t_
+
+
+@pytest.mark.parametrize("penalty", ["l1", "elasticnet"])
+def test_l1_penalty_restarts_its_cumulative_state_each_epoch(diabetes, penalty):
+    """The truncated-gradient L1 state lives inside one native epoch call, so a
+    flat schedule equals scikit-learn's sequence of partial_fit calls."""
+    X, y = diabetes
+    ours, theirs = regressor_pair(penalty=penalty, l1_ratio=0.9, alpha=0.1)
+    ours.fit(X, y)
+    for _ in range(ours.max_iter):
+        theirs.partial_fit(X, y)
+    assert_allclose(ours.coef_, theirs.coef_, rtol=1e-10, atol=1e-10)
+
+
+def test_flat_schedule_equals_constant_sgd_regressor_on_sparse(diabetes):
+    X, y = diabetes
+    X = sp.csr_matrix(np.where(np.abs(X) < 0.5, 0.0, X))
+    ours, theirs = regressor_pair()
+    assert_allclose(ours.fit(X, y).coef_, theirs.fit(X, y).coef_, rtol=1e-10)
+    assert_allclose(ours.intercept_, theirs.intercept_, rtol=1e-10)
+
+
+@pytest.mark.parametrize("data", ["iris", "cancer"])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"loss": "log_loss"},
+        {"loss": "modified_huber", "class_weight": "balanced"},
+        {"average": True},
+        {"class_weight": "balanced", "average": 10},
+    ],
+)
+def test_flat_schedule_equals_constant_sgd_classifier(data, params, request):
+    X, y = request.getfixturevalue(data)
+    flat = dict(eta0=0.05, shuffle=False, max_iter=12, random_state=0, **params)
+    ours = CosineSGDClassifier(lr_min=0.05, **flat).fit(X, y)
+    theirs = SGDClassifier(learning_rate="constant", tol=None, **flat).fit(X, y)
+    assert_allclose(ours.coef_, theirs.coef_, rtol=1e-10, atol=1e-10)
+    assert_allclose(ours.intercept_, theirs.intercept_, rtol=1e-10, atol=1e-10)
+    assert_array_equal(ours.predict(X), theirs.predict(X))
+
+
+def test_flat_schedule_with_early_stopping_equals_sklearn(diabetes):
+    """Same held-out rows, same score, same rule. (Without a penalty: with one,
+    scikit-learn scores its weights before applying their pending L2 scale.)"""
+    X, y = diabetes
+    params = dict(
+        penalty=None,
+        eta0=0.05,
+        shuffle=False,
+        max_iter=200,
+        early_stopping=True,
+        tol=1e-3,
+        n_iter_no_change=3,
+        random_state=0,
+    )
+    ours = CosineSGDRegressor(lr_min=0.05, **params).fit(X, y)
+    theirs = SGDRegressor(learning_rate="constant", **params).fit(X, y)
+    assert ours.n_iter_ == theirs.n_iter_ < 200
+    assert_allclose(ours.coef_, theirs.coef_, rtol=1e-10)
+
+
+# --- the parent's options under a real schedule ------------------------------
+
+
+def test_tol_stops_early_and_ends_the_cycle_before_lr_min(diabetes):
+    X, y = diabetes
+    model = CosineSGDRegressor(max_iter=300, tol=1e-2, random_state=0).fit(X, y)
+    assert model.n_iter_ < 300
+    assert model.learning_rates_[-1] > model.lr_min
+    with pytest.warns(ConvergenceWarning):
+        CosineSGDRegressor(max_iter=3, tol=1e-9, random_state=0).fit(X, y)
+
+
+def test_no_stopping_and_no_warning_with_tol_none(diabetes, recwarn):
+    X, y = diabetes
+    model = CosineSGDRegressor(max_iter=40, random_state=0).fit(X, y)
+    assert model.n_iter_ == 40
+    assert not [w for w in recwarn if issubclass(w.category, ConvergenceWarning)]
+
+
+def test_multiclass_early_stopping_stops_each_problem(iris):
+    X, y = iris
+    model = CosineSGDClassifier(
+        max_iter=500,
+        early_stopping=True,
+        tol=1e-4,
+        n_iter_no_change=3,
+        random_state=0,
+    ).fit(X, y)
+    assert model.n_iter_ < 500
+    assert model.learning_rates_.shape == (model.n_iter_,)
+    assert model.score(X, y) > 0.7
+
+
+def test_warm_start_restarts_the_cycle_from_the_previous_model(diabetes):
+    X, y = diabetes
+    model = CosineSGDRegressor(max_iter=5, warm_start=True, random_state=0)
+    model.fit(X, y)
+    coef, intercept = model.coef_.copy(), model.intercept_.copy()
+    model.fit(X, y)
+    assert model.learning_rates_[0] == model.eta0
+    cold = CosineSGDRegressor(max_iter=5, random_state=0)
+    cold.fit(X, y, coef_init=coef, intercept_init=intercept)
+    assert_array_equal(model.coef_, cold.coef_)
+    assert_array_equal(model.intercept_, cold.intercept_)
+
+
+def test_class_weight_balanced_changes_the_minority_decision(cancer):
+    X, y = cancer
+    keep = np.r_[np.flatnonzero(y == 0)[:40], np.flatnonzero(y == 1)]
+    X, y = X[keep], y[keep]
+    plain = CosineSGDClassifier(random_state=0).fit(X, y)
+    balanced = CosineSGDClassifier(class_weight="balanced", random_state=0).fit(X, y)
+    recall = [np.mean(m.predict(X[y == 0]) == 0) for m in (plain, balanced)]
+    assert recall[1] >= recall[0]
+    assert not np.allclose(plain.coef_, balanced.coef_)
+
+
+def test_sparse_csr_input_matches_sklearn_on_sparse_data(iris):
+    X, y = iris
+    X = sp.csr_matrix(np.where(np.abs(X) < 0.3, 0.0, X))
+    flat = dict(eta0=0.05, shuffle=False, max_iter=12, random_state=0)
+    ours = CosineSGDClassifier(lr_min=0.05, **flat).fit(X, y)
+    theirs = SGDClassifier(learning_rate="constant", tol=None, **flat).fit(X, y)
+    assert_allclose(ours.coef_, theirs.coef_, rtol=1e-10, atol=1e-10)
+    trained = CosineSGDClassifier(random_state=0).fit(X, y)
+    assert trained.score(X, y) > 0.7
+
+
+@pytest.mark.parametrize("Estimator", [CosineSGDRegressor, CosineSGDClassifier])
+def test_float32_input_gives_float32_coefficients(Estimator, diabetes, iris):
+    X, y = diabetes if Estimator is CosineSGDRegressor else iris
+    model = Estimator(max_iter=5, random_state=0).fit(X.astype(np.float32), y)
+    assert model.coef_.dtype == np.float32
+
+
+def test_classifier_probabilities_with_log_loss(iris):
+    X, y = iris
+    model = CosineSGDClassifier(loss="log_loss", random_state=0).fit(X, y)
+    proba = model.predict_proba(X)
+    assert_allclose(proba.sum(axis=1), 1.0)
+    assert not hasattr(CosineSGDClassifier(), "predict_proba")  # hinge default
+
+
+def test_n_jobs_does_not_change_the_result(iris):
+    X, y = iris
+    one = CosineSGDClassifier(random_state=0, n_jobs=1).fit(X, y)
+    two = CosineSGDClassifier(random_state=0, n_jobs=2).fit(X, y)
+    assert_array_equal(one.coef_, two.coef_)
+
+
+def test_verbose_reports_every_epoch(diabetes, capsys):
+    X, y = diabetes
+    CosineSGDRegressor(max_iter=3, verbose=1, random_state=0).fit(X, y)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 3 and "learning rate: 0.01" in lines[0]
+
+
+# --- defaults ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("loader", [load_diabetes, load_wine, load_breast_cancer])
+def test_defaults_train_well_on_standardized_data(loader):
+    X, y = loader(return_X_y=True)
+    is_regression = loader is load_diabetes
+    Estimator = CosineSGDRegressor if is_regression else CosineSGDClassifier
+    model = make_pipeline(StandardScaler(), Estimator(random_state=0)).fit(X, y)
+    coef = model[-1].coef_
+    assert np.all(np.isfinite(coef)) and np.abs(coef).max() < 1e3
+    assert model.score(X, y) > (0.45 if is_regression else 0.95)
+
+
+@pytest.mark.parametrize("n_features", [2, 50, 200])
+def test_default_regressor_reaches_least_squares_on_heavy_tailed_data(n_features):
+    rng = np.random.RandomState(0)
+    X = rng.standard_t(df=3, size=(2000, n_features))
+    y = X @ rng.randn(n_features) + rng.randn(2000)
+    model = make_pipeline(StandardScaler(), CosineSGDRegressor(random_state=0))
+    optimum = make_pipeline(StandardScaler(), Ridge(alpha=1e-3)).fit(X, y)
+    assert model.fit(X, y).score(X, y) == pytest.approx(optimum.score(X, y), abs=1e-3)
+
+
+# --- bad input ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"T_max": 0}, "'T_max' parameter of CosineSGDRegressor"),
+        ({"T_max": 2.5}, "Got 2.5"),
+        ({"lr_min": -0.1}, "'lr_min' parameter"),
+        ({"lr_min": np.nan}, "Got nan"),
+        ({"lr_min": 0.5}, r"lr_min=0.5 must be <= eta0=0.01"),
+        ({"T_mult": 0}, "'T_mult' parameter"),
+        ({"T_mult": 1.5}, "Got 1.5"),
+        ({"warmup_epochs": -1}, "'warmup_epochs' parameter"),
+        ({"warmup_epochs": 10, "max_iter": 10}, "warmup_epochs=10 .* max_iter=10"),
+        ({"eta0": 0.0}, "'eta0' parameter"),
+        ({"penalty": "elasticnet", "l1_ratio": None}, "l1_ratio must be set"),
+    ],
+)
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_invalid_parameters_raise_at_fit_naming_them(params, message, method):
+    X, y = np.random.RandomState(0).randn(20, 3), np.arange(20.0)
+    model = CosineSGDRegressor(**params)  # __init__ never validates
+    before = model.get_params()
+    with pytest.raises(ValueError, match=message):
+        getattr(model, method)(X, y)
+    assert all(model.get_params()[k] is v for k, v in before.items())
+    assert not hasattr(model, "coef_")
+
+
+def test_partial_fit_refuses_what_the_parent_refuses(iris):
+    X, y = iris
+    with pytest.raises(ValueError, match="early_stopping should be False"):
+        CosineSGDRegressor(early_stopping=True).partial_fit(X, y)
+    with pytest.raises(ValueError, match="class_weight='balanced'"):
+        CosineSGDClassifier(class_weight="balanced").partial_fit(
+            X, y, classes=[0, 1, 2]
+        )
+    with pytest.raises(ValueError, match="classes must be passed"):
+        CosineSGDClassifier().partial_fit(X, y)
+    model = CosineSGDClassifier().partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match="not the same as on the first call"):
+        model.partial_fit(X, y, classes=[0, 1])
+    with pytest.raises(ValueError, match="not in classes"):
+        model.partial_fit(X, y + 1)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda X, y: (np.where(X > 1, np.nan, X), y), "NaN"),
+        (lambda X, y: (np.where(X > 1, np.inf, X), y), "infinity"),
+        (lambda X, y: (X, np.where(y > 200, np.nan, y)), "NaN"),
+        (lambda X, y: (X[:0], y[:0]), "0 sample"),
+        (lambda X, y: (X, y[:-1]), "inconsistent numbers of samples"),
+        (lambda X, y: (X[:, :0], y), "0 feature"),
+    ],
+)
+@pytest.mark.parametrize("Estimator", [CosineSGDRegressor, CosineSGDClassifier])
+def test_bad_data_raises_value_error(Estimator, change, message, diabetes):
+    X, y = change(*diabetes)
+    if Estimator is CosineSGDClassifier:
+        y = np.where(np.isfinite(y), y > 150, y)
+    with pytest.raises(ValueError, match=message):
+        Estimator().fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "sample_weight, message",
+    [
+        ("negative", "negative"),
+        ("zeros", "at least one non-zero"),
+        ("short", "sample_weight.shape"),
+        ("nan", "NaN"),
+    ],
+)
+def test_bad_sample_weight_raises_value_error(sample_weight, message, diabetes):
+    X, y = diabetes
+    n = len(y)
+    weights = {
+        "negative": -np.ones(n),
+        "zeros": np.zeros(n),
+        "short": np.ones(n - 1),
+        "nan": np.r_[np.nan, np.ones(n - 1)],
+    }[sample_weight]
+    with pytest.raises(ValueError, match=message):
+        CosineSGDRegressor().fit(X, y, sample_weight=weights)
+
+
+@pytest.mark.parametrize(
+    "coef_init, intercept_init, message",
+    [
+        (np.ones(3), None, r"coef_init has shape \(3,\), expected \(10,\)"),
+        (None, np.ones(2), r"intercept_init has shape \(2,\), expected \(1,\)"),
+        (np.full(10, np.nan), None, "coef_init"),
+    ],
+)
+def test_bad_initial_coefficients(coef_init, intercept_init, message, diabetes):
+    X, y = diabetes
+    with pytest.raises(ValueError, match=message):
+        CosineSGDRegressor().fit(
+            X, y, coef_init=coef_init, intercept_init=intercept_init
+        )
+
+
+def test_multiclass_coef_init_shape_is_checked(iris):
+    X, y = iris
+    with pytest.raises(ValueError, match=r"expected \(3, 4\)"):
+        CosineSGDClassifier().fit(X, y, coef_init=np.zeros(4))
+
+
+def test_single_class_is_refused(iris):
+    X, y = iris
+    with pytest.raises(ValueError, match="greater than one"):
+        CosineSGDClassifier().fit(X, np.zeros_like(y))
+
+
+def test_inputs_are_never_modified(iris):
+    X, y = iris
+    X, y = X.copy(), y.copy()
+    weights = np.linspace(0.5, 2, len(y))
+    coef = np.ones((3, 4))
+    intercept = np.zeros(3)
+    saved = [a.copy() for a in (X, y, weights, coef, intercept)]
+    model = CosineSGDClassifier(average=True, random_state=0)
+    model.fit(X, y, coef_init=coef, intercept_init=intercept, sample_weight=weights)
+    model.partial_fit(X, y, sample_weight=weights)
+    for before, after in zip(saved, (X, y, weights, coef, intercept)):
+        assert_array_equal(before, after)
+
+
+def test_a_failed_fit_keeps_the_previous_model(diabetes):
+    X, y = diabetes
+    model = CosineSGDRegressor(max_iter=5, random_state=0).fit(X, y)
+    state = {k: v.copy() for k, v in vars(model).items() if isinstance(v, np.ndarray)}
+    with pytest.raises(ValueError):
+        model.fit(X[:, :3], np.full(len(y), np.nan))
+    with pytest.raises(ValueError):
+        model.partial_fit(X[:, :3], y)
+    for key, value in state.items():
+        assert_array_equal(getattr(model, key), value)
+    assert model.n_features_in_ == X.shape[1]

@@ -1,0 +1,253 @@
+"""Cosine schedules: the formula, clamping, warmup, restarts, PyTorch parity."""
+
+import pickle
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
+
+from skcosine import CosineAnnealingLR, CosineAnnealingWarmRestarts
+
+from . import torch_reference as ref
+
+
+def closed_form(lr_initial, lr_min, t_cur, t_i):
+    return lr_min + 0.5 * (lr_initial - lr_min) * (1 + np.cos(np.pi * t_cur / t_i))
+
+
+def test_worked_example():
+    schedule = CosineAnnealingLR(lr_initial=0.1, lr_min=0.001, T_max=10)
+    assert schedule(0) == pytest.approx(0.1, rel=1e-12)
+    assert schedule(5) == pytest.approx(0.0505, rel=1e-12)
+    assert schedule(10) == pytest.approx(0.001, rel=1e-12)
+
+
+def test_epochs_are_clamped_on_both_sides():
+    schedule = CosineAnnealingLR(lr_initial=0.1, lr_min=0.001, T_max=10)
+    assert schedule(-5) == schedule(0) == 0.1
+    assert schedule(11) == schedule(1e9) == schedule(np.inf) == schedule(10)
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        CosineAnnealingLR(lr_initial=0.3, lr_min=0.01, T_max=7, warmup_epochs=2),
+        CosineAnnealingWarmRestarts(lr_initial=0.3, T_0=3, T_mult=2, warmup_epochs=1),
+    ],
+)
+def test_scalar_and_array_calls_agree(schedule):
+    epochs = np.linspace(-2, 40, 211).reshape(211, 1)
+    values = schedule(epochs)
+    assert values.shape == epochs.shape and values.dtype == np.float64
+    scalars = [schedule(float(e)) for e in epochs.ravel()]
+    assert all(isinstance(v, float) for v in scalars)
+    assert_array_equal(values.ravel(), scalars)
+    assert isinstance(schedule(np.int64(3)), float)
+    assert schedule([]).shape == (0,)
+
+
+def test_matches_closed_form_over_a_whole_array():
+    schedule = CosineAnnealingLR(lr_initial=0.2, lr_min=0.02, T_max=13)
+    epochs = np.linspace(0, 13, 1001)
+    assert_allclose(schedule(epochs), closed_form(0.2, 0.02, epochs, 13), rtol=1e-15)
+
+
+@pytest.mark.parametrize("case", ref.COSINE_ANNEALING, ids=str)
+def test_cosine_annealing_matches_pytorch_inside_t_max(case):
+    schedule = CosineAnnealingLR(
+        lr_initial=case["lr_initial"], lr_min=case["lr_min"], T_max=case["T_max"]
+    )
+    epochs = np.array(case["epochs"])
+    expected = np.array(case["lrs"])
+    inside = epochs <= case["T_max"]
+    assert_allclose(schedule(epochs[inside]), expected[inside], rtol=1e-12)
+    # Past T_max PyTorch's rate rises again; ours holds lr_min (documented).
+    past = epochs > case["T_max"] + 1
+    assert np.all(expected[past] > case["lr_min"])
+    assert_array_equal(schedule(epochs[past]), case["lr_min"])
+
+
+@pytest.mark.parametrize("case", ref.COSINE_ANNEALING_FRACTIONAL, ids=str)
+def test_cosine_annealing_matches_pytorch_at_fractional_epochs(case):
+    schedule = CosineAnnealingLR(
+        lr_initial=case["lr_initial"], lr_min=case["lr_min"], T_max=case["T_max"]
+    )
+    assert_allclose(schedule(case["epochs"]), case["lrs"], rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "case", ref.WARM_RESTARTS + ref.WARM_RESTARTS_FRACTIONAL, ids=str
+)
+def test_warm_restarts_match_pytorch(case):
+    schedule = CosineAnnealingWarmRestarts(
+        lr_initial=case["lr_initial"],
+        lr_min=case["lr_min"],
+        T_0=case["T_0"],
+        T_mult=case["T_mult"],
+    )
+    assert_allclose(schedule(case["epochs"]), case["lrs"], rtol=1e-12)
+
+
+def test_restart_points_give_lr_initial_for_large_t_mult():
+    # log(1000, 10) < 3 in floating point; the cycle index is corrected.
+    schedule = CosineAnnealingWarmRestarts(lr_initial=0.5, T_0=10, T_mult=10)
+    starts = [0, 10, 110, 1110, 11110]
+    assert_array_equal(schedule(starts), 0.5)
+    assert schedule(1109.999) < 1e-6
+
+
+def test_warmup_is_linear_and_continuous():
+    schedule = CosineAnnealingLR(lr_initial=1.0, lr_min=0.2, T_max=4, warmup_epochs=3)
+    assert_allclose(schedule([0, 1, 2]), [0.4, 0.6, 0.8])
+    assert schedule(3) == 1.0  # the cosine phase starts at lr_initial
+    assert schedule(3 - 1e-9) == pytest.approx(1.0, abs=1e-9)
+    # T_max counts the cosine phase only: it ends warmup + T_max epochs in.
+    assert schedule(7) == pytest.approx(0.2)
+    assert schedule(6) > 0.2
+
+
+def test_warmup_never_trains_at_rate_zero():
+    schedule = CosineAnnealingLR(lr_initial=0.1, T_max=5, warmup_epochs=4)
+    assert schedule(0) == pytest.approx(0.02)
+
+
+def test_warm_restarts_with_warmup_delay_the_cycles():
+    plain = CosineAnnealingWarmRestarts(lr_initial=0.1, T_0=3, T_mult=2)
+    warm = CosineAnnealingWarmRestarts(lr_initial=0.1, T_0=3, T_mult=2, warmup_epochs=5)
+    epochs = np.arange(0, 30, 0.5)
+    assert_array_equal(warm(epochs + 5), plain(epochs))
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (dict(lr_initial=0.1, T_max=0), "'T_max' parameter"),
+        (dict(lr_initial=0.1, T_max=-3), "Got -3"),
+        (dict(lr_initial=0.1, T_max=2.5), "Got 2.5"),
+        (dict(lr_initial=0.0, T_max=5), "'lr_initial' parameter"),
+        (dict(lr_initial=0.1, T_max=5, lr_min=-0.1), "'lr_min' parameter"),
+        (dict(lr_initial=0.1, T_max=5, lr_min=np.nan), "Got nan"),
+        (dict(lr_initial=0.1, T_max=5, lr_min=0.2), "lr_min=0.2 must be <= "),
+        (dict(lr_initial=0.1, T_max=5, warmup_epochs=-1), "'warmup_epochs'"),
+    ],
+)
+def test_invalid_cosine_annealing_parameters(params, message):
+    schedule = CosineAnnealingLR(**params)  # construction never validates
+    with pytest.raises(ValueError, match=message):
+        schedule(1)
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (dict(T_0=0), "'T_0' parameter"),
+        (dict(T_0=1.5), "Got 1.5"),
+        (dict(T_0=2, T_mult=0), "'T_mult' parameter"),
+        (dict(T_0=2, T_mult=1.5), "Got 1.5"),
+    ],
+)
+def test_invalid_warm_restart_parameters(params, message):
+    with pytest.raises(ValueError, match=message):
+        CosineAnnealingWarmRestarts(lr_initial=0.1, **params)(1)
+
+
+@pytest.mark.parametrize("epoch", [np.nan, [1.0, np.nan], "three"])
+def test_invalid_epochs(epoch):
+    with pytest.raises(ValueError, match="epoch must be"):
+        CosineAnnealingLR(lr_initial=0.1, T_max=5)(epoch)
+
+
+def test_infinite_epoch_has_no_place_in_a_restart_cycle():
+    with pytest.raises(ValueError, match="epoch must be finite"):
+        CosineAnnealingWarmRestarts(lr_initial=0.1, T_0=5)(np.inf)
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        CosineAnnealingLR(lr_initial=0.1, lr_min=0.001, T_max=10),
+        CosineAnnealingWarmRestarts(lr_initial=0.1, T_0=4, T_mult=3),
+    ],
+)
+def test_clone_pickle_repr_and_params(schedule):
+    epochs = np.arange(50)
+    assert_array_equal(clone(schedule)(epochs), schedule(epochs))
+    assert_array_equal(pickle.loads(pickle.dumps(schedule))(epochs), schedule(epochs))
+    assert type(schedule).__name__ + "(" in repr(schedule)
+    changed = clone(schedule).set_params(lr_initial=0.2)
+    assert changed.get_params()["lr_initial"] == 0.2
+    assert schedule.get_params()["lr_initial"] == 0.1
+
+
+# --- properties that hold for every valid schedule ---------------------------
+
+lr_pairs = st.tuples(st.floats(1e-8, 10.0), st.floats(0.0, 1.0)).map(
+    lambda p: (p[0], p[0] * p[1])
+)
+lengths = st.integers(1, 500)
+warmups = st.integers(0, 20)
+epoch_lists = st.lists(st.floats(-100.0, 1e5), min_size=1, max_size=50)
+
+
+@given(lr_pairs, lengths, warmups, epoch_lists)
+def test_rates_stay_within_bounds(lrs, T_max, warmup, epochs):
+    lr_initial, lr_min = lrs
+    for schedule in (
+        CosineAnnealingLR(
+            lr_initial=lr_initial, lr_min=lr_min, T_max=T_max, warmup_epochs=warmup
+        ),
+        CosineAnnealingWarmRestarts(
+            lr_initial=lr_initial, lr_min=lr_min, T_0=T_max, T_mult=2
+        ),
+    ):
+        values = schedule(epochs)
+        tol = 1e-12 * lr_initial
+        assert np.all(values >= lr_min - tol) and np.all(values <= lr_initial + tol)
+
+
+@given(lr_pairs, lengths, warmups)
+def test_cosine_phase_is_non_increasing(lrs, T_max, warmup):
+    lr_initial, lr_min = lrs
+    schedule = CosineAnnealingLR(
+        lr_initial=lr_initial, lr_min=lr_min, T_max=T_max, warmup_epochs=warmup
+    )
+    values = schedule(warmup + np.linspace(0, T_max + 5, 300))
+    assert np.all(np.diff(values) <= 1e-15 * lr_initial)
+    if warmup:
+        assert np.all(np.diff(schedule(np.linspace(0, warmup, 50))) >= 0)
+
+
+@given(lr_pairs, st.integers(1, 30), st.integers(1, 4), st.integers(0, 6))
+def test_every_cycle_restarts_at_lr_initial(lrs, T_0, T_mult, n_cycles):
+    lr_initial, lr_min = lrs
+    schedule = CosineAnnealingWarmRestarts(
+        lr_initial=lr_initial, lr_min=lr_min, T_0=T_0, T_mult=T_mult
+    )
+    lengths = T_0 * T_mult ** np.arange(n_cycles + 1)
+    starts = np.concatenate([[0], np.cumsum(lengths)])
+    assert_allclose(schedule(starts), lr_initial, rtol=1e-12)
+    ends = starts[1:] - 1e-7 * lengths
+    assert np.all(schedule(ends) <= lr_min + 1e-9 * (lr_initial - lr_min) + 1e-300)
+
+
+@given(lr_pairs, lengths, warmups, epoch_lists)
+def test_vector_equals_scalar(lrs, T_max, warmup, epochs):
+    lr_initial, lr_min = lrs
+    schedule = CosineAnnealingLR(
+        lr_initial=lr_initial, lr_min=lr_min, T_max=T_max, warmup_epochs=warmup
+    )
+    assert_array_equal(schedule(epochs), [schedule(e) for e in epochs])
+
+
+@given(lr_pairs, lengths, st.integers(1, 20))
+def test_warmup_meets_the_cosine_continuously(lrs, T_max, warmup):
+    lr_initial, lr_min = lrs
+    schedule = CosineAnnealingLR(
+        lr_initial=lr_initial, lr_min=lr_min, T_max=T_max, warmup_epochs=warmup
+    )
+    before = schedule(warmup - 1e-9)
+    assert schedule(warmup) == lr_initial
+    assert abs(before - lr_initial) <= 1e-8 * lr_initial
