@@ -49,6 +49,7 @@ def test_grid_search_over_lr_min_and_t_max_on_a_dataframe(diabetes_frame):
     assert parallel.predict(X.iloc[:5]).shape == (5,)
 
 
+@pytest.mark.filterwarnings("ignore:One or more of the test scores are non-finite")
 def test_invalid_candidates_get_the_error_score(diabetes_frame):
     X, y = diabetes_frame
     pipe = make_pipeline(StandardScaler(), CosineSGDRegressor(max_iter=5))

@@ -14,6 +14,10 @@ from skcosine import CosineAnnealingLR, CosineAnnealingWarmRestarts
 from . import torch_reference as ref
 
 
+def case_id(case):
+    return ",".join(f"{k}={v}" for k, v in case.items() if k not in ("epochs", "lrs"))
+
+
 def closed_form(lr_initial, lr_min, t_cur, t_i):
     return lr_min + 0.5 * (lr_initial - lr_min) * (1 + np.cos(np.pi * t_cur / t_i))
 
@@ -55,7 +59,7 @@ def test_matches_closed_form_over_a_whole_array():
     assert_allclose(schedule(epochs), closed_form(0.2, 0.02, epochs, 13), rtol=1e-15)
 
 
-@pytest.mark.parametrize("case", ref.COSINE_ANNEALING, ids=str)
+@pytest.mark.parametrize("case", ref.COSINE_ANNEALING, ids=case_id)
 def test_cosine_annealing_matches_pytorch_inside_t_max(case):
     schedule = CosineAnnealingLR(
         lr_initial=case["lr_initial"], lr_min=case["lr_min"], T_max=case["T_max"]
@@ -65,12 +69,12 @@ def test_cosine_annealing_matches_pytorch_inside_t_max(case):
     inside = epochs <= case["T_max"]
     assert_allclose(schedule(epochs[inside]), expected[inside], rtol=1e-12)
     # Past T_max PyTorch's rate rises again; ours holds lr_min (documented).
-    past = epochs > case["T_max"] + 1
-    assert np.all(expected[past] > case["lr_min"])
+    past = epochs > case["T_max"]
+    assert np.any(expected[past] > case["lr_min"])
     assert_array_equal(schedule(epochs[past]), case["lr_min"])
 
 
-@pytest.mark.parametrize("case", ref.COSINE_ANNEALING_FRACTIONAL, ids=str)
+@pytest.mark.parametrize("case", ref.COSINE_ANNEALING_FRACTIONAL, ids=case_id)
 def test_cosine_annealing_matches_pytorch_at_fractional_epochs(case):
     schedule = CosineAnnealingLR(
         lr_initial=case["lr_initial"], lr_min=case["lr_min"], T_max=case["T_max"]
@@ -79,7 +83,7 @@ def test_cosine_annealing_matches_pytorch_at_fractional_epochs(case):
 
 
 @pytest.mark.parametrize(
-    "case", ref.WARM_RESTARTS + ref.WARM_RESTARTS_FRACTIONAL, ids=str
+    "case", ref.WARM_RESTARTS + ref.WARM_RESTARTS_FRACTIONAL, ids=case_id
 )
 def test_warm_restarts_match_pytorch(case):
     schedule = CosineAnnealingWarmRestarts(
