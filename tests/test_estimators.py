@@ -22,6 +22,11 @@ from skcosine import (
 from skcosine import _sklearn_compat as compat
 
 
+NATIVE_ONLY = pytest.mark.skipif(
+    not compat.NATIVE, reason="averaged classification needs the native engine"
+)
+
+
 @pytest.fixture(scope="module")
 def diabetes():
     X, y = load_diabetes(return_X_y=True)
@@ -253,8 +258,8 @@ def test_flat_schedule_equals_constant_sgd_regressor_on_sparse(diabetes):
         {},
         {"loss": "log_loss"},
         {"loss": "modified_huber", "class_weight": "balanced"},
-        {"average": True},
-        {"class_weight": "balanced", "average": 10},
+        pytest.param({"average": True}, marks=NATIVE_ONLY),
+        pytest.param({"class_weight": "balanced", "average": 10}, marks=NATIVE_ONLY),
     ],
 )
 def test_flat_schedule_equals_constant_sgd_classifier(data, params, request):
@@ -532,7 +537,8 @@ def test_inputs_are_never_modified(iris):
     coef = np.ones((3, 4))
     intercept = np.zeros(3)
     saved = [a.copy() for a in (X, y, weights, coef, intercept)]
-    model = CosineSGDClassifier(average=True, random_state=0)
+    # averaged classification needs the native engine (see test_engine.py)
+    model = CosineSGDClassifier(average=compat.NATIVE, random_state=0)
     model.fit(X, y, coef_init=coef, intercept_init=intercept, sample_weight=weights)
     model.partial_fit(X, y, sample_weight=weights)
     for before, after in zip(saved, (X, y, weights, coef, intercept)):
