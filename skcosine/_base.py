@@ -132,7 +132,7 @@ class CosineSGDMixin:
             problems = self._make_problems(y, X, coef_init, intercept_init)
             mask = self._validation_mask(y, sample_weight)
             engine = EpochEngine(self, X, y, sample_weight, mask)
-            learning_rates = schedule(np.arange(self.max_iter))
+            learning_rates = schedule._rates(self.max_iter)
             n_iter = max(engine.train(problems, learning_rates, stopping=True))
             self._record(problems, schedule, learning_rates[:n_iter])
         if self.tol is not None and self.n_iter_ == self.max_iter:
@@ -163,7 +163,7 @@ class CosineSGDMixin:
             else:
                 problems = copy.deepcopy(self._problems)
                 learning_rates = self.learning_rates_
-            lr = schedule(len(learning_rates))
+            lr = schedule._rates(len(learning_rates) + 1)[-1]
             EpochEngine(self, X, y, sample_weight).train(problems, np.array([lr]))
             self._record(problems, schedule, np.append(learning_rates, lr))
         return self
@@ -181,8 +181,8 @@ class CosineSGDMixin:
         self.n_iter_ = len(learning_rates)
         self.t_ = max(problem.worker.t_ for problem in problems)
 
-    def _new_problem(self, seed, positive=None, weights=None, init=None):
-        """A problem with a fresh worker whose generator is seeded by ``seed``."""
+    def _new_problem(self, generator, positive=None, weights=None, init=None):
+        """A problem with a fresh worker that draws from ``generator``."""
         params = {
             "loss": self.loss,
             "penalty": self.penalty,
@@ -193,7 +193,7 @@ class CosineSGDMixin:
             "tol": None,
             "shuffle": self.shuffle,
             "epsilon": self.epsilon,
-            "random_state": np.random.RandomState(seed),
+            "random_state": generator,
             "learning_rate": "constant",
             "eta0": self.eta0,
             "average": self.average,
@@ -203,10 +203,17 @@ class CosineSGDMixin:
         worker = self._worker_class(**params)
         return Problem(worker=worker, positive=positive, weights=weights, init=init)
 
-    def _problem_seeds(self, n_problems):
-        return check_random_state(self.random_state).randint(
-            compat.MAX_INT, size=n_problems
-        )
+    def _problem_generators(self, n_problems):
+        """One random generator per problem, seeded once per fit.
+
+        Problem ``k`` draws from ``RandomState([seed, k])``, where ``seed`` is
+        ``random_state`` itself when it is an int, else drawn from it.
+        """
+        if isinstance(self.random_state, Integral):
+            seed = int(self.random_state)
+        else:
+            seed = check_random_state(self.random_state).randint(compat.MAX_INT)
+        return [np.random.RandomState([seed, k]) for k in range(n_problems)]
 
     def _validation_mask(self, y, sample_weight):
         """Rows held out for early stopping, drawn as scikit-learn draws them."""

@@ -279,7 +279,7 @@ class CosineSGDClassifier(CosineSGDMixin, SGDClassifier):
         class_weight = compute_class_weight(self.class_weight, classes=classes, y=y)
         n_problems = 1 if len(classes) == 2 else len(classes)
         inits = init_rows(coef_init, intercept_init, n_problems, X.shape[1], X.dtype)
-        seeds = self._problem_seeds(n_problems)
+        generators = self._problem_generators(n_problems)
         if n_problems == 1:
             weights = [(class_weight[1], class_weight[0])]
             positives = [classes[1]]
@@ -287,8 +287,10 @@ class CosineSGDClassifier(CosineSGDMixin, SGDClassifier):
             weights = [(weight, 1.0) for weight in class_weight]
             positives = list(classes)
         return [
-            self._new_problem(seed, positive, weight, init)
-            for seed, positive, weight, init in zip(seeds, positives, weights, inits)
+            self._new_problem(generator, positive, weight, init)
+            for generator, positive, weight, init in zip(
+                generators, positives, weights, inits
+            )
         ]
 
     def _publish(self, problems):

@@ -258,7 +258,8 @@ class CosineSGDRegressor(CosineSGDMixin, SGDRegressor):
 
     def _make_problems(self, y, X, coef_init, intercept_init):
         (init,) = init_rows(coef_init, intercept_init, 1, X.shape[1], X.dtype)
-        return [self._new_problem(self._problem_seeds(1)[0], init=init)]
+        (generator,) = self._problem_generators(1)
+        return [self._new_problem(generator, init=init)]
 
     def _publish(self, problems):
         (problem,) = problems

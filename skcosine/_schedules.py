@@ -47,6 +47,24 @@ class _CosineSchedule(BaseEstimator):
         lr = self._lr(epochs)
         return float(lr) if np.ndim(epoch) == 0 else lr
 
+    def _rates(self, n_epochs):
+        """Learning rates of epochs ``0, 1, ..., n_epochs - 1``.
+
+        The estimators call this once per ``fit`` on a schedule built from
+        their own validated parameters, so it skips the validation.
+
+        Parameters
+        ----------
+        n_epochs : int
+            Number of epochs.
+
+        Returns
+        -------
+        ndarray of shape (n_epochs,)
+            The learning rate of every epoch.
+        """
+        return self._lr(np.arange(n_epochs, dtype=np.float64))
+
     def _lr(self, epochs):
         warmup = self.warmup_epochs
         t_cur, t_i = self._cycle_position(np.maximum(epochs - warmup, 0.0))

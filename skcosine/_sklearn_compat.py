@@ -176,32 +176,33 @@ class NativeEpochs:
         self.fit_intercept = int(worker.fit_intercept)
         self.shuffle = int(worker.shuffle)
         self.average = worker.average
-
-    def _new_dataset(self, rng):
-        # make_dataset() draws this seed; it only drives random sampling.
-        return self.dataset(*self.data, seed=rng.randint(1, MAX_INT))
+        # The coefficient arrays are updated in place, epoch after epoch.
+        averaged = worker.average > 0
+        self.coef = (worker._standard_coef if averaged else worker.coef_).ravel()
+        self.average_coef = worker._average_coef.ravel() if averaged else None
+        self.randint = worker.random_state.randint
 
     def __call__(self, lr):
         """Run one epoch at learning rate ``lr``."""
-        worker = self.worker
-        rng = worker.random_state
-        if self.regression:  # scikit-learn's _fit_regressor draws the seed first
-            seed = rng.randint(0, MAX_INT)
-            dataset = self._new_dataset(rng)
-        else:  # ... and fit_binary after building the dataset
-            dataset = self._new_dataset(rng)
-            seed = rng.randint(MAX_INT)
+        worker, randint = self.worker, self.randint
+        # make_dataset() draws the dataset's seed, which only drives random
+        # sampling; _fit_regressor draws the shuffling seed before it and
+        # fit_binary after it.
+        if self.regression:
+            seed = randint(0, MAX_INT)
+            dataset = self.dataset(*self.data, seed=randint(1, MAX_INT))
+        else:
+            dataset = self.dataset(*self.data, seed=randint(1, MAX_INT))
+            seed = randint(MAX_INT)
         if self.average:
-            coef, intercept = worker._standard_coef, worker._standard_intercept
-            average_coef = worker._average_coef.ravel()
+            intercept = worker._standard_intercept[0]
             average_intercept = worker._average_intercept[0]
         else:
-            coef, intercept = worker.coef_, worker.intercept_
-            average_coef, average_intercept = None, 0.0
+            intercept, average_intercept = worker.intercept_[0], 0.0
         _, intercept, average_coef, average_intercept, _ = self.plain_sgd(
-            coef.ravel(),
-            intercept[0],
-            average_coef,
+            self.coef,
+            intercept,
+            self.average_coef,
             average_intercept,
             self.loss,
             self.penalty_type,
@@ -230,7 +231,10 @@ class NativeEpochs:
         )
         worker.t_ += self.n_samples
         worker.n_iter_ = 1
-        _store_state(worker, intercept, average_coef, average_intercept)
+        if self.average:
+            _store_average(worker, intercept, average_coef, average_intercept)
+        else:
+            worker.intercept_ = np.atleast_1d(intercept)
 
 
 def _no_score(coef, intercept):
@@ -245,24 +249,19 @@ def _no_score(coef, intercept):
     return 0.0
 
 
-def _store_state(worker, intercept, average_coef, average_intercept):
-    """Publish the state of an epoch the way scikit-learn's regressor does.
+def _store_average(worker, intercept, average_coef, average_intercept):
+    """Publish an averaged epoch the way scikit-learn's regressor does.
 
-    The coefficient arrays were updated in place; only the intercepts are new.
     The averaged model becomes ``coef_`` once ``average`` updates were made.
     """
-    shape = worker.coef_.shape
-    if worker.average > 0:
-        worker._standard_intercept = np.atleast_1d(intercept)
-        worker._average_intercept = np.atleast_1d(average_intercept)
-        use_average = worker.average <= worker.t_ - 1
-        chosen = average_coef if use_average else worker._standard_coef.ravel()
-        worker.coef_ = chosen.reshape(shape)
-        worker.intercept_ = (
-            worker._average_intercept if use_average else worker._standard_intercept
-        )
+    worker._standard_intercept = np.atleast_1d(intercept)
+    worker._average_intercept = np.atleast_1d(average_intercept)
+    if worker.average <= worker.t_ - 1:
+        worker.coef_ = average_coef.reshape(worker.coef_.shape)
+        worker.intercept_ = worker._average_intercept
     else:
-        worker.intercept_ = np.atleast_1d(intercept)
+        worker.coef_ = worker._standard_coef.reshape(worker.coef_.shape)
+        worker.intercept_ = worker._standard_intercept
 
 
 def is_log_loss(worker):

@@ -134,9 +134,8 @@ def test_public_epoch_is_sklearn_partial_fit():
     and the problem's generator as random_state."""
     X, y = standardized(load_diabetes)
     model = CosineSGDRegressor(max_iter=5, random_state=11).fit(X, y)
-    seed = np.random.RandomState(11).randint(compat.MAX_INT, size=1)[0]
     reference = SGDRegressor(
-        learning_rate="constant", random_state=np.random.RandomState(seed)
+        learning_rate="constant", random_state=np.random.RandomState([11, 0])
     )
     for lr in model.learning_rates_:
         reference.set_params(eta0=lr).partial_fit(X, y)

@@ -21,7 +21,6 @@ from skcosine import (
 )
 from skcosine import _sklearn_compat as compat
 
-
 NATIVE_ONLY = pytest.mark.skipif(
     not compat.NATIVE, reason="averaged classification needs the native engine"
 )
@@ -145,13 +144,14 @@ def test_partial_fit_continues_after_fit(diabetes):
 def recorded_epochs(monkeypatch):
     """Record the data and the shuffling seed of every native epoch."""
     datasets, seeds = [], []
-    original = compat.NativeEpochs._new_dataset
+    for name in ("ArrayDataset64", "ArrayDataset32"):
+        dataset = getattr(compat, name)
 
-    def spy_dataset(self, rng):
-        datasets.append(self.data[0])
-        return original(self, rng)
+        def spy_dataset(X, *args, _dataset=dataset, **kwargs):
+            datasets.append(X)
+            return _dataset(X, *args, **kwargs)
 
-    monkeypatch.setattr(compat.NativeEpochs, "_new_dataset", spy_dataset)
+        monkeypatch.setattr(compat, name, spy_dataset)
     for name in ("_plain_sgd64", "_plain_sgd32"):
         plain = getattr(compat, name)
 
