@@ -340,7 +340,7 @@ def grid_sentence(grid):
     return (
         f"GridSearchCV of StandardScaler + CosineSGDRegressor(max_iter=20), "
         f"16 candidates x 3 folds on {grid['n_samples']:,} x 20 data, medians of "
-        f"{grid['pairs']} alternating runs: n_jobs=1 {grid['serial']:.2f} s, "
+        f"{grid['pairs']} alternating run(s): n_jobs=1 {grid['serial']:.2f} s, "
         f"n_jobs=2 {grid['parallel']:.2f} s, speed-up {grid['speedup']:.2f}x."
     )
 
@@ -351,7 +351,7 @@ def missed_targets(rows):
     for row in rows:
         case = row["case"]
         if not row["time_ok"]:
-            missed.append(f"{case.name}: ratio {row['ratio']:.3f} > {case.target}")
+            missed.append(f"{case.name}: ratio {row['ratio']:.3f} > {case.target:.2f}")
         if not row["memory_ok"]:
             missed.append(f"{case.name}: peak memory {row['peak_ours']:.3f} MiB")
     return missed
@@ -379,7 +379,7 @@ def print_report(info, rows, grid):
     for row in rows:
         low, high = row["pair_ratios"]
         print(
-            f"{row['case'].name}: {row['pairs']} pairs, "
+            f"{row['case'].name}: {row['pairs']} pair(s), "
             f"per-pair ratio quartiles {low:.3f} .. {high:.3f}"
         )
     print()

@@ -11,6 +11,7 @@ from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from sklearn.utils import check_array, check_random_state
+from sklearn.utils.extmath import row_norms
 from sklearn.utils.validation import validate_data
 
 from . import _sklearn_compat as compat
@@ -18,6 +19,10 @@ from ._engine import EpochEngine, Problem
 from ._schedules import CosineAnnealingLR, CosineAnnealingWarmRestarts
 
 COSINE_CONSTRAINTS = {
+    "eta0": [
+        compat.Interval(Real, 0, None, closed="neither"),
+        compat.StrOptions({"auto"}),
+    ],
     "lr_min": [compat.Interval(Real, 0, None, closed="left")],
     "T_max": [compat.Interval(Integral, 1, None, closed="left"), None],
     "T_mult": [compat.Interval(Integral, 1, None, closed="left"), None],
@@ -63,32 +68,57 @@ class CosineSGDMixin:
     ``_make_problems`` and ``_publish``.
     """
 
-    def _make_schedule(self):
-        """The schedule of the current parameters (cross-parameter checks)."""
-        if self.lr_min > self.eta0:
+    def _check_params(self):
+        """Rules that involve several parameters, checked before the data."""
+        if self.eta0 != "auto" and self.lr_min > self.eta0:
             raise ValueError(
                 f"lr_min={self.lr_min!r} must be <= eta0={self.eta0!r}: the "
                 "learning rate is annealed from eta0 down to lr_min."
             )
         if self.penalty == "elasticnet" and self.l1_ratio is None:
             raise ValueError("l1_ratio must be set when penalty is 'elasticnet'.")
-        T_max = self.T_max
-        if T_max is None:
-            T_max = self.max_iter - self.warmup_epochs
-            if T_max < 1:
-                raise ValueError(
-                    f"warmup_epochs={self.warmup_epochs!r} must be smaller than "
-                    f"max_iter={self.max_iter!r} when T_max=None, so that the "
-                    "cosine phase has at least one epoch."
-                )
+        if self.T_max is None and self.warmup_epochs >= self.max_iter:
+            raise ValueError(
+                f"warmup_epochs={self.warmup_epochs!r} must be smaller than "
+                f"max_iter={self.max_iter!r} when T_max=None, so that the "
+                "cosine phase has at least one epoch."
+            )
+
+    def _initial_rate(self, X):
+        """``eta0``, or with ``eta0='auto'`` the inverse of the largest
+        per-sample curvature of the loss: ``1 / (max ||x_i||^2 + fit_intercept)``
+        (four times that for ``log_loss``), a step no sample can overshoot."""
+        if self.eta0 != "auto":
+            return self.eta0
+        curvature = row_norms(X, squared=True).max() + int(self.fit_intercept)
+        if self.loss == "log_loss":
+            curvature /= 4.0
+        return 1.0 / curvature if curvature > 0 else 1.0
+
+    def _make_schedule(self, X):
+        """The schedule of the current parameters on the data ``X``."""
+        eta0 = float(self._initial_rate(X))
+        if self.lr_min > eta0:
+            raise ValueError(
+                f"lr_min={self.lr_min!r} must be <= the initial learning rate "
+                f"{eta0:.3g}, which eta0='auto' computed from the data; lower "
+                "lr_min or set eta0."
+            )
         common = dict(
-            lr_initial=self.eta0,
+            lr_initial=eta0,
             lr_min=self.lr_min,
             warmup_epochs=self.warmup_epochs,
         )
+        T_max = self.max_iter - self.warmup_epochs if self.T_max is None else self.T_max
         if self.T_mult is None:
             return CosineAnnealingLR(T_max=T_max, **common)
         return CosineAnnealingWarmRestarts(T_0=T_max, T_mult=self.T_mult, **common)
+
+    def _eta0_text(self, schedule):
+        """``eta0`` as messages show it."""
+        if self.eta0 == "auto":
+            return f"eta0='auto' (= {schedule.lr_initial:.3g})"
+        return f"eta0={self.eta0!r}"
 
     def _check_engine_support(self):
         if not compat.NATIVE and self._is_classifier_with_average():
@@ -117,12 +147,13 @@ class CosineSGDMixin:
         return X, y, _check_sample_weight(sample_weight, X.shape[0], X.dtype)
 
     def _cosine_fit(self, X, y, coef_init, intercept_init, sample_weight):
-        schedule = self._make_schedule()
+        self._check_params()
         self._check_engine_support()
         with atomic(self):
             X, y, sample_weight = self._validate_training_data(
                 X, y, sample_weight, reset=True
             )
+            schedule = self._make_schedule(X)
             y = self._prepare_targets(y, X.dtype, classes=None, partial=False)
             if self.warm_start and hasattr(self, "coef_"):
                 coef_init = self.coef_ if coef_init is None else coef_init
@@ -131,7 +162,7 @@ class CosineSGDMixin:
                 )
             problems = self._make_problems(y, X, coef_init, intercept_init)
             mask = self._validation_mask(y, sample_weight)
-            engine = EpochEngine(self, X, y, sample_weight, mask)
+            engine = EpochEngine(self, X, y, sample_weight, schedule, mask)
             learning_rates = schedule._rates(self.max_iter)
             n_iter = max(engine.train(problems, learning_rates, stopping=True))
             self._record(problems, schedule, learning_rates[:n_iter])
@@ -147,15 +178,14 @@ class CosineSGDMixin:
     def _cosine_partial_fit(self, X, y, sample_weight, classes=None):
         first_call = not hasattr(self, "_problems")
         if first_call:
-            schedule = self._make_schedule()
+            self._check_params()
             self._check_partial_fit_params()
-        else:
-            schedule = self.schedule_
         self._check_engine_support()
         with atomic(self):
             X, y, sample_weight = self._validate_training_data(
                 X, y, sample_weight, reset=first_call
             )
+            schedule = self._make_schedule(X) if first_call else self.schedule_
             y = self._prepare_targets(y, X.dtype, classes=classes, partial=True)
             if first_call:
                 problems = self._make_problems(y, X, None, None)
@@ -164,7 +194,8 @@ class CosineSGDMixin:
                 problems = copy.deepcopy(self._problems)
                 learning_rates = self.learning_rates_
             lr = schedule._rates(len(learning_rates) + 1)[-1]
-            EpochEngine(self, X, y, sample_weight).train(problems, np.array([lr]))
+            engine = EpochEngine(self, X, y, sample_weight, schedule)
+            engine.train(problems, np.array([lr]), first_epoch=len(learning_rates))
             self._record(problems, schedule, np.append(learning_rates, lr))
         return self
 
@@ -195,7 +226,7 @@ class CosineSGDMixin:
             "epsilon": self.epsilon,
             "random_state": generator,
             "learning_rate": "constant",
-            "eta0": self.eta0,
+            "eta0": 1.0,  # the engine sets the rate of every epoch
             "average": self.average,
         }
         if weights is not None:

@@ -57,10 +57,16 @@ class CosineSGDClassifier(CosineSGDMixin, SGDClassifier):
     random_state : int, RandomState instance or None, default=None
         Seeds the shuffling and the early-stopping split. Pass an int for
         reproducible results.
-    eta0 : float, default=0.01
+    eta0 : float or 'auto', default='auto'
         Initial learning rate: the start (and top) of the cosine schedule.
+        'auto' computes it from the data at ``fit`` as
+        ``1 / (max_i ||x_i||^2 + fit_intercept)`` (four times that for
+        'log_loss'): the inverse of the largest per-sample curvature of the
+        loss, so that no single step overshoots, whatever the scale of ``X``.
+        The value used is ``schedule_.lr_initial``.
     lr_min : float, default=0.0
-        Learning rate at the end of the cosine cycle, in ``[0, eta0]``.
+        Learning rate at the end of the cosine cycle, in ``[0, eta0]`` (with
+        ``eta0='auto'``, at most the computed initial rate).
     T_max : int or None, default=None
         Length of the cosine cycle in epochs. ``None`` fills the budget:
         ``max_iter - warmup_epochs``.
@@ -153,7 +159,7 @@ class CosineSGDClassifier(CosineSGDMixin, SGDClassifier):
         epsilon=0.1,
         n_jobs=None,
         random_state=None,
-        eta0=0.01,
+        eta0="auto",
         lr_min=0.0,
         T_max=None,
         T_mult=None,

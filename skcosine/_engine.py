@@ -27,6 +27,7 @@ from sklearn.metrics import r2_score
 from sklearn.utils.extmath import safe_sparse_dot
 
 from . import _sklearn_compat as compat
+from ._divergence import DivergenceGuard, check_epochs, diverged
 from ._losses import objective
 
 __all__ = ["EpochEngine", "Problem", "StoppingRule"]
@@ -49,12 +50,15 @@ class Problem:
     init : tuple or None
         ``(coef_init, intercept_init)`` to start from, consumed by the first
         epoch.
+    reference_loss : float or None
+        The loss the divergence rule compares with, set by the first epoch.
     """
 
     worker: object
     positive: object = None
     weights: tuple = None
     init: tuple = None
+    reference_loss: float = None
 
     @property
     def coef(self):
@@ -100,12 +104,15 @@ class EpochEngine:
         Validated targets (labels for a classifier).
     sample_weight : ndarray of shape (n_samples,)
         Validated sample weights, dtype of ``X``.
+    schedule : CosineAnnealingLR or CosineAnnealingWarmRestarts
+        The schedule being followed.
     validation_mask : ndarray of bool of shape (n_samples,) or None
         Rows held out for early stopping.
     """
 
-    def __init__(self, estimator, X, y, sample_weight, validation_mask=None):
+    def __init__(self, estimator, X, y, sample_weight, schedule, validation_mask=None):
         self.estimator = estimator
+        self.eta0_text = estimator._eta0_text(schedule)
         self.X, self.y, self.sample_weight = X, y, sample_weight
         n_samples = X.shape[0]
         if validation_mask is None:
@@ -113,11 +120,22 @@ class EpochEngine:
         self.validation_mask = validation_mask
         self.native = compat.NATIVE
 
-    def train(self, problems, learning_rates, stopping=False):
+    def train(self, problems, learning_rates, stopping=False, first_epoch=0):
         """Train every problem for ``len(learning_rates)`` epochs at most.
 
         Problems are independent; with ``n_jobs`` they run in threads (the
         native epoch releases the GIL).
+
+        Parameters
+        ----------
+        problems : list of Problem
+            The problems, updated in place.
+        learning_rates : ndarray of shape (n_epochs,)
+            The rate of each epoch.
+        stopping : bool, default=False
+            Whether to apply the ``tol`` / ``n_iter_no_change`` rule.
+        first_epoch : int, default=0
+            Schedule position of the first epoch, for messages.
 
         Returns
         -------
@@ -125,27 +143,66 @@ class EpochEngine:
             Epochs run by each problem.
         """
         n_jobs = getattr(self.estimator, "n_jobs", None)
+        jobs = [
+            delayed(self._train_one)(p, learning_rates, stopping, first_epoch)
+            for p in problems
+        ]
         if len(problems) == 1 or n_jobs in (None, 1):
-            return [self._train_one(p, learning_rates, stopping) for p in problems]
-        return Parallel(n_jobs=n_jobs, prefer="threads")(
-            delayed(self._train_one)(p, learning_rates, stopping) for p in problems
-        )
+            return [function(*args) for function, args, _ in jobs]
+        return Parallel(n_jobs=n_jobs, prefer="threads")(jobs)
 
-    def _train_one(self, problem, learning_rates, stopping):
+    def _train_one(self, problem, learning_rates, stopping, first_epoch):
         encoded = self._encoded_target(problem)
+        est = self.estimator
+        guard = DivergenceGuard(self.X, encoded, est.loss, est.epsilon)
+        if problem.reference_loss is None:
+            problem.reference_loss = guard.reference_loss(*self._start(problem))
         run_epoch = self._epoch_runner(problem, encoded)
         rule = self._stopping_rule() if stopping else None
         verbose = self.estimator.verbose
+        checks = check_epochs(len(learning_rates)).tolist()
         for epoch, lr in enumerate(learning_rates.tolist()):
-            run_epoch(lr)
+            self._run_guarded(run_epoch, lr, first_epoch + epoch)
+            if checks[epoch]:
+                self._check(guard, problem, first_epoch + epoch, lr)
             value = None
             if rule is not None or verbose:
                 value = self._monitor(problem, encoded)
             if verbose:
                 _report(problem, epoch, lr, value)
             if rule is not None and rule.update(value):
+                self._check(guard, problem, first_epoch + epoch, lr)
                 return epoch + 1
         return len(learning_rates)
+
+    def _check(self, guard, problem, epoch, lr):
+        guard.check(
+            problem.reference_loss,
+            problem.coef,
+            problem.intercept,
+            epoch,
+            lr,
+            self.eta0_text,
+        )
+
+    def _run_guarded(self, run_epoch, lr, epoch):
+        """Run an epoch; report a numerical overflow as a divergence."""
+        try:
+            run_epoch(lr)
+        except ValueError as exc:
+            if "under-/overflow" not in str(exc):
+                raise
+            raise diverged(
+                epoch, lr, self.eta0_text, "the coefficients overflowed"
+            ) from exc
+
+    def _start(self, problem):
+        """Coefficients and intercept of the model before the first epoch."""
+        if hasattr(problem.worker, "coef_"):
+            return problem.coef, problem.intercept
+        coef, intercept = problem.init or (None, None)
+        coef = np.zeros(self.X.shape[1]) if coef is None else coef
+        return coef, 0.0 if intercept is None else float(np.ravel(intercept)[0])
 
     def _epoch_runner(self, problem, encoded):
         """A function running one epoch of ``problem`` at a learning rate."""

@@ -7,7 +7,7 @@ between epochs, evaluates the same objective here with numpy.
 
 import numpy as np
 
-__all__ = ["objective"]
+__all__ = ["mean_loss", "objective"]
 
 
 def _hinge(threshold):
@@ -39,6 +39,11 @@ _LOSSES = {
 }
 
 
+def mean_loss(loss, epsilon, y, p):
+    """Mean of the loss ``loss`` over the samples (see :func:`objective`)."""
+    return float(np.mean(_LOSSES[loss](y, p, epsilon)))
+
+
 def objective(loss, epsilon, y, p, coef, alpha, penalty, l1_ratio):
     """Mean loss plus penalty, as scikit-learn's SGD defines its objective.
 
@@ -64,7 +69,7 @@ def objective(loss, epsilon, y, p, coef, alpha, penalty, l1_ratio):
         ``mean(loss(y, p)) + alpha * ((1 - r) / 2 * ||coef||_2^2 + r * ||coef||_1)``
         with ``r`` the L1 ratio of the penalty (0 for ``"l2"``, 1 for ``"l1"``).
     """
-    value = float(np.mean(_LOSSES[loss](y, p, epsilon)))
+    value = mean_loss(loss, epsilon, y, p)
     if penalty is None or penalty == "none":
         return value
     ratio = {"l2": 0.0, "l1": 1.0}.get(penalty, l1_ratio)

@@ -51,10 +51,16 @@ class CosineSGDRegressor(CosineSGDMixin, SGDRegressor):
     random_state : int, RandomState instance or None, default=None
         Seeds the shuffling and the early-stopping split. Pass an int for
         reproducible results.
-    eta0 : float, default=0.01
+    eta0 : float or 'auto', default='auto'
         Initial learning rate: the start (and top) of the cosine schedule.
+        'auto' computes it from the data at ``fit`` as
+        ``1 / (max_i ||x_i||^2 + fit_intercept)`` (four times that for
+        'log_loss'): the inverse of the largest per-sample curvature of the
+        loss, so that no single step overshoots, whatever the scale of ``X``.
+        The value used is ``schedule_.lr_initial``.
     lr_min : float, default=0.0
-        Learning rate at the end of the cosine cycle, in ``[0, eta0]``.
+        Learning rate at the end of the cosine cycle, in ``[0, eta0]`` (with
+        ``eta0='auto'``, at most the computed initial rate).
     T_max : int or None, default=None
         Length of the cosine cycle in epochs. ``None`` fills the budget:
         ``max_iter - warmup_epochs``. After ``T_max`` the rate holds ``lr_min``
@@ -131,10 +137,14 @@ class CosineSGDRegressor(CosineSGDMixin, SGDRegressor):
     ``partial_fit`` with an integer ``random_state`` would instead repeat the
     same permutation every epoch.
 
-    Defaults: ``eta0=0.01`` keeps the per-sample step well inside the stable
-    range of the squared loss on standardized data, and the cosine decay to
-    ``lr_min=0`` removes the noise floor of a constant rate at the end of
-    training. ``tol=None`` spends the whole budget, ``max_iter=100`` epochs.
+    Defaults: ``eta0='auto'`` keeps every per-sample step inside the stable
+    range of the loss, on standardized or raw data alike (a fixed rate such as
+    scikit-learn's 0.01 diverges on unscaled features and on wide one-hot
+    data); the cosine decay to ``lr_min=0`` removes the noise floor of a
+    constant rate at the end of training; ``tol=None`` spends the whole budget
+    of ``max_iter=100`` epochs. A run that diverges anyway (a large explicit
+    ``eta0``) raises a ``ValueError`` naming the epoch and its rate; see
+    :mod:`skcosine._divergence` for the rule.
 
     Sample weights, ``average``, ``warm_start``, ``coef_init`` /
     ``intercept_init``, ``early_stopping`` and ``tol`` / ``n_iter_no_change``
@@ -153,8 +163,10 @@ class CosineSGDRegressor(CosineSGDMixin, SGDRegressor):
     >>> model.fit(X, y).score(X, y) > 0.5
     True
     >>> sgd = model[-1]
-    >>> sgd.n_iter_, sgd.learning_rates_[0], sgd.learning_rates_[-1] < 1e-4
-    (100, np.float64(0.01), np.True_)
+    >>> sgd.n_iter_, round(sgd.schedule_.lr_initial, 4)
+    (100, 0.0201)
+    >>> bool(sgd.learning_rates_[-1] < 1e-5)
+    True
     """
 
     _parameter_constraints: dict = cosine_constraints(
@@ -176,7 +188,7 @@ class CosineSGDRegressor(CosineSGDMixin, SGDRegressor):
         verbose=0,
         epsilon=0.1,
         random_state=None,
-        eta0=0.01,
+        eta0="auto",
         lr_min=0.0,
         T_max=None,
         T_mult=None,

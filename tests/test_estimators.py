@@ -66,8 +66,9 @@ def test_t_max_none_follows_the_budget_after_warmup(diabetes):
     model = CosineSGDRegressor(max_iter=12, warmup_epochs=2, random_state=0)
     model.fit(X, y)
     assert model.schedule_.T_max == 10
-    assert model.learning_rates_[2] == model.eta0  # cosine phase starts here
-    assert model.learning_rates_[1] < model.eta0
+    eta0 = model.schedule_.lr_initial
+    assert model.learning_rates_[2] == eta0  # the cosine phase starts here
+    assert model.learning_rates_[1] < eta0
     assert model.learning_rates_[-1] < model.learning_rates_[-2]
 
 
@@ -84,7 +85,7 @@ def test_t_mult_turns_on_warm_restarts(diabetes):
     model.fit(X, y)
     assert isinstance(model.schedule_, CosineAnnealingWarmRestarts)
     assert model.schedule_.T_0 == 3
-    restarts = np.flatnonzero(model.learning_rates_ == model.eta0)
+    restarts = np.flatnonzero(model.learning_rates_ == model.schedule_.lr_initial)
     assert_array_equal(restarts, [0, 3, 9])
 
 
@@ -331,7 +332,7 @@ def test_warm_start_restarts_the_cycle_from_the_previous_model(diabetes):
     model.fit(X, y)
     coef, intercept = model.coef_.copy(), model.intercept_.copy()
     model.fit(X, y)
-    assert model.learning_rates_[0] == model.eta0
+    assert model.learning_rates_[0] == model.schedule_.lr_initial
     cold = CosineSGDRegressor(max_iter=5, random_state=0)
     cold.fit(X, y, coef_init=coef, intercept_init=intercept)
     assert_array_equal(model.coef_, cold.coef_)
@@ -384,7 +385,7 @@ def test_n_jobs_does_not_change_the_result(iris):
 
 def test_verbose_reports_every_epoch(diabetes, capsys):
     X, y = diabetes
-    CosineSGDRegressor(max_iter=3, verbose=1, random_state=0).fit(X, y)
+    CosineSGDRegressor(eta0=0.01, max_iter=3, verbose=1, random_state=0).fit(X, y)
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 3 and "learning rate: 0.01" in lines[0]
 
@@ -423,7 +424,8 @@ def test_default_regressor_reaches_least_squares_on_heavy_tailed_data(n_features
         ({"T_max": 2.5}, "Got 2.5"),
         ({"lr_min": -0.1}, "'lr_min' parameter"),
         ({"lr_min": np.nan}, "Got nan"),
-        ({"lr_min": 0.5}, r"lr_min=0.5 must be <= eta0=0.01"),
+        ({"lr_min": 0.5, "eta0": 0.01}, r"lr_min=0.5 must be <= eta0=0.01"),
+        ({"lr_min": 0.5}, r"lr_min=0.5 must be <= the initial learning rate 0.0956"),
         ({"T_mult": 0}, "'T_mult' parameter"),
         ({"T_mult": 1.5}, "Got 1.5"),
         ({"warmup_epochs": -1}, "'warmup_epochs' parameter"),

@@ -52,7 +52,7 @@ def test_grid_search_over_lr_min_and_t_max_on_a_dataframe(diabetes_frame):
 @pytest.mark.filterwarnings("ignore:One or more of the test scores are non-finite")
 def test_invalid_candidates_get_the_error_score(diabetes_frame):
     X, y = diabetes_frame
-    pipe = make_pipeline(StandardScaler(), CosineSGDRegressor(max_iter=5))
+    pipe = make_pipeline(StandardScaler(), CosineSGDRegressor(eta0=0.01, max_iter=5))
     grid = {"cosinesgdregressor__lr_min": [0.0, 0.5]}  # 0.5 > eta0
     with pytest.warns(FitFailedWarning, match="lr_min=0.5 must be <= eta0=0.01"):
         result = GridSearchCV(pipe, grid, cv=3, error_score=np.nan).fit(X, y)
