@@ -2,6 +2,7 @@
 the schedule, and the ``fit`` / ``partial_fit`` flow around the epoch engine."""
 
 import copy
+import functools
 import warnings
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -44,6 +45,36 @@ def cosine_constraints(parent_constraints):
     return {**kept, **COSINE_CONSTRAINTS}
 
 
+class InvalidInputError(ValueError, TypeError):
+    """Input that cannot be used, reported as a ``ValueError``.
+
+    Also a ``TypeError``, the type NumPy raises for such input, as
+    scikit-learn's ``InvalidParameterError`` is both.
+    """
+
+
+def value_errors(method):
+    """Report unusable input as a ``ValueError``, like every other bad input.
+
+    NumPy raises ``TypeError`` for inputs such as arrays of arbitrary objects;
+    users running unattended searches catch ``ValueError``, so the public
+    methods raise :class:`InvalidInputError`, which is both.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except TypeError as exc:
+            if isinstance(exc, ValueError):  # InvalidParameterError is both
+                raise
+            raise InvalidInputError(
+                f"{type(self).__name__}.{method.__name__} cannot use its input: {exc}"
+            ) from exc
+
+    return wrapper
+
+
 @contextmanager
 def atomic(estimator):
     """Undo every attribute change of ``estimator`` if the block raises.
@@ -67,6 +98,26 @@ class CosineSGDMixin:
     Subclasses provide ``_worker_class``, ``_prepare_targets``,
     ``_make_problems`` and ``_publish``.
     """
+
+    @value_errors
+    def score(self, X, y, sample_weight=None):
+        """Score of the model on ``X`` and ``y``, as the parent defines it.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test samples.
+        y : array-like of shape (n_samples,)
+            True targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            R^2 for the regressor, accuracy for the classifier.
+        """
+        return super().score(X, y, sample_weight=sample_weight)
 
     def _check_params(self):
         """Rules that involve several parameters, checked before the data."""

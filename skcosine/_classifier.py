@@ -6,7 +6,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
 from . import _sklearn_compat as compat
-from ._base import CosineSGDMixin, cosine_constraints, init_rows
+from ._base import CosineSGDMixin, cosine_constraints, init_rows, value_errors
 
 __all__ = ["CosineSGDClassifier"]
 
@@ -195,6 +195,7 @@ class CosineSGDClassifier(CosineSGDMixin, SGDClassifier):
         self.warm_start = warm_start
         self.average = average
 
+    @value_errors
     @compat.fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
         """Fit the model for ``max_iter`` epochs on the cosine schedule.
@@ -221,6 +222,23 @@ class CosineSGDClassifier(CosineSGDMixin, SGDClassifier):
         """
         return self._cosine_fit(X, y, coef_init, intercept_init, sample_weight)
 
+    @value_errors
+    def decision_function(self, X):
+        """Confidence scores: signed distances to the hyperplanes.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Scores (of the positive class for two classes).
+        """
+        return super().decision_function(X)
+
+    @value_errors
     @compat.fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train one epoch at the next position of the schedule.
@@ -283,6 +301,11 @@ class CosineSGDClassifier(CosineSGDMixin, SGDClassifier):
     def _make_problems(self, y, X, coef_init, intercept_init):
         classes = self.classes_
         class_weight = compute_class_weight(self.class_weight, classes=classes, y=y)
+        if not np.all(np.isfinite(class_weight) & (class_weight >= 0)):
+            raise ValueError(
+                "class_weight must give every class a finite, non-negative "
+                f"weight; got {self.class_weight!r}."
+            )
         n_problems = 1 if len(classes) == 2 else len(classes)
         inits = init_rows(coef_init, intercept_init, n_problems, X.shape[1], X.dtype)
         generators = self._problem_generators(n_problems)

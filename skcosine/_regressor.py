@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.linear_model import SGDRegressor
 
 from . import _sklearn_compat as compat
-from ._base import CosineSGDMixin, cosine_constraints, init_rows
+from ._base import CosineSGDMixin, cosine_constraints, init_rows, value_errors
 
 __all__ = ["CosineSGDRegressor"]
 
@@ -221,6 +221,7 @@ class CosineSGDRegressor(CosineSGDMixin, SGDRegressor):
         self.warm_start = warm_start
         self.average = average
 
+    @value_errors
     @compat.fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
         """Fit the model for ``max_iter`` epochs on the cosine schedule.
@@ -245,6 +246,23 @@ class CosineSGDRegressor(CosineSGDMixin, SGDRegressor):
         """
         return self._cosine_fit(X, y, coef_init, intercept_init, sample_weight)
 
+    @value_errors
+    def predict(self, X):
+        """Predict with the linear model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Predicted targets.
+        """
+        return super().predict(X)
+
+    @value_errors
     @compat.fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
         """Train one epoch at the next position of the schedule.
