@@ -273,7 +273,7 @@ def measure_grid_search(quick):
     makers = (maker(1), maker(2))
     for make in makers:  # warm-up, which also starts the worker processes
         fit_time(make, X, y)
-    pairs = 1 if quick else 5
+    pairs = 1 if quick else 7
     serial, parallel = (statistics.median(t) for t in alternate(makers, X, y, pairs))
     return {
         "n_samples": n_samples,
@@ -282,6 +282,14 @@ def measure_grid_search(quick):
         "parallel": parallel,
         "speedup": serial / parallel,
     }
+
+
+def load_average():
+    """The 1-minute load average, or "n/a" where the platform has none."""
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except (AttributeError, OSError):
+        return "n/a"
 
 
 def environment():
@@ -300,6 +308,7 @@ def environment():
         "command": shlex.join(sys.orig_argv),
         "engine": "native" if _sklearn_compat.NATIVE else "public (partial_fit)",
         "blas": blas,
+        "load": f"{load_average()} at start",  # 1-minute load average
     }
 
 
@@ -392,7 +401,8 @@ def rst_report(info, rows, grid):
     pairs = ", ".join(str(row["pairs"]) for row in rows)
     lines = [
         f"Measured on {info['date']} with {info['versions']}, on a machine with "
-        f"{info['cpu_count']} CPU cores ({info['blas']}), by "
+        f"{info['cpu_count']} CPU cores ({info['blas']}; 1-minute load average "
+        f"{info['load']}), by "
         f"``{info['command']}``; skcosine engine: {info['engine']}. Times are "
         f"medians of alternating fits in one process (pairs per case: {pairs}); "
         "peak memory is traced by tracemalloc in separate fits.",
@@ -440,6 +450,7 @@ def main(argv=None):
         rows.append(measure_case(case, args.quick))
     print("measuring GridSearchCV ...", flush=True)
     grid = measure_grid_search(args.quick)
+    info["load"] += f", {load_average()} at end"
     print_report(info, rows, grid)
     if args.output:
         write(args.output, rst_report(info, rows, grid))

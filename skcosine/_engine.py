@@ -27,7 +27,7 @@ from sklearn.metrics import r2_score
 from sklearn.utils.extmath import safe_sparse_dot
 
 from . import _sklearn_compat as compat
-from ._divergence import DivergenceGuard, check_epochs, diverged
+from ._divergence import DivergenceGuard, diverged
 from ._losses import objective
 
 __all__ = ["EpochEngine", "Problem", "StoppingRule"]
@@ -156,23 +156,22 @@ class EpochEngine:
         est = self.estimator
         guard = DivergenceGuard(self.X, encoded, est.loss, est.epsilon)
         if problem.reference_loss is None:
-            problem.reference_loss = guard.reference_loss(*self._start(problem))
+            with np.errstate(all="ignore"):
+                problem.reference_loss = guard.reference_loss(*self._start(problem))
         run_epoch = self._epoch_runner(problem, encoded)
         rule = self._stopping_rule() if stopping else None
         verbose = self.estimator.verbose
-        checks = check_epochs(len(learning_rates)).tolist()
-        for epoch, lr in enumerate(learning_rates.tolist()):
-            self._run_guarded(run_epoch, lr, first_epoch + epoch)
-            if checks[epoch]:
+        with np.errstate(all="ignore"):  # a diverging run overflows, by design
+            for epoch, lr in enumerate(learning_rates.tolist()):
+                self._run_guarded(run_epoch, lr, first_epoch + epoch)
                 self._check(guard, problem, first_epoch + epoch, lr)
-            value = None
-            if rule is not None or verbose:
-                value = self._monitor(problem, encoded)
-            if verbose:
-                _report(problem, epoch, lr, value)
-            if rule is not None and rule.update(value):
-                self._check(guard, problem, first_epoch + epoch, lr)
-                return epoch + 1
+                value = None
+                if rule is not None or verbose:
+                    value = self._monitor(problem, encoded)
+                if verbose:
+                    _report(problem, epoch, lr, value)
+                if rule is not None and rule.update(value):
+                    return epoch + 1
         return len(learning_rates)
 
     def _check(self, guard, problem, epoch, lr):

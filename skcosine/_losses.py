@@ -41,7 +41,7 @@ _LOSSES = {
 
 def mean_loss(loss, epsilon, y, p):
     """Mean of the loss ``loss`` over the samples (see :func:`objective`)."""
-    return float(np.mean(_LOSSES[loss](y, p, epsilon)))
+    return float(_LOSSES[loss](y, p, epsilon).mean())
 
 
 def objective(loss, epsilon, y, p, coef, alpha, penalty, l1_ratio):

@@ -1,0 +1,384 @@
+"""Hostile input, divergence, faults, determinism and resumability."""
+
+import io
+import pickle
+import re
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+
+import joblib
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_array_equal
+from sklearn.datasets import load_diabetes, load_iris
+from sklearn.exceptions import FitFailedWarning
+from sklearn.linear_model import SGDRegressor
+from sklearn.model_selection import GridSearchCV
+from sklearn.preprocessing import StandardScaler
+
+from skcosine import CosineAnnealingLR, CosineSGDClassifier, CosineSGDRegressor
+from skcosine import _sklearn_compat as compat
+
+# --- hostile parameters and data, generated -----------------------------------
+
+NUMBERS = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True, width=64),
+    st.sampled_from([0.0, -0.0, 1e-300, 1e300, -1e300, 1e12, np.nan, np.inf]),
+)
+FINITE = st.floats(-1e6, 1e6, allow_nan=False, width=64)
+
+PARAMETERS = st.fixed_dictionaries(
+    {},
+    optional={
+        "eta0": st.one_of(
+            st.just("auto"),
+            st.sampled_from([1e-12, 1e-3, 0.1, 10.0, 1e6, 1e300, 0.0, -1.0, np.nan]),
+        ),
+        "lr_min": st.sampled_from([0.0, 1e-6, 0.01, 0.5, 1e9, -1.0, np.nan, np.inf]),
+        "T_max": st.sampled_from([None, 1, 3, 1000, 0, -2, 2.5]),
+        "T_mult": st.sampled_from([None, 1, 2, 0, 1.5]),
+        "warmup_epochs": st.sampled_from([0, 1, 3, -1, 10]),
+        "max_iter": st.sampled_from([1, 2, 5, 0]),
+        "alpha": st.sampled_from([0.0, 1e-4, 10.0, 1e300, -1.0]),
+        "penalty": st.sampled_from(["l2", "l1", "elasticnet", None, "bad"]),
+        "average": st.sampled_from([False, True, 3]),
+        "fit_intercept": st.booleans(),
+        "shuffle": st.booleans(),
+        "tol": st.sampled_from([None, 1e-3, 0.0, -1.0]),
+        "early_stopping": st.booleans(),
+        "validation_fraction": st.sampled_from([0.1, 0.5, 0.99, 0.0]),
+        "n_iter_no_change": st.sampled_from([1, 5, 0]),
+        "random_state": st.sampled_from([0, 1, None]),
+    },
+)
+REGRESSION_LOSSES = ["squared_error", "huber", "epsilon_insensitive", "hinge"]
+CLASSIFICATION_LOSSES = ["hinge", "log_loss", "modified_huber", "squared_error"]
+
+
+@st.composite
+def datasets(draw, classification):
+    n_samples = draw(st.integers(0, 12))
+    n_features = draw(st.integers(0, 4))
+    values = NUMBERS if draw(st.booleans()) else FINITE
+    X = draw(
+        st.lists(
+            st.lists(values, min_size=n_features, max_size=n_features),
+            min_size=n_samples,
+            max_size=n_samples,
+        )
+    )
+    X = np.array(X, dtype=float).reshape(n_samples, n_features)
+    if classification:
+        labels = st.sampled_from([0, 1, 2]) if draw(st.booleans()) else st.just(1)
+        y = np.array(draw(st.lists(labels, min_size=n_samples, max_size=n_samples)))
+    else:
+        target = NUMBERS if draw(st.booleans()) else FINITE
+        y = np.array(
+            draw(st.lists(target, min_size=n_samples, max_size=n_samples)),
+            dtype=float,
+        )
+    if draw(st.booleans()):  # a wrong length, sometimes
+        y = y[: draw(st.integers(0, max(n_samples - 1, 0)))]
+    weights = None
+    if draw(st.booleans()):
+        weights = np.array(
+            draw(st.lists(NUMBERS, min_size=len(y), max_size=len(y))), dtype=float
+        )
+    return X, y, weights
+
+
+def check_guarantees(Estimator, losses, params, data, loss_index):
+    """Fit either gives finite predictions or raises a ValueError; nothing
+    else escapes, the inputs and the parameters are left as they were."""
+    X, y, weights = data
+    saved = [None if a is None else a.copy() for a in (X, y, weights)]
+    model = Estimator(loss=losses[loss_index % len(losses)], **params)
+    before = model.get_params()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            model.fit(X, y, sample_weight=weights)
+        except ValueError as exc:
+            assert str(exc)
+            assert not hasattr(model, "coef_")
+        else:
+            assert np.all(np.isfinite(model.coef_))
+            assert np.all(np.isfinite(model.intercept_))
+            if np.all(np.isfinite(X)):
+                decision = (
+                    model._decision_function(X)
+                    if hasattr(model, "_decision_function")
+                    else model.decision_function(X)
+                )
+                assert np.all(np.isfinite(decision))
+    for original, now in zip(saved, (X, y, weights)):
+        if original is not None:
+            assert_array_equal(original, now)
+    after = model.get_params()
+    assert all(after[key] is before[key] for key in before)
+
+
+HYPOTHESIS = settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+@HYPOTHESIS
+@given(PARAMETERS, datasets(classification=False), st.integers(0, 3))
+def test_regressor_survives_hostile_input(params, data, loss_index):
+    check_guarantees(CosineSGDRegressor, REGRESSION_LOSSES, params, data, loss_index)
+
+
+@HYPOTHESIS
+@given(PARAMETERS, datasets(classification=True), st.integers(0, 3))
+def test_classifier_survives_hostile_input(params, data, loss_index):
+    check_guarantees(
+        CosineSGDClassifier, CLASSIFICATION_LOSSES, params, data, loss_index
+    )
+
+
+@pytest.mark.filterwarnings("ignore:R\\^2 score is not well-defined")
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(st.lists(FINITE, min_size=3, max_size=3), min_size=1, max_size=6),
+    st.sampled_from(["predict", "score"]),
+)
+def test_predict_and_score_raise_only_value_errors(rows, method):
+    X, y = load_diabetes(return_X_y=True)
+    model = CosineSGDRegressor(max_iter=2).fit(X[:, :3], y)
+    queries = [np.array(rows), np.array(rows)[:, :2], [["a"] * 3], [[object()] * 3]]
+    for query in queries:
+        try:
+            if method == "predict":
+                assert np.all(np.isfinite(model.predict(query)))
+            else:
+                model.score(query, np.zeros(len(query)))
+        except ValueError as exc:
+            assert str(exc)
+
+
+# --- divergence ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def raw_diabetes():
+    """Unscaled features (ages, blood pressures ... in original units)."""
+    X, y = load_diabetes(return_X_y=True, scaled=False)
+    return X, y
+
+
+def test_sklearn_returns_exploded_coefficients_without_error(raw_diabetes):
+    X, y = raw_diabetes
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = SGDRegressor(eta0=0.1, learning_rate="constant", random_state=0)
+        model.fit(X, y)
+    assert np.all(np.isfinite(model.coef_)) and np.abs(model.coef_).max() > 1e9
+
+
+@pytest.mark.parametrize("eta0", [0.1, 1.0, 1e3])
+def test_divergence_raises_naming_eta0_epoch_and_rate(raw_diabetes, eta0):
+    X, y = raw_diabetes
+    model = CosineSGDRegressor(eta0=eta0, max_iter=20, random_state=0)
+    with pytest.raises(ValueError) as info:
+        model.fit(X, y)
+    message = str(info.value)
+    assert f"eta0={eta0!r}" in message
+    assert "SGD diverged at epoch 0 (learning rate" in message
+    assert "StandardScaler" in message and "smaller eta0" in message
+    assert not hasattr(model, "coef_")
+
+
+def test_divergence_during_warmup_names_the_epoch_and_its_rate():
+    """The warmup raises the rate past the stable step (1 for a constant
+    feature and an intercept) only after several stable epochs."""
+    rng = np.random.RandomState(0)
+    X, y = np.ones((50, 1)), rng.randn(50)
+    model = CosineSGDRegressor(eta0=10.0, max_iter=200, warmup_epochs=100)
+    with pytest.raises(ValueError, match="diverged") as info:
+        model.fit(X, y)
+    found = re.search(r"epoch (\d+) \(learning rate ([0-9.e+-]+),", str(info.value))
+    epoch, rate = int(found.group(1)), float(found.group(2))
+    schedule = CosineAnnealingLR(lr_initial=10.0, T_max=100, warmup_epochs=100)
+    assert epoch >= 9 and schedule(epoch - 1) < 1.0  # stable before this epoch
+    assert rate == pytest.approx(schedule(epoch), rel=1e-2) and rate > 1.0
+
+
+def test_auto_eta0_trains_on_the_same_unscaled_data(raw_diabetes):
+    X, y = raw_diabetes
+    model = CosineSGDRegressor(random_state=0).fit(X, y)
+    assert np.all(np.isfinite(model.predict(X)))
+    assert model.score(X, y) > 0.0
+
+
+def test_divergent_candidates_get_the_error_score(raw_diabetes):
+    X, y = raw_diabetes
+    search = GridSearchCV(
+        CosineSGDRegressor(max_iter=10, random_state=0),
+        {"eta0": ["auto", 10.0]},
+        cv=3,
+        error_score=np.nan,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        with pytest.warns(FitFailedWarning, match="SGD diverged at epoch"):
+            search.fit(X, y)
+    scores = search.cv_results_["mean_test_score"]
+    assert np.isfinite(scores[0]) and np.isnan(scores[1])
+    assert search.best_params_ == {"eta0": "auto"}
+
+
+def test_partial_fit_detects_divergence_at_its_epoch(raw_diabetes):
+    X, y = raw_diabetes
+    model = CosineSGDRegressor(eta0=1e-7, max_iter=10, random_state=0)
+    model.partial_fit(X, y)
+    model.set_params(eta0=1.0)  # the schedule is fixed at the first call ...
+    model.partial_fit(X, y)
+    assert model.n_iter_ == 2  # ... so nothing diverges
+    diverging = CosineSGDRegressor(eta0=1.0, max_iter=10, random_state=0)
+    with pytest.raises(ValueError, match="diverged at epoch 0"):
+        diverging.partial_fit(X, y)
+
+
+# --- faults: exceptions and interrupts mid-fit ----------------------------------
+
+
+class Boom(RuntimeError):
+    pass
+
+
+@pytest.fixture
+def fail_at_epoch(monkeypatch):
+    """Make the ``n``-th epoch of the next fit raise ``exception``."""
+
+    def arm(n, exception):
+        calls = {"count": 0}
+        runner = "NativeEpochs" if compat.NATIVE else None
+        if runner:
+            original = compat.NativeEpochs.__call__
+
+            def failing(self, lr):
+                calls["count"] += 1
+                if calls["count"] == n:
+                    raise exception
+                return original(self, lr)
+
+            monkeypatch.setattr(compat.NativeEpochs, "__call__", failing)
+        else:
+            original = SGDRegressor.partial_fit
+
+            def failing(self, *args, **kwargs):
+                calls["count"] += 1
+                if calls["count"] == n:
+                    raise exception
+                return original(self, *args, **kwargs)
+
+            monkeypatch.setattr(SGDRegressor, "partial_fit", failing)
+
+    return arm
+
+
+def snapshot(model):
+    return {key: pickle.dumps(value) for key, value in vars(model).items()}
+
+
+@pytest.mark.parametrize("exception", [Boom("injected"), KeyboardInterrupt()])
+def test_interrupted_first_fit_leaves_the_model_unfitted(fail_at_epoch, exception):
+    X, y = load_diabetes(return_X_y=True)
+    model = CosineSGDRegressor(max_iter=10, random_state=0)
+    params = {key: id(value) for key, value in model.get_params().items()}
+    fail_at_epoch(4, exception)
+    with pytest.raises(type(exception)):
+        model.fit(X, y)
+    assert not hasattr(model, "coef_") and not hasattr(model, "n_features_in_")
+    assert {key: id(value) for key, value in model.get_params().items()} == params
+
+
+@pytest.mark.parametrize("exception", [Boom("injected"), KeyboardInterrupt()])
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_interrupted_refit_keeps_the_previous_model(fail_at_epoch, exception, method):
+    X, y = load_diabetes(return_X_y=True)
+    model = CosineSGDRegressor(max_iter=5, warm_start=True, random_state=0)
+    model.fit(X, y)
+    before = snapshot(model)
+    fail_at_epoch(2 if method == "fit" else 1, exception)
+    with pytest.raises(type(exception)):
+        getattr(model, method)(X[:100], y[:100])
+    assert snapshot(model) == before
+    model.partial_fit(X, y)  # and it still trains
+    assert model.n_iter_ == 6
+
+
+def test_divergence_in_a_refit_keeps_the_previous_model(raw_diabetes):
+    X, y = raw_diabetes
+    model = CosineSGDRegressor(max_iter=5, random_state=0).fit(X, y)
+    model.set_params(eta0=1e3)
+    before = snapshot(model)
+    with pytest.raises(ValueError, match="diverged"):
+        model.fit(X, y)
+    assert snapshot(model) == before
+
+
+# --- determinism and resumability -----------------------------------------------
+
+
+def test_same_seed_gives_bitwise_identical_models_across_threads():
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+
+    def fit(_):
+        return CosineSGDClassifier(max_iter=30, random_state=42).fit(X, y).coef_
+
+    reference = fit(None)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(fit, range(8)))
+    for coef in results:
+        assert_array_equal(coef, reference)
+
+
+def test_grid_search_is_identical_with_one_or_two_jobs():
+    X, y = load_diabetes(return_X_y=True)
+    grid = {"lr_min": [0.0, 1e-3], "T_max": [5, None]}
+    searches = [
+        GridSearchCV(
+            CosineSGDRegressor(max_iter=10, random_state=0), grid, cv=3, n_jobs=n_jobs
+        ).fit(X, y)  # fmt: skip
+        for n_jobs in (1, 2)
+    ]
+    assert_array_equal(*(s.cv_results_["mean_test_score"] for s in searches))
+    assert_array_equal(*(s.best_estimator_.coef_ for s in searches))
+
+
+@pytest.mark.parametrize("store", ["pickle", "joblib"])
+@pytest.mark.parametrize("Estimator", [CosineSGDRegressor, CosineSGDClassifier])
+def test_resuming_between_partial_fit_calls_is_bitwise_identical(Estimator, store):
+    X, y = load_iris(return_X_y=True)
+    if Estimator is CosineSGDRegressor:
+        y = X[:, 0] * 2.0 + y
+        extra = {}
+    else:
+        extra = {"classes": [0, 1, 2]}
+    X = StandardScaler().fit_transform(X)
+    params = dict(max_iter=6, T_max=4, random_state=0, average=compat.NATIVE)
+    straight = Estimator(**params)
+    for _ in range(6):
+        straight.partial_fit(X, y, **extra)
+    resumed = Estimator(**params)
+    for _ in range(6):
+        resumed.partial_fit(X, y, **extra)
+        buffer = io.BytesIO()
+        if store == "pickle":
+            pickle.dump(resumed, buffer)
+            buffer.seek(0)
+            resumed = pickle.load(buffer)
+        else:
+            joblib.dump(resumed, buffer)
+            buffer.seek(0)
+            resumed = joblib.load(buffer)
+    assert_array_equal(resumed.coef_, straight.coef_)
+    assert_array_equal(resumed.intercept_, straight.intercept_)
+    assert_array_equal(resumed.learning_rates_, straight.learning_rates_)
