@@ -215,8 +215,9 @@ class CosineSGDMixin:
             mask = self._validation_mask(y, sample_weight)
             engine = EpochEngine(self, X, y, sample_weight, schedule, mask)
             learning_rates = schedule._rates(self.max_iter)
-            n_iter = max(engine.train(problems, learning_rates, stopping=True))
+            n_iter, curve = engine.train(problems, learning_rates, stopping=True)
             self._record(problems, schedule, learning_rates[:n_iter])
+            self._record_curve(curve, previous=None)
         if self.tol is not None and self.n_iter_ == self.max_iter:
             warnings.warn(
                 "Maximum number of iteration reached before convergence. Consider "
@@ -246,8 +247,12 @@ class CosineSGDMixin:
                 learning_rates = self.learning_rates_
             lr = schedule._rates(len(learning_rates) + 1)[-1]
             engine = EpochEngine(self, X, y, sample_weight, schedule)
-            engine.train(problems, np.array([lr]), first_epoch=len(learning_rates))
+            _, curve = engine.train(
+                problems, np.array([lr]), first_epoch=len(learning_rates)
+            )
+            previous = getattr(self, self._curve_name(), None)
             self._record(problems, schedule, np.append(learning_rates, lr))
+            self._record_curve(curve, previous)
         return self
 
     def _check_partial_fit_params(self):
@@ -262,6 +267,22 @@ class CosineSGDMixin:
         self.learning_rates_ = np.asarray(learning_rates, dtype=np.float64)
         self.n_iter_ = len(learning_rates)
         self.t_ = max(problem.worker.t_ for problem in problems)
+
+    def _curve_name(self):
+        return "validation_scores_" if self.early_stopping else "loss_curve_"
+
+    def _record_curve(self, curve, previous):
+        """Keep the monitored value of every epoch (``NaN`` where not monitored)."""
+        for name in ("loss_curve_", "validation_scores_"):
+            vars(self).pop(name, None)
+        if curve is None and previous is None:
+            return
+        values = np.full(self.n_iter_, np.nan)
+        if previous is not None:
+            values[: len(previous)] = previous
+        if curve is not None:
+            values[len(values) - len(curve) :] = curve
+        setattr(self, self._curve_name(), values)
 
     def _new_problem(self, generator, positive=None, weights=None, init=None):
         """A problem with a fresh worker that draws from ``generator``."""

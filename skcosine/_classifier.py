@@ -107,6 +107,14 @@ class CosineSGDClassifier(CosineSGDMixin, SGDClassifier):
         The schedule used, a pure function of the epoch.
     learning_rates_ : ndarray of shape (n_iter_,)
         Learning rate of every epoch run.
+    loss_curve_ : ndarray of shape (n_iter_,)
+        Training objective (mean loss plus penalty) after every epoch, present
+        when it was computed: with ``tol`` set (and ``early_stopping=False``)
+        or ``verbose``; ``NaN`` for epochs that did not compute it.
+    validation_scores_ : ndarray of shape (n_iter_,)
+        With ``early_stopping``, the validation accuracy (mean over the
+        one-versus-all problems) after every epoch, when computed (with ``tol``
+        set, or ``verbose``).
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)

@@ -139,8 +139,12 @@ class EpochEngine:
 
         Returns
         -------
-        n_iter : list of int
-            Epochs run by each problem.
+        n_iter : int
+            Epochs run: the most run by any problem.
+        curve : ndarray of shape (n_iter,) or None
+            The monitored value of each epoch (training objective, or validation
+            score with early stopping), averaged over the problems that ran it;
+            ``None`` when nothing was monitored (no ``tol``, no ``verbose``).
         """
         n_jobs = getattr(self.estimator, "n_jobs", None)
         jobs = [
@@ -148,8 +152,16 @@ class EpochEngine:
             for p in problems
         ]
         if len(problems) == 1 or n_jobs in (None, 1):
-            return [function(*args) for function, args, _ in jobs]
-        return Parallel(n_jobs=n_jobs, prefer="threads")(jobs)
+            results = [function(*args) for function, args, _ in jobs]
+        else:
+            results = Parallel(n_jobs=n_jobs, prefer="threads")(jobs)
+        n_iter = max(len(values) for values in results)
+        if all(value is None for values in results for value in values):
+            return n_iter, None
+        curves = np.full((len(results), n_iter), np.nan)
+        for row, values in zip(curves, results):
+            row[: len(values)] = [np.nan if v is None else v for v in values]
+        return n_iter, np.nanmean(curves, axis=0)
 
     def _train_one(self, problem, learning_rates, stopping, first_epoch):
         encoded = self._encoded_target(problem)
@@ -161,6 +173,7 @@ class EpochEngine:
         run_epoch = self._epoch_runner(problem, encoded)
         rule = self._stopping_rule() if stopping else None
         verbose = self.estimator.verbose
+        values = []  # the monitored value of every epoch run (None if not)
         with np.errstate(all="ignore"):  # a diverging run overflows, by design
             for epoch, lr in enumerate(learning_rates.tolist()):
                 self._run_guarded(run_epoch, lr, first_epoch + epoch)
@@ -168,11 +181,12 @@ class EpochEngine:
                 value = None
                 if rule is not None or verbose:
                     value = self._monitor(problem, encoded)
+                values.append(value)
                 if verbose:
                     _report(problem, epoch, lr, value)
                 if rule is not None and rule.update(value):
-                    return epoch + 1
-        return len(learning_rates)
+                    break
+        return values
 
     def _check(self, guard, problem, epoch, lr):
         guard.check(

@@ -194,3 +194,41 @@ def test_stopping_rule_is_sklearns(values, greater, stop_at):
     stops = [rule.update(v) for v in values]
     first = stops.index(True) + 1 if True in stops else None
     assert first == stop_at
+
+
+@pytest.mark.parametrize("Estimator", [CosineSGDRegressor, CosineSGDClassifier])
+def test_native_fit_validates_the_data_once(monkeypatch, Estimator):
+    """The native engine validates X and y once per fit, never per epoch, and
+    never goes through the workers' public (validating) methods."""
+    from skcosine import _base
+
+    X, y = standardized(load_wine)
+    calls = []
+    original = _base.validate_data
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("a worker validated data")
+
+    monkeypatch.setattr(_base, "validate_data", counting)
+    for Worker in (SGDRegressor, SGDClassifier):
+        monkeypatch.setattr(Worker, "partial_fit", forbidden)
+        monkeypatch.setattr(Worker, "fit", forbidden)
+    Estimator(max_iter=30, random_state=0).fit(X, y)
+    assert len(calls) == 1
+
+
+def test_public_path_reports_bad_input_like_the_native_path(monkeypatch):
+    X, y = standardized(load_diabetes)
+    X = X.copy()
+    X[3, 2] = np.nan
+    messages = []
+    for native in (True, False):
+        monkeypatch.setattr(compat, "NATIVE", native)
+        with pytest.raises(ValueError) as info:
+            CosineSGDRegressor().fit(X, y)
+        messages.append(str(info.value))
+    assert messages[0] == messages[1] and "NaN" in messages[0]

@@ -305,6 +305,24 @@ def test_tol_stops_early_and_ends_the_cycle_before_lr_min(diabetes):
         CosineSGDRegressor(max_iter=3, tol=1e-9, random_state=0).fit(X, y)
 
 
+def test_monitored_values_are_kept_per_epoch(diabetes, iris):
+    X, y = diabetes
+    model = CosineSGDRegressor(max_iter=50, tol=0.0, n_iter_no_change=50)
+    model.fit(X, y)
+    assert model.loss_curve_.shape == (50,) and np.all(np.isfinite(model.loss_curve_))
+    assert model.loss_curve_[-1] < model.loss_curve_[0]
+    assert not hasattr(model, "validation_scores_")
+    model.partial_fit(X, y)  # not monitored: NaN
+    assert model.loss_curve_.shape == (51,) and np.isnan(model.loss_curve_[-1])
+    assert not hasattr(CosineSGDRegressor(max_iter=3).fit(X, y), "loss_curve_")
+    X, y = iris
+    classifier = CosineSGDClassifier(
+        max_iter=20, early_stopping=True, tol=0.0, n_iter_no_change=20, random_state=0
+    ).fit(X, y)
+    scores = classifier.validation_scores_
+    assert scores.shape == (20,) and np.all((0 <= scores) & (scores <= 1))
+
+
 def test_no_stopping_and_no_warning_with_tol_none(diabetes, recwarn):
     X, y = diabetes
     model = CosineSGDRegressor(max_iter=40, random_state=0).fit(X, y)

@@ -1,17 +1,22 @@
 """Learning rates of PyTorch's cosine schedulers, as literal numbers.
 
-Generated once with torch 2.13.0+cpu (CPU) by a throwaway script that is
-not part of the repository; torch is not a dependency. Each case records
+Generated once with torch 2.13.0+cpu (CPU) by a throwaway script that is not part
+of the repository; torch is not a dependency. Each case records
 ``optimizer.param_groups[0]["lr"]`` of ``torch.optim.SGD`` driven by
 
-* ``COSINE_ANNEALING``: ``CosineAnnealingLR(T_max, eta_min)`` stepped with
-  ``step()`` (epoch 0 is the rate before the first step), up to ``2 T_max + 3``;
-* ``COSINE_ANNEALING_FRACTIONAL``: its closed form (``_get_closed_form_lr``)
-  with ``last_epoch`` set to fractional epochs;
+* ``COSINE_ANNEALING``: ``CosineAnnealingLR(T_max, eta_min)`` stepped
+  sequentially with ``step()`` (epoch 0 is the rate before the first step),
+  up to epoch ``2 * T_max + 3`` (PyTorch rises again after ``T_max``);
+* ``COSINE_ANNEALING_FRACTIONAL``: its closed form ``_get_closed_form_lr()``
+  evaluated with ``last_epoch`` set to fractional epochs (``T_max=10`` cases);
 * ``WARM_RESTARTS``: ``CosineAnnealingWarmRestarts(T_0, T_mult, eta_min)``
-  stepped with ``step()``;
-* ``WARM_RESTARTS_FRACTIONAL``: the same scheduler stepped with
-  ``step(epoch)`` at fractional epochs, in increasing order.
+  stepped sequentially with ``step()`` (epoch 0 is the rate before the first
+  step);
+* ``WARM_RESTARTS_FRACTIONAL``: the same scheduler, freshly built per case,
+  stepped with ``step(epoch)`` at the listed epochs in the listed order, the
+  rate recorded after each call.
+
+Floats are written with ``repr`` so they round-trip to the exact doubles.
 """
 
 TORCH_VERSION = "2.13.0+cpu"
