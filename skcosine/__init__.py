@@ -1,6 +1,7 @@
 """Cosine-annealed learning-rate schedules and SGD estimators for scikit-learn."""
 
 from ._classifier import CosineSGDClassifier
+from ._display import LearningRateScheduleDisplay
 from ._regressor import CosineSGDRegressor
 from ._schedules import CosineAnnealingLR, CosineAnnealingWarmRestarts
 
@@ -9,6 +10,7 @@ __all__ = [
     "CosineAnnealingWarmRestarts",
     "CosineSGDClassifier",
     "CosineSGDRegressor",
+    "LearningRateScheduleDisplay",
 ]
 
 __version__ = "0.1.0"

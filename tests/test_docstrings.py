@@ -16,14 +16,19 @@ def documented_parameters(docstring):
     for line, underline in zip(lines[start:], lines[start + 1 :] + [""]):
         if underline.startswith("---"):  # the next section begins
             break
-        match = re.match(r"(\w+)( :|$)", line)
+        match = re.match(r"(\*{0,2}\w+)( :|$)", line)
         if match:
             names.append(match.group(1))
     return names
 
 
 def signature_parameters(obj):
-    return [name for name in inspect.signature(obj).parameters if name != "self"]
+    parameters = inspect.signature(obj).parameters.values()
+    return [
+        ("**" if p.kind is p.VAR_KEYWORD else "") + p.name
+        for p in parameters
+        if p.name not in ("self", "cls")
+    ]
 
 
 PUBLIC = [getattr(skcosine, name) for name in skcosine.__all__]
@@ -42,16 +47,25 @@ def test_class_docstring_documents_init_parameters(obj):
     assert documented_parameters(doc) == signature_parameters(obj.__init__)
 
 
-@pytest.mark.parametrize(
-    "method",
-    [
-        getattr(obj, name)
-        for obj in PUBLIC
-        for name in ("fit", "partial_fit", "__call__")
-        if name in vars(obj) or (name == "__call__" and hasattr(obj, "_lr"))
-    ],
-    ids=lambda m: m.__qualname__,
-)
+def public_methods():
+    """Every public method (and classmethod) that a public class defines."""
+    seen = set()
+    for obj in PUBLIC:
+        ours = [k for k in obj.__mro__ if k.__module__.startswith("skcosine")]
+        for klass in ours:
+            for name, value in vars(klass).items():
+                function = getattr(value, "__func__", value)
+                public = not name.startswith("_") or name == "__call__"
+                if callable(function) and public and function not in seen:
+                    seen.add(function)
+                    yield getattr(obj, name)
+
+
+@pytest.mark.parametrize("method", list(public_methods()), ids=lambda m: m.__qualname__)
 def test_method_docstring_documents_its_parameters(method):
     doc = inspect.getdoc(method)
-    assert documented_parameters(doc) == signature_parameters(method)
+    assert doc, f"{method.__qualname__} has no docstring"
+    names = signature_parameters(method)
+    if names:
+        assert documented_parameters(doc) == names
+    assert "\nReturns\n" in doc or method.__name__ in ("__init__",)

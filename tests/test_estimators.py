@@ -305,6 +305,7 @@ def test_tol_stops_early_and_ends_the_cycle_before_lr_min(diabetes):
         CosineSGDRegressor(max_iter=3, tol=1e-9, random_state=0).fit(X, y)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_monitored_values_are_kept_per_epoch(diabetes, iris):
     X, y = diabetes
     model = CosineSGDRegressor(max_iter=50, tol=0.0, n_iter_no_change=50)

@@ -1,0 +1,76 @@
+"""LearningRateScheduleDisplay follows scikit-learn's Display API."""
+
+import sys
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+from sklearn.datasets import load_diabetes
+from sklearn.preprocessing import StandardScaler
+
+from skcosine import (
+    CosineAnnealingWarmRestarts,
+    CosineSGDRegressor,
+    LearningRateScheduleDisplay,
+)
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+plt = pytest.importorskip("matplotlib.pyplot")
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_from_schedule_plots_the_rates():
+    schedule = CosineAnnealingWarmRestarts(lr_initial=0.2, T_0=4, T_mult=2)
+    display = LearningRateScheduleDisplay.from_schedule(schedule, 20, color="k")
+    assert_array_equal(display.line_.get_ydata(), schedule(np.arange(20)))
+    assert display.line_.get_color() == "k"
+    assert display.figure_ is display.ax_.figure
+    assert display.curve_ax_ is None and display.curve_line_ is None
+    assert display.ax_.get_legend().get_texts()[0].get_text() == (
+        "CosineAnnealingWarmRestarts"
+    )
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_from_estimator_shows_the_recorded_loss_on_a_second_axis():
+    X, y = load_diabetes(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    model = CosineSGDRegressor(max_iter=30, tol=0.0, n_iter_no_change=30).fit(X, y)
+    _, ax = plt.subplots()
+    display = LearningRateScheduleDisplay.from_estimator(model, ax=ax)
+    assert display.ax_ is ax
+    assert_array_equal(display.line_.get_ydata(), model.learning_rates_)
+    assert_array_equal(display.curve_line_.get_ydata(), model.loss_curve_)
+    assert display.curve_ax_.get_ylabel() == "training loss"
+
+
+def test_plot_can_be_called_again_on_other_axes():
+    display = LearningRateScheduleDisplay(np.arange(3), np.array([0.3, 0.2, 0.1]))
+    first = display.plot().ax_
+    _, other = plt.subplots()
+    assert display.plot(ax=other, name="again").ax_ is other is not first
+
+
+def test_unfitted_estimator_is_refused():
+    with pytest.raises(ValueError, match="fit it first"):
+        LearningRateScheduleDisplay.from_estimator(CosineSGDRegressor())
+
+
+def test_matplotlib_is_imported_only_to_plot():
+    import subprocess
+
+    code = (
+        "import sys, skcosine; "
+        "from skcosine import CosineSGDRegressor, LearningRateScheduleDisplay; "
+        "print('matplotlib' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"
