@@ -23,10 +23,10 @@ class CosineSGDClassifier(CosineSGDMixin, SGDClassifier):
 
     Parameters
     ----------
-    loss : {'hinge', 'log_loss', 'modified_huber', 'squared_hinge', \
-            'perceptron', 'squared_error', 'huber', 'epsilon_insensitive', \
-            'squared_epsilon_insensitive'}, default='hinge'
-        The loss function, as in ``SGDClassifier``.
+    loss : str, default='hinge'
+        The loss function, as in ``SGDClassifier``: 'hinge', 'log_loss',
+        'modified_huber', 'squared_hinge', 'perceptron', 'squared_error',
+        'huber', 'epsilon_insensitive' or 'squared_epsilon_insensitive'.
     penalty : {'l2', 'l1', 'elasticnet', None}, default='l2'
         The regularisation term.
     alpha : float, default=0.0001
@@ -105,19 +105,19 @@ class CosineSGDClassifier(CosineSGDMixin, SGDClassifier):
         Number of weight updates performed, plus one.
     schedule_ : CosineAnnealingLR or CosineAnnealingWarmRestarts
         The schedule used, a pure function of the epoch.
-    learning_rates_ : ndarray of shape (n_iter_,)
+    learning_rates_ : ndarray of shape (``n_iter_``,)
         Learning rate of every epoch run.
-    loss_curve_ : ndarray of shape (n_iter_,)
+    loss_curve_ : ndarray of shape (``n_iter_``,)
         Training objective (mean loss plus penalty) after every epoch, present
         when it was computed: with ``tol`` set (and ``early_stopping=False``)
         or ``verbose``; ``NaN`` for epochs that did not compute it.
-    validation_scores_ : ndarray of shape (n_iter_,)
+    validation_scores_ : ndarray of shape (``n_iter_``,)
         With ``early_stopping``, the validation accuracy (mean over the
         one-versus-all problems) after every epoch, when computed (with ``tol``
         set, or ``verbose``).
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of the features, when ``X`` has string column names.
 
     See Also

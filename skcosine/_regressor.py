@@ -20,9 +20,9 @@ class CosineSGDRegressor(CosineSGDMixin, SGDRegressor):
 
     Parameters
     ----------
-    loss : {'squared_error', 'huber', 'epsilon_insensitive', \
-            'squared_epsilon_insensitive'}, default='squared_error'
-        The loss function, as in ``SGDRegressor``.
+    loss : str, default='squared_error'
+        The loss function, as in ``SGDRegressor``: 'squared_error', 'huber',
+        'epsilon_insensitive' or 'squared_epsilon_insensitive'.
     penalty : {'l2', 'l1', 'elasticnet', None}, default='l2'
         The regularisation term.
     alpha : float, default=0.0001
@@ -98,18 +98,18 @@ class CosineSGDRegressor(CosineSGDMixin, SGDRegressor):
         Number of weight updates performed, plus one, as in ``SGDRegressor``.
     schedule_ : CosineAnnealingLR or CosineAnnealingWarmRestarts
         The schedule used, a pure function of the epoch.
-    learning_rates_ : ndarray of shape (n_iter_,)
+    learning_rates_ : ndarray of shape (``n_iter_``,)
         Learning rate of every epoch run.
-    loss_curve_ : ndarray of shape (n_iter_,)
+    loss_curve_ : ndarray of shape (``n_iter_``,)
         Training objective (mean loss plus penalty) after every epoch, present
         when it was computed: with ``tol`` set (and ``early_stopping=False``)
         or ``verbose``; ``NaN`` for epochs that did not compute it.
-    validation_scores_ : ndarray of shape (n_iter_,)
+    validation_scores_ : ndarray of shape (``n_iter_``,)
         With ``early_stopping``, the validation R^2 score after
         every epoch, when computed (with ``tol`` set, or ``verbose``).
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of the features, when ``X`` has string column names.
 
     See Also

@@ -1,0 +1,56 @@
+"""Sphinx configuration of the skcosine documentation."""
+
+import os
+import sys
+from datetime import date
+
+sys.path.insert(0, os.path.abspath(".."))
+
+import skcosine  # noqa: E402
+
+project = "skcosine"
+author = "skcosine developers"
+copyright = f"{date.today().year}, {author}"
+version = release = skcosine.__version__
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.mathjax",
+    "matplotlib.sphinxext.plot_directive",
+    "numpydoc",
+    "sphinx_gallery.gen_gallery",
+]
+
+autosummary_generate = True
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+
+templates_path = ["_templates"]
+exclude_patterns = ["_build", "bad_inputs_table.rst", "sg_execution_times.rst"]
+
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": "/plot_",
+    "download_all_examples": False,
+    "reference_url": {"skcosine": None},
+    "matplotlib_animations": False,
+    "show_memory": False,
+    "backreferences_dir": "generated/backreferences",
+    "doc_module": ("skcosine",),
+}
+
+html_theme = "pydata_sphinx_theme"
+html_title = f"skcosine {release}"
+html_static_path = ["_static"]
+html_theme_options = {
+    "navigation_with_keys": False,
+    "show_toc_level": 2,
+}
+html_show_sourcelink = False
+
+plot_include_source = True
+plot_html_show_source_link = False
+plot_html_show_formats = False
+plot_formats = [("png", 100)]
