@@ -218,7 +218,8 @@ class CosineSGDMixin:
             n_iter, curve = engine.train(problems, learning_rates, stopping=True)
             self._record(problems, schedule, learning_rates[:n_iter])
             self._record_curve(curve, previous=None)
-        if self.tol is not None and self.n_iter_ == self.max_iter:
+        could_stop = self.tol is not None and self.n_iter_no_change < self.max_iter
+        if could_stop and self.n_iter_ == self.max_iter:
             warnings.warn(
                 "Maximum number of iteration reached before convergence. Consider "
                 "increasing max_iter to improve the fit.",

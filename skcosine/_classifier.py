@@ -81,7 +81,10 @@ class CosineSGDClassifier(CosineSGDMixin, SGDClassifier):
     validation_fraction : float, default=0.1
         Fraction of the data held out for early stopping.
     n_iter_no_change : int, default=5
-        Epochs without improvement before stopping (with ``tol``).
+        Epochs without improvement before stopping (with ``tol``). A value of
+        at least ``max_iter`` never stops but still records the monitored
+        values (``loss_curve_`` or ``validation_scores_``), without a
+        ``ConvergenceWarning``.
     class_weight : dict, 'balanced' or None, default=None
         Weights of the classes, as in ``SGDClassifier``. 'balanced' is
         computed from ``y`` in ``fit`` and refused by ``partial_fit``.

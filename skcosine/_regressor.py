@@ -77,7 +77,10 @@ class CosineSGDRegressor(CosineSGDMixin, SGDRegressor):
     validation_fraction : float, default=0.1
         Fraction of the data held out for early stopping.
     n_iter_no_change : int, default=5
-        Epochs without improvement before stopping (with ``tol``).
+        Epochs without improvement before stopping (with ``tol``). A value of
+        at least ``max_iter`` never stops but still records the monitored
+        values (``loss_curve_`` or ``validation_scores_``), without a
+        ``ConvergenceWarning``.
     warm_start : bool, default=False
         Start ``fit`` from the previous coefficients. The schedule starts a new
         cycle at ``eta0`` (a warm restart).

@@ -37,7 +37,6 @@ def test_from_schedule_plots_the_rates():
     )
 
 
-@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_from_estimator_shows_the_recorded_loss_on_a_second_axis():
     X, y = load_diabetes(return_X_y=True)
     X = StandardScaler().fit_transform(X)
