@@ -308,7 +308,7 @@ def environment():
         "date": now.strftime("%Y-%m-%d %H:%M UTC"),
         "versions": versions,
         "cpu_count": str(os.cpu_count()),
-        "command": shlex.join(sys.orig_argv),
+        "command": shlex.join(["python", *sys.argv]),
         "engine": "native" if _sklearn_compat.NATIVE else "public (partial_fit)",
         "blas": blas,
         "load": f"{load_average()} at start",  # 1-minute load average
