@@ -59,8 +59,8 @@ class LearningRateScheduleDisplay:
     >>> display = LearningRateScheduleDisplay.from_schedule(schedule, n_epochs=30)
     >>> display.ax_.get_ylabel()
     'learning rate'
-    >>> display.line_.get_ydata()[3]
-    np.float64(0.1)
+    >>> float(display.line_.get_ydata()[3])
+    0.1
     """
 
     def __init__(
