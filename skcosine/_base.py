@@ -16,7 +16,7 @@ from sklearn.utils.extmath import row_norms
 from sklearn.utils.validation import validate_data
 
 from . import _sklearn_compat as compat
-from ._engine import EpochEngine, Problem
+from ._engine import EpochEngine, Problem, curve
 from ._schedules import CosineAnnealingLR, CosineAnnealingWarmRestarts
 
 COSINE_CONSTRAINTS = {
@@ -215,9 +215,10 @@ class CosineSGDMixin:
             mask = self._validation_mask(y, sample_weight)
             engine = EpochEngine(self, X, y, sample_weight, schedule, mask)
             learning_rates = schedule._rates(self.max_iter)
-            n_iter, curve = engine.train(problems, learning_rates, stopping=True)
+            progress = engine.train(problems, learning_rates, stopping=True)
+            n_iter = max(len(state.values) for state in progress)
             self._record(problems, schedule, learning_rates[:n_iter])
-            self._record_curve(curve, previous=None)
+            self._record_curve(curve(progress), previous=None)
         could_stop = self.tol is not None and self.n_iter_no_change < self.max_iter
         if could_stop and self.n_iter_ == self.max_iter:
             warnings.warn(
@@ -248,12 +249,12 @@ class CosineSGDMixin:
                 learning_rates = self.learning_rates_
             lr = schedule._rates(len(learning_rates) + 1)[-1]
             engine = EpochEngine(self, X, y, sample_weight, schedule)
-            _, curve = engine.train(
+            progress = engine.train(
                 problems, np.array([lr]), first_epoch=len(learning_rates)
             )
             previous = getattr(self, self._curve_name(), None)
             self._record(problems, schedule, np.append(learning_rates, lr))
-            self._record_curve(curve, previous)
+            self._record_curve(curve(progress), previous)
         return self
 
     def _check_partial_fit_params(self):

@@ -17,12 +17,13 @@ with a fresh seed drawn from the problem's generator, which is seeded once per
 fit; so epochs see different orders, and no copy of ``X`` is ever made.
 """
 
-import copy
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 from functools import cached_property, partial
 
 import numpy as np
-from joblib import Parallel, delayed
+from joblib import effective_n_jobs
 from sklearn.metrics import r2_score
 from sklearn.utils.extmath import safe_sparse_dot
 
@@ -30,7 +31,7 @@ from . import _sklearn_compat as compat
 from ._divergence import DivergenceGuard, diverged
 from ._losses import objective
 
-__all__ = ["EpochEngine", "Problem", "StoppingRule"]
+__all__ = ["EpochEngine", "Problem", "Progress", "StoppingRule", "curve"]
 
 _BINARY = np.array([0, 1])
 
@@ -91,8 +92,31 @@ class StoppingRule:
         return self.count >= self.n_iter_no_change
 
 
+@dataclass
+class Progress:
+    """Where the training of one problem stands; picklable, for checkpoints.
+
+    Attributes
+    ----------
+    rule : StoppingRule or None
+        The stopping rule, with its counters.
+    values : list
+        The monitored value of every epoch run (``None`` where not monitored).
+    stopped : bool
+        Whether the stopping rule ended this problem's training.
+    """
+
+    rule: StoppingRule = None
+    values: list = field(default_factory=list)
+    stopped: bool = False
+
+
 class EpochEngine:
     """Runs epochs of the problems of one ``fit`` or ``partial_fit`` call.
+
+    Epochs run in order; within an epoch the problems are independent and run
+    in threads with ``n_jobs`` (the native epoch releases the GIL). Between
+    epochs the engine reports to an optional hook (callbacks, checkpoints).
 
     Parameters
     ----------
@@ -120,11 +144,17 @@ class EpochEngine:
         self.validation_mask = validation_mask
         self.native = compat.NATIVE
 
-    def train(self, problems, learning_rates, stopping=False, first_epoch=0):
-        """Train every problem for ``len(learning_rates)`` epochs at most.
-
-        Problems are independent; with ``n_jobs`` they run in threads (the
-        native epoch releases the GIL).
+    def train(
+        self,
+        problems,
+        learning_rates,
+        *,
+        stopping=False,
+        first_epoch=0,
+        progress=None,
+        on_epoch_end=None,
+    ):
+        """Train the problems for ``len(learning_rates)`` epochs at most.
 
         Parameters
         ----------
@@ -135,60 +165,61 @@ class EpochEngine:
         stopping : bool, default=False
             Whether to apply the ``tol`` / ``n_iter_no_change`` rule.
         first_epoch : int, default=0
-            Schedule position of the first epoch, for messages.
+            Schedule position of the first epoch (for messages and hooks).
+        progress : list of Progress, default=None
+            Progress to resume from, one per problem; new when ``None``.
+        on_epoch_end : callable, default=None
+            Called as ``on_epoch_end(epoch, progress)`` after every epoch, with
+            the schedule position of that epoch; a true return value stops the
+            training.
 
         Returns
         -------
-        n_iter : int
-            Epochs run: the most run by any problem.
-        curve : ndarray of shape (n_iter,) or None
-            The monitored value of each epoch (training objective, or validation
-            score with early stopping), averaged over the problems that ran it;
-            ``None`` when nothing was monitored (no ``tol``, no ``verbose``).
+        progress : list of Progress
+            How far each problem went, with its monitored values.
         """
-        n_jobs = getattr(self.estimator, "n_jobs", None)
-        jobs = [
-            delayed(self._train_one)(p, learning_rates, stopping, first_epoch)
-            for p in problems
-        ]
-        if len(problems) == 1 or n_jobs in (None, 1):
-            results = [function(*args) for function, args, _ in jobs]
-        else:
-            results = Parallel(n_jobs=n_jobs, prefer="threads")(jobs)
-        n_iter = max(len(values) for values in results)
-        if all(value is None for values in results for value in values):
-            return n_iter, None
-        curves = np.full((len(results), n_iter), np.nan)
-        for row, values in zip(curves, results):
-            row[: len(values)] = [np.nan if v is None else v for v in values]
-        return n_iter, np.nanmean(curves, axis=0)
+        if progress is None:
+            progress = [
+                Progress(self._stopping_rule() if stopping else None) for _ in problems
+            ]
+        n_jobs = effective_n_jobs(getattr(self.estimator, "n_jobs", None))
+        workers = min(n_jobs, len(problems))
+        # Sequential one-versus-all epochs share one buffer for their targets.
+        self._target_buffer = np.empty(self.X.shape[0], self.X.dtype)
+        if workers > 1:
+            self._target_buffer = None
+        runs = [self._prepare(problem) for problem in problems]
+        pool = ThreadPoolExecutor(workers) if workers > 1 else nullcontext()
+        with pool, np.errstate(all="ignore"):  # a diverging run overflows
+            for offset, lr in enumerate(learning_rates.tolist()):
+                epoch = first_epoch + offset
+                active = [i for i, state in enumerate(progress) if not state.stopped]
+                if not active:
+                    break
+                jobs = [(runs[i], progress[i], epoch, lr) for i in active]
+                if workers == 1:
+                    for job in jobs:
+                        self._epoch(*job)
+                else:
+                    list(pool.map(lambda job: self._epoch(*job), jobs))
+                if on_epoch_end is not None and on_epoch_end(epoch, progress):
+                    break
+        return progress
 
-    def _train_one(self, problem, learning_rates, stopping, first_epoch):
+    def _prepare(self, problem):
+        """Everything one problem needs between epochs: runner and guard."""
         encoded = self._encoded_target(problem)
         est = self.estimator
         guard = DivergenceGuard(self.X, encoded, est.loss, est.epsilon)
         if problem.reference_loss is None:
             with np.errstate(all="ignore"):
                 problem.reference_loss = guard.reference_loss(*self._start(problem))
-        run_epoch = self._epoch_runner(problem, encoded)
-        rule = self._stopping_rule() if stopping else None
-        verbose = self.estimator.verbose
-        values = []  # the monitored value of every epoch run (None if not)
-        with np.errstate(all="ignore"):  # a diverging run overflows, by design
-            for epoch, lr in enumerate(learning_rates.tolist()):
-                self._run_guarded(run_epoch, lr, first_epoch + epoch)
-                self._check(guard, problem, first_epoch + epoch, lr)
-                value = None
-                if rule is not None or verbose:
-                    value = self._monitor(problem, encoded)
-                values.append(value)
-                if verbose:
-                    _report(problem, epoch, lr, value)
-                if rule is not None and rule.update(value):
-                    break
-        return values
+        return problem, self._epoch_runner(problem), guard
 
-    def _check(self, guard, problem, epoch, lr):
+    def _epoch(self, run, state, epoch, lr):
+        """One epoch of one problem, then the divergence check and the rule."""
+        problem, run_epoch, guard = run
+        self._run_guarded(run_epoch, lr, epoch)
         guard.check(
             problem.reference_loss,
             problem.coef,
@@ -197,6 +228,14 @@ class EpochEngine:
             lr,
             self.eta0_text,
         )
+        value = None
+        if state.rule is not None or self.estimator.verbose:
+            value = self._monitor(problem)
+        state.values.append(value)
+        if self.estimator.verbose:
+            _report(problem, epoch, lr, value)
+        if state.rule is not None and state.rule.update(value):
+            state.stopped = True
 
     def _run_guarded(self, run_epoch, lr, epoch):
         """Run an epoch; report a numerical overflow as a divergence."""
@@ -217,12 +256,10 @@ class EpochEngine:
         coef = np.zeros(self.X.shape[1]) if coef is None else coef
         return coef, 0.0 if intercept is None else float(np.ravel(intercept)[0])
 
-    def _epoch_runner(self, problem, encoded):
+    def _epoch_runner(self, problem):
         """A function running one epoch of ``problem`` at a learning rate."""
         if not self.native:
-            if problem.positive is not None:  # a binary worker wants labels 0/1
-                encoded = (encoded > 0).astype(np.int64)
-            return partial(self._public_epoch, problem, encoded)
+            return partial(self._public_epoch, problem)
         worker = problem.worker
         if not hasattr(worker, "coef_"):
             coef_init, intercept_init = problem.init or (None, None)
@@ -230,27 +267,51 @@ class EpochEngine:
                 worker, self.X.shape[1], self.X.dtype, coef_init, intercept_init
             )
             problem.init = None
-        return compat.NativeEpochs(
-            worker,
-            self.X,
-            encoded,
-            self.sample_weight,
-            self.validation_mask,
-            problem.weights,
+        runner = compat.NativeEpochs(
+            worker, self.X, self.sample_weight, self.validation_mask, problem.weights
         )
+        if problem.positive is None:
+            return partial(runner, y=self.y)
+        # Encoded targets are rebuilt per epoch (as scikit-learn does per call)
+        # so that one-versus-all training never holds one copy per class.
+        lookup, labels, buffer = (
+            self._lookup(problem),
+            self._labels[1],
+            self._target_buffer,
+        )
+        return lambda lr: runner(lr, y=np.take(lookup, labels, out=buffer))
 
-    def _encoded_target(self, problem):
+    def _encoded_target(self, problem, out=False):
         """Targets as the loss sees them: ``{-1, 1}`` (``{0, 1}`` for log loss)
-        for a classification problem, with the dtype of ``X``."""
+        for a classification problem, with the dtype of ``X``; written into the
+        shared buffer when ``out`` and there is one."""
         if problem.positive is None:
             return self.y
-        negative = 0.0 if compat.is_log_loss(problem.worker) else -1.0
-        positive = self.y == problem.positive
-        return np.where(positive, 1.0, negative).astype(self.X.dtype)
+        buffer = self._target_buffer if out else None
+        return np.take(self._lookup(problem), self._labels[1], out=buffer)
 
-    def _public_epoch(self, problem, target, lr):
+    def _lookup(self, problem):
+        """The encoded target of each class, for one classification problem."""
+        classes = self._labels[0]
+        negative = 0.0 if compat.is_log_loss(problem.worker) else -1.0
+        lookup = np.full(len(classes), negative, dtype=self.X.dtype)
+        lookup[np.searchsorted(classes, problem.positive)] = 1.0
+        return lookup
+
+    @cached_property
+    def _labels(self):
+        """The classes and the index of every sample's class (one byte each for
+        fewer than 128 classes)."""
+        classes = self.estimator.classes_
+        dtype = np.int8 if len(classes) < 128 else np.intp
+        return classes, np.searchsorted(classes, self.y).astype(dtype)
+
+    def _public_epoch(self, problem, lr):
         worker = problem.worker
         worker.eta0 = lr
+        target = self.y
+        if problem.positive is not None:  # a binary worker wants labels 0/1
+            target = (self.y == problem.positive).astype(np.int64)
         X, y, sample_weight = self._public_rows(target)
         if problem.init is not None:
             coef_init, intercept_init = (
@@ -281,7 +342,7 @@ class EpochEngine:
             return None
         return StoppingRule(est.tol, est.n_iter_no_change, est.early_stopping)
 
-    def _monitor(self, problem, encoded):
+    def _monitor(self, problem):
         """Validation score with early stopping, else the training objective."""
         est = self.estimator
         coef, intercept = problem.coef, problem.intercept
@@ -296,7 +357,7 @@ class EpochEngine:
         return objective(
             est.loss,
             est.epsilon,
-            encoded,
+            self._encoded_target(problem),
             decision,
             coef,
             est.alpha,
@@ -305,12 +366,19 @@ class EpochEngine:
         )
 
 
+def curve(progress):
+    """The monitored value of every epoch, averaged over the problems that ran
+    it; ``None`` when nothing was monitored (no ``tol``, no ``verbose``)."""
+    values = [state.values for state in progress]
+    if all(value is None for row in values for value in row):
+        return None
+    table = np.full((len(values), max(len(row) for row in values)), np.nan)
+    for target, row in zip(table, values):
+        target[: len(row)] = [np.nan if v is None else v for v in row]
+    return np.nanmean(table, axis=0)
+
+
 def _report(problem, epoch, lr, value):
     label = "" if problem.positive is None else f"class {problem.positive!r}, "
     extra = "" if value is None else f", monitored value: {value:.6g}"
     print(f"-- {label}epoch {epoch + 1}, learning rate: {lr:.6g}{extra}")
-
-
-def copy_problems(problems):
-    """Deep copies of the problems, so that a failed epoch changes nothing."""
-    return copy.deepcopy(problems)

@@ -139,9 +139,8 @@ class NativeEpochs:
     worker : SGDRegressor or SGDClassifier
         A worker prepared by :func:`native_init` or by the public path.
     X : ndarray or CSR matrix of shape (n_samples, n_features)
-        Validated training data (C-ordered, float32 or float64).
-    y : ndarray of shape (n_samples,)
-        Targets, encoded for the loss (``{-1, 1}`` or ``{0, 1}`` for a binary
+        Validated training data (C-ordered, float32 or float64). Each call takes
+        the targets, encoded for the loss (``{-1, 1}`` or ``{0, 1}`` for a binary
         classification problem), with the dtype of ``X``.
     sample_weight : ndarray of shape (n_samples,)
         Sample weights with the dtype of ``X``.
@@ -152,19 +151,20 @@ class NativeEpochs:
         ``None`` for regression.
     """
 
-    def __init__(self, worker, X, y, sample_weight, validation_mask, weights=None):
+    def __init__(self, worker, X, sample_weight, validation_mask, weights=None):
         self.worker = worker
         self.n_samples = X.shape[0]
         self.regression = weights is None
         float32 = X.dtype == np.float32
         if sp.issparse(X):
             dataset = CSRDataset32 if float32 else CSRDataset64
-            self.data = (X.data, X.indptr, X.indices, y, sample_weight)
+            self.data = (X.data, X.indptr, X.indices)
             self.intercept_decay = SPARSE_INTERCEPT_DECAY
         else:
             dataset = ArrayDataset32 if float32 else ArrayDataset64
-            self.data = (X, y, sample_weight)
+            self.data = (X,)
             self.intercept_decay = 1.0
+        self.sample_weight = sample_weight
         self.dataset = dataset
         self.plain_sgd = _plain_sgd32 if float32 else _plain_sgd64
         self.validation_mask = validation_mask
@@ -182,17 +182,18 @@ class NativeEpochs:
         self.average_coef = worker._average_coef.ravel() if averaged else None
         self.randint = worker.random_state.randint
 
-    def __call__(self, lr):
-        """Run one epoch at learning rate ``lr``."""
+    def __call__(self, lr, y):
+        """Run one epoch at learning rate ``lr`` on the targets ``y``."""
         worker, randint = self.worker, self.randint
+        data = (*self.data, y, self.sample_weight)
         # make_dataset() draws the dataset's seed, which only drives random
         # sampling; _fit_regressor draws the shuffling seed before it and
         # fit_binary after it.
         if self.regression:
             seed = randint(0, MAX_INT)
-            dataset = self.dataset(*self.data, seed=randint(1, MAX_INT))
+            dataset = self.dataset(*data, seed=randint(1, MAX_INT))
         else:
-            dataset = self.dataset(*self.data, seed=randint(1, MAX_INT))
+            dataset = self.dataset(*data, seed=randint(1, MAX_INT))
             seed = randint(MAX_INT)
         if self.average:
             intercept = worker._standard_intercept[0]

@@ -261,11 +261,11 @@ def fail_at_epoch(monkeypatch):
         if runner:
             original = compat.NativeEpochs.__call__
 
-            def failing(self, lr):
+            def failing(self, lr, y):
                 calls["count"] += 1
                 if calls["count"] == n:
                     raise exception
-                return original(self, lr)
+                return original(self, lr, y)
 
             monkeypatch.setattr(compat.NativeEpochs, "__call__", failing)
         else:
