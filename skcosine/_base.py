@@ -3,6 +3,7 @@ the schedule, and the ``fit`` / ``partial_fit`` flow around the epoch engine."""
 
 import copy
 import functools
+import os
 import warnings
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -16,6 +17,8 @@ from sklearn.utils.extmath import row_norms
 from sklearn.utils.validation import validate_data
 
 from . import _sklearn_compat as compat
+from ._callbacks import FitCallbacks, init_callback_context
+from ._checkpoint import Checkpoint
 from ._engine import EpochEngine, Problem, curve
 from ._schedules import CosineAnnealingLR, CosineAnnealingWarmRestarts
 
@@ -28,6 +31,9 @@ COSINE_CONSTRAINTS = {
     "T_max": [compat.Interval(Integral, 1, None, closed="left"), None],
     "T_mult": [compat.Interval(Integral, 1, None, closed="left"), None],
     "warmup_epochs": [compat.Interval(Integral, 0, None, closed="left")],
+    "batches_per_epoch": [compat.Interval(Integral, 1, None, closed="left")],
+    "checkpoint_path": [str, os.PathLike, None],
+    "checkpoint_every": [compat.Interval(Integral, 1, None, closed="left")],
 }
 """Constraints of the parameters skcosine adds to scikit-learn's SGD."""
 
@@ -200,7 +206,9 @@ class CosineSGDMixin:
     def _cosine_fit(self, X, y, coef_init, intercept_init, sample_weight):
         self._check_params()
         self._check_engine_support()
+        init_callback_context(self, self.max_iter)
         with atomic(self):
+            given_weight = sample_weight
             X, y, sample_weight = self._validate_training_data(
                 X, y, sample_weight, reset=True
             )
@@ -211,14 +219,36 @@ class CosineSGDMixin:
                 intercept_init = (
                     self.intercept_ if intercept_init is None else intercept_init
                 )
-            problems = self._make_problems(y, X, coef_init, intercept_init)
-            mask = self._validation_mask(y, sample_weight)
+            checkpoint = None
+            if self.checkpoint_path is not None:
+                data = (X, y, sample_weight, coef_init, intercept_init)
+                checkpoint = Checkpoint(self, data)
+            saved = None if checkpoint is None else checkpoint.load()
+            if saved is None:
+                problems = self._make_problems(y, X, coef_init, intercept_init)
+                mask = self._validation_mask(y, sample_weight)
+                saved = {"problems": problems, "mask": mask, "progress": None}
+            problems, mask = saved["problems"], saved["mask"]
             engine = EpochEngine(self, X, y, sample_weight, schedule, mask)
+            callbacks = FitCallbacks(self, X, y, given_weight)
+            callbacks.begin_fit()
+            hooks = _FitHooks(self, problems, mask, callbacks, checkpoint)
             learning_rates = schedule._rates(self.max_iter)
-            progress = engine.train(problems, learning_rates, stopping=True)
+            start = 0 if saved["progress"] is None else saved["epochs"]
+            progress = engine.train(
+                problems,
+                learning_rates[start:],
+                stopping=True,
+                first_epoch=start,
+                progress=saved["progress"],
+                hooks=hooks,
+            )
             n_iter = max(len(state.values) for state in progress)
             self._record(problems, schedule, learning_rates[:n_iter])
             self._record_curve(curve(progress), previous=None)
+            callbacks.end_fit(self._fitted_model(problems))
+        if checkpoint is not None:
+            checkpoint.remove()
         could_stop = self.tol is not None and self.n_iter_no_change < self.max_iter
         if could_stop and self.n_iter_ == self.max_iter:
             warnings.warn(
@@ -247,10 +277,15 @@ class CosineSGDMixin:
             else:
                 problems = copy.deepcopy(self._problems)
                 learning_rates = self.learning_rates_
-            lr = schedule._rates(len(learning_rates) + 1)[-1]
+            position = len(learning_rates) / self.batches_per_epoch
+            lr = float(schedule._lr(np.float64(position)))
             engine = EpochEngine(self, X, y, sample_weight, schedule)
             progress = engine.train(
-                problems, np.array([lr]), first_epoch=len(learning_rates)
+                problems,
+                np.array([lr]),
+                first_epoch=position
+                if self.batches_per_epoch > 1
+                else len(learning_rates),
             )
             previous = getattr(self, self._curve_name(), None)
             self._record(problems, schedule, np.append(learning_rates, lr))
@@ -260,6 +295,14 @@ class CosineSGDMixin:
     def _check_partial_fit_params(self):
         if self.early_stopping:
             raise ValueError("early_stopping should be False with partial_fit.")
+
+    def _fitted_model(self, problems):
+        """``coef_`` and ``intercept_`` of the model the problems hold now."""
+        coef, intercept = self._coefficients(problems)
+        return {"coef_": coef, "intercept_": intercept}
+
+    def _publish(self, problems):
+        self.coef_, self.intercept_ = self._coefficients(problems)
 
     def _record(self, problems, schedule, learning_rates):
         """Store the fitted state (called only once training succeeded)."""
@@ -345,6 +388,30 @@ class CosineSGDMixin:
         mask = np.zeros(n_samples, dtype=bool)
         mask[idx_val] = True
         return mask
+
+
+class _FitHooks:
+    """Between epochs of a fit: report to the callbacks, save checkpoints."""
+
+    def __init__(self, estimator, problems, mask, callbacks, checkpoint):
+        self.estimator, self.problems, self.mask = estimator, problems, mask
+        self.callbacks, self.checkpoint = callbacks, checkpoint
+
+    def begin(self, epoch):
+        self.callbacks.begin_epoch()
+
+    def end(self, epoch, progress):
+        model = self.estimator._fitted_model(self.problems)
+        stop = self.callbacks.end_epoch(model)
+        if self.checkpoint is not None:
+            state = {
+                "problems": self.problems,
+                "mask": self.mask,
+                "progress": progress,
+                "epochs": epoch + 1,
+            }
+            self.checkpoint.save(epoch + 1, state)
+        return stop
 
 
 def init_rows(coef_init, intercept_init, n_problems, n_features, dtype):

@@ -11,7 +11,7 @@ from ._base import CosineSGDMixin, cosine_constraints, init_rows, value_errors
 __all__ = ["CosineSGDClassifier"]
 
 
-class CosineSGDClassifier(CosineSGDMixin, SGDClassifier):
+class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassifier):
     r"""Linear classification by SGD with a cosine-annealed learning rate.
 
     A subclass of :class:`~sklearn.linear_model.SGDClassifier` whose learning
@@ -75,6 +75,11 @@ class CosineSGDClassifier(CosineSGDMixin, SGDClassifier):
         with ``T_0 = T_max``, each cycle ``T_mult`` times longer.
     warmup_epochs : int, default=0
         Epochs of linear warmup before the cosine phase.
+    batches_per_epoch : int, default=1
+        How many ``partial_fit`` calls make one epoch, for data streamed in
+        blocks: call ``k`` trains at ``schedule_(k / batches_per_epoch)``, so a
+        stream of ``batches_per_epoch`` blocks per pass follows the same cosine
+        curve as ``fit`` over the whole data. ``fit`` is not affected.
     early_stopping : bool, default=False
         Hold out a stratified ``validation_fraction`` of the data and monitor
         the accuracy of each binary problem on it; needs ``tol`` to stop.
@@ -92,6 +97,15 @@ class CosineSGDClassifier(CosineSGDMixin, SGDClassifier):
         Start ``fit`` from the previous coefficients, on a new cycle.
     average : bool or int, default=False
         Averaged SGD, as in ``SGDClassifier``.
+    checkpoint_path : str, path-like or None, default=None
+        Where ``fit`` saves its progress (with joblib) every
+        ``checkpoint_every`` epochs. A ``fit`` that finds there a checkpoint of
+        the same fit (same parameters and data) resumes from it, with a result
+        identical to an uninterrupted fit; the file is deleted when the fit
+        completes. Use one path per concurrent fit (not one for a whole grid
+        search).
+    checkpoint_every : int, default=10
+        Epochs between two checkpoints.
 
     Attributes
     ----------
@@ -175,12 +189,15 @@ class CosineSGDClassifier(CosineSGDMixin, SGDClassifier):
         T_max=None,
         T_mult=None,
         warmup_epochs=0,
+        batches_per_epoch=1,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=5,
         class_weight=None,
         warm_start=False,
         average=False,
+        checkpoint_path=None,
+        checkpoint_every=10,
     ):
         self.loss = loss
         self.penalty = penalty
@@ -199,12 +216,15 @@ class CosineSGDClassifier(CosineSGDMixin, SGDClassifier):
         self.T_max = T_max
         self.T_mult = T_mult
         self.warmup_epochs = warmup_epochs
+        self.batches_per_epoch = batches_per_epoch
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.class_weight = class_weight
         self.warm_start = warm_start
         self.average = average
+        self.checkpoint_path = checkpoint_path
+        self.checkpoint_every = checkpoint_every
 
     @value_errors
     @compat.fit_context(prefer_skip_nested_validation=True)
@@ -333,9 +353,9 @@ class CosineSGDClassifier(CosineSGDMixin, SGDClassifier):
             )
         ]
 
-    def _publish(self, problems):
-        self.coef_ = np.vstack([problem.coef for problem in problems])
-        self.intercept_ = np.array([problem.intercept for problem in problems])
+    def _coefficients(self, problems):
+        coef = np.vstack([problem.coef for problem in problems])
+        return coef, np.array([problem.intercept for problem in problems])
 
 
 def _checked_classes(labels):

@@ -152,7 +152,7 @@ class EpochEngine:
         stopping=False,
         first_epoch=0,
         progress=None,
-        on_epoch_end=None,
+        hooks=None,
     ):
         """Train the problems for ``len(learning_rates)`` epochs at most.
 
@@ -168,10 +168,10 @@ class EpochEngine:
             Schedule position of the first epoch (for messages and hooks).
         progress : list of Progress, default=None
             Progress to resume from, one per problem; new when ``None``.
-        on_epoch_end : callable, default=None
-            Called as ``on_epoch_end(epoch, progress)`` after every epoch, with
-            the schedule position of that epoch; a true return value stops the
-            training.
+        hooks : object, default=None
+            Its ``begin(epoch)`` is called before every epoch and its
+            ``end(epoch, progress)`` after it, with the schedule position of the
+            epoch; a true return value of ``end`` stops the training.
 
         Returns
         -------
@@ -197,12 +197,14 @@ class EpochEngine:
                 if not active:
                     break
                 jobs = [(runs[i], progress[i], epoch, lr) for i in active]
+                if hooks is not None:
+                    hooks.begin(epoch)
                 if workers == 1:
                     for job in jobs:
                         self._epoch(*job)
                 else:
                     list(pool.map(lambda job: self._epoch(*job), jobs))
-                if on_epoch_end is not None and on_epoch_end(epoch, progress):
+                if hooks is not None and hooks.end(epoch, progress):
                     break
         return progress
 

@@ -9,7 +9,7 @@ from ._base import CosineSGDMixin, cosine_constraints, init_rows, value_errors
 __all__ = ["CosineSGDRegressor"]
 
 
-class CosineSGDRegressor(CosineSGDMixin, SGDRegressor):
+class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegressor):
     r"""Linear regression by SGD with a cosine-annealed learning rate.
 
     A subclass of :class:`~sklearn.linear_model.SGDRegressor` whose learning
@@ -71,6 +71,11 @@ class CosineSGDRegressor(CosineSGDMixin, SGDRegressor):
         cycle is ``T_mult`` times longer.
     warmup_epochs : int, default=0
         Epochs of linear warmup before the cosine phase.
+    batches_per_epoch : int, default=1
+        How many ``partial_fit`` calls make one epoch, for data streamed in
+        blocks: call ``k`` trains at ``schedule_(k / batches_per_epoch)``, so a
+        stream of ``batches_per_epoch`` blocks per pass follows the same cosine
+        curve as ``fit`` over the whole data. ``fit`` is not affected.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data and monitor the R^2 score
         on it after each epoch; needs ``tol`` to be a float to stop.
@@ -87,6 +92,15 @@ class CosineSGDRegressor(CosineSGDMixin, SGDRegressor):
     average : bool or int, default=False
         Averaged SGD: ``coef_`` is the average of the iterates, starting after
         ``average`` samples (``True`` means 1), as in ``SGDRegressor``.
+    checkpoint_path : str, path-like or None, default=None
+        Where ``fit`` saves its progress (with joblib) every
+        ``checkpoint_every`` epochs. A ``fit`` that finds there a checkpoint of
+        the same fit (same parameters and data) resumes from it, with a result
+        identical to an uninterrupted fit; the file is deleted when the fit
+        completes. Use one path per concurrent fit (not one for a whole grid
+        search).
+    checkpoint_every : int, default=10
+        Epochs between two checkpoints.
 
     Attributes
     ----------
@@ -203,11 +217,14 @@ class CosineSGDRegressor(CosineSGDMixin, SGDRegressor):
         T_max=None,
         T_mult=None,
         warmup_epochs=0,
+        batches_per_epoch=1,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=5,
         warm_start=False,
         average=False,
+        checkpoint_path=None,
+        checkpoint_every=10,
     ):
         self.loss = loss
         self.penalty = penalty
@@ -225,11 +242,14 @@ class CosineSGDRegressor(CosineSGDMixin, SGDRegressor):
         self.T_max = T_max
         self.T_mult = T_mult
         self.warmup_epochs = warmup_epochs
+        self.batches_per_epoch = batches_per_epoch
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.warm_start = warm_start
         self.average = average
+        self.checkpoint_path = checkpoint_path
+        self.checkpoint_every = checkpoint_every
 
     @value_errors
     @compat.fit_context(prefer_skip_nested_validation=True)
@@ -301,7 +321,8 @@ class CosineSGDRegressor(CosineSGDMixin, SGDRegressor):
         (generator,) = self._problem_generators(1)
         return [self._new_problem(generator, init=init)]
 
-    def _publish(self, problems):
+    def _coefficients(self, problems):
         (problem,) = problems
-        self.coef_ = np.array(problem.worker.coef_.ravel())
-        self.intercept_ = np.array(problem.worker.intercept_)
+        return np.array(problem.worker.coef_.ravel()), np.array(
+            problem.worker.intercept_
+        )

@@ -28,6 +28,8 @@ from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 
 __all__ = [
+    "CALLBACKS",
+    "CallbackSupportMixin",
     "Interval",
     "MAX_INT",
     "NATIVE",
@@ -56,6 +58,17 @@ def _parse_version(version):
 SKLEARN_VERSION = _parse_version(sklearn.__version__)
 
 fit_context = _fit_context
+
+try:  # public since scikit-learn 1.9
+    from sklearn.callback import CallbackSupportMixin
+
+    CALLBACKS = True
+except ImportError:  # pragma: no cover - depends on the installed version
+
+    class CallbackSupportMixin:
+        """Stands in for ``sklearn.callback.CallbackSupportMixin`` before 1.9."""
+
+    CALLBACKS = False
 
 
 def validate_params(obj):

@@ -1,0 +1,101 @@
+"""Out-of-core training: blocks of data follow the in-memory cosine curve."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import load_diabetes
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+from skcosine import CosineAnnealingLR, CosineSGDRegressor
+
+EPOCHS, BLOCKS = 30, 6
+
+
+@pytest.fixture(scope="module")
+def split():
+    X, y = load_diabetes(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+    scaler = StandardScaler().fit(X_train)
+    return scaler.transform(X_train), scaler.transform(X_test), y_train, y_test
+
+
+def in_memory(X, y):
+    return CosineSGDRegressor(eta0=0.02, max_iter=EPOCHS, random_state=0).fit(X, y)
+
+
+def test_calls_follow_the_in_memory_curve_at_fractional_epochs(split):
+    X, _, y, _ = split
+    model = CosineSGDRegressor(eta0=0.02, max_iter=EPOCHS, batches_per_epoch=BLOCKS)
+    for block in np.array_split(np.arange(len(y)), BLOCKS) * 2:
+        model.partial_fit(X[block], y[block])
+    schedule = CosineAnnealingLR(lr_initial=0.02, T_max=EPOCHS)
+    assert_array_equal(model.learning_rates_, schedule(np.arange(12) / BLOCKS))
+    assert model.schedule_.T_max == EPOCHS  # in epochs, not calls
+
+
+def test_streamed_blocks_reach_the_in_memory_score(split):
+    X, X_test, y, y_test = split
+    reference = in_memory(X, y).score(X_test, y_test)
+    model = CosineSGDRegressor(
+        eta0=0.02, max_iter=EPOCHS, batches_per_epoch=BLOCKS, random_state=0
+    )
+    blocks = np.array_split(np.arange(len(y)), BLOCKS)
+    for _ in range(EPOCHS):
+        for block in blocks:
+            model.partial_fit(X[block], y[block])
+    assert model.learning_rates_.shape == (EPOCHS * BLOCKS,)
+    assert model.learning_rates_[-1] < 1e-5
+    assert model.score(X_test, y_test) == pytest.approx(reference, abs=0.01)
+
+
+def test_read_csv_in_chunks(split, tmp_path):
+    X, X_test, y, y_test = split
+    path = tmp_path / "train.csv"
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+    frame.assign(target=y).to_csv(path, index=False)
+    chunksize = -(-len(y) // BLOCKS)
+    model = CosineSGDRegressor(
+        eta0=0.02, max_iter=EPOCHS, batches_per_epoch=BLOCKS, random_state=0
+    )
+    for _ in range(EPOCHS):
+        for chunk in pd.read_csv(path, chunksize=chunksize):
+            model.partial_fit(chunk.drop(columns="target"), chunk["target"])
+    assert list(model.feature_names_in_) == list(frame.columns)
+    test_frame = pd.DataFrame(X_test, columns=frame.columns)
+    reference = in_memory(X, y).score(X_test, y_test)
+    assert model.score(test_frame, y_test) == pytest.approx(reference, abs=0.01)
+
+
+def test_dask_incremental_over_array_and_dataframe(split):
+    da = pytest.importorskip("dask.array")
+    dd = pytest.importorskip("dask.dataframe")
+    wrappers = pytest.importorskip("dask_ml.wrappers")
+    X, X_test, y, y_test = split
+    reference = in_memory(X, y).score(X_test, y_test)
+    chunk = -(-len(y) // BLOCKS)
+    inputs = {
+        "array": (
+            da.from_array(X, chunks=(chunk, X.shape[1])),
+            da.from_array(y, chunks=chunk),
+        ),
+        "dataframe": (
+            dd.from_pandas(pd.DataFrame(X), chunksize=chunk),
+            dd.from_pandas(pd.Series(y), chunksize=chunk),
+        ),
+    }
+    for name, (X_blocks, y_blocks) in inputs.items():
+        estimator = CosineSGDRegressor(
+            eta0=0.02, max_iter=EPOCHS, batches_per_epoch=BLOCKS, random_state=0
+        )
+        incremental = wrappers.Incremental(estimator, shuffle_blocks=False)
+        for _ in range(EPOCHS):  # each partial_fit is one pass over the blocks
+            incremental.partial_fit(X_blocks, y_blocks)
+        fitted = incremental.estimator_
+        assert fitted.learning_rates_.shape == (EPOCHS * BLOCKS,), name
+        score = fitted.score(X_test, y_test)
+        assert score == pytest.approx(reference, abs=0.01), name
+        assert_allclose(
+            fitted.learning_rates_[::BLOCKS], in_memory(X, y).learning_rates_
+        )
