@@ -102,7 +102,7 @@ class CosineSGDMixin:
     """``fit`` and ``partial_fit`` of a cosine-annealed SGD estimator.
 
     Subclasses provide ``_worker_class``, ``_prepare_targets``,
-    ``_make_problems`` and ``_publish``.
+    ``_make_problems`` and ``_coefficients``.
     """
 
     @value_errors
@@ -232,7 +232,9 @@ class CosineSGDMixin:
             engine = EpochEngine(self, X, y, sample_weight, schedule, mask)
             callbacks = FitCallbacks(self, X, y, given_weight)
             callbacks.begin_fit()
-            hooks = _FitHooks(self, problems, mask, callbacks, checkpoint)
+            hooks = None
+            if callbacks.active or checkpoint is not None:
+                hooks = _FitHooks(self, problems, mask, callbacks, checkpoint)
             learning_rates = schedule._rates(self.max_iter)
             start = 0 if saved["progress"] is None else saved["epochs"]
             progress = engine.train(
@@ -246,7 +248,7 @@ class CosineSGDMixin:
             n_iter = max(len(state.values) for state in progress)
             self._record(problems, schedule, learning_rates[:n_iter])
             self._record_curve(curve(progress), previous=None)
-            callbacks.end_fit(self._fitted_model(problems))
+            callbacks.end_fit(lambda: self._fitted_model(problems))
         if checkpoint is not None:
             checkpoint.remove()
         could_stop = self.tol is not None and self.n_iter_no_change < self.max_iter
@@ -401,8 +403,9 @@ class _FitHooks:
         self.callbacks.begin_epoch()
 
     def end(self, epoch, progress):
-        model = self.estimator._fitted_model(self.problems)
-        stop = self.callbacks.end_epoch(model)
+        stop = self.callbacks.end_epoch(
+            lambda: self.estimator._fitted_model(self.problems)
+        )
         if self.checkpoint is not None:
             state = {
                 "problems": self.problems,

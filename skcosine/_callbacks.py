@@ -27,7 +27,10 @@ class FitCallbacks:
 
     def __init__(self, estimator, X, y, sample_weight):
         self.estimator = estimator
-        self.context = getattr(estimator, "_callback_fit_ctx", None)
+        context = getattr(estimator, "_callback_fit_ctx", None)
+        # Without any callback (set here or propagated) there is nothing to do.
+        active = context is not None and compat.has_callbacks(context)
+        self.context = context if active else None
         self.data = {
             "X": X,
             "y": y,
@@ -48,8 +51,17 @@ class FitCallbacks:
                 estimator=self.estimator, **self.data
             )
 
+    @property
+    def active(self):
+        """Whether any callback listens."""
+        return self.context is not None
+
     def end_epoch(self, model):
-        """Report the model after an epoch; return whether to stop."""
+        """Report the model after an epoch; return whether to stop.
+
+        ``model`` is a function giving the model's attributes, called only if
+        a callback asks for the fitted estimator.
+        """
         if self.epoch_context is None:
             return False
         return bool(
@@ -59,6 +71,7 @@ class FitCallbacks:
         )
 
     def end_fit(self, model):
+        """Report the fitted model (a function giving its attributes)."""
         if self.context is not None:
             self.context.call_on_fit_task_end(
                 estimator=self.estimator, reconstruction_attributes=model, **self.data

@@ -37,6 +37,7 @@ __all__ = [
     "SKLEARN_VERSION",
     "StrOptions",
     "fit_context",
+    "has_callbacks",
     "NativeEpochs",
     "native_init",
     "validate_params",
@@ -63,12 +64,21 @@ try:  # public since scikit-learn 1.9
     from sklearn.callback import CallbackSupportMixin
 
     CALLBACKS = True
+
+    def has_callbacks(context):
+        """Whether a callback context has callbacks to call (its own or a
+        meta-estimator's)."""
+        return bool(context._callbacks)
+
 except ImportError:  # pragma: no cover - depends on the installed version
 
     class CallbackSupportMixin:
         """Stands in for ``sklearn.callback.CallbackSupportMixin`` before 1.9."""
 
     CALLBACKS = False
+
+    def has_callbacks(context):
+        return False
 
 
 def validate_params(obj):

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
-from skcosine import CosineSGDClassifier, CosineSGDRegressor
+from skcosine import CosineSGDClassifier, CosineSGDRegressor, _base
 from skcosine import _sklearn_compat as compat
 
 DATA = """
@@ -63,22 +63,24 @@ def test_a_fit_killed_mid_way_resumes_to_the_same_model(tmp_path):
 
 
 def interrupt(model, X, y, after):
-    """Fit ``model``, raising KeyboardInterrupt after ``after`` epochs."""
-    original = model._fitted_model
+    """Fit ``model``, raising KeyboardInterrupt after ``after`` epochs (once
+    the checkpoint of that epoch, if any, is written)."""
+    original = _base._FitHooks.end
     calls = {"n": 0}
 
-    def counting(problems):
+    def end(hooks, epoch, progress):
+        stop = original(hooks, epoch, progress)
         calls["n"] += 1
-        if calls["n"] > after:
+        if calls["n"] >= after:
             raise KeyboardInterrupt
-        return original(problems)
+        return stop
 
-    model._fitted_model = counting
+    _base._FitHooks.end = end
     try:
         with pytest.raises(KeyboardInterrupt):
             model.fit(X, y)
     finally:
-        del model._fitted_model
+        _base._FitHooks.end = original
     assert not hasattr(model, "coef_")
 
 
