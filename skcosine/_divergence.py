@@ -50,7 +50,7 @@ class DivergenceGuard:
 
     def __init__(self, X, y, loss, epsilon):
         step = max(1, -(-X.shape[0] // MAX_ROWS))  # ceil(n_samples / MAX_ROWS)
-        self.X, self.y = X[::step], y[::step]
+        self.X, self.y = X[::step], y[::step].copy()  # not a view: y may be big
         self.loss, self.epsilon = loss, epsilon
         self.max_row_norm = float(np.sqrt(row_norms(self.X, squared=True).max()))
         self.max_target = float(np.abs(self.y).max())

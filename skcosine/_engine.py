@@ -185,9 +185,9 @@ class EpochEngine:
         n_jobs = effective_n_jobs(getattr(self.estimator, "n_jobs", None))
         workers = min(n_jobs, len(problems))
         # Sequential one-versus-all epochs share one buffer for their targets.
-        self._target_buffer = np.empty(self.X.shape[0], self.X.dtype)
-        if workers > 1:
-            self._target_buffer = None
+        self._target_buffer = None
+        if workers == 1 and any(p.positive is not None for p in problems):
+            self._target_buffer = np.empty(self.X.shape[0], self.X.dtype)
         runs = [self._prepare(problem) for problem in problems]
         pool = ThreadPoolExecutor(workers) if workers > 1 else nullcontext()
         with pool, np.errstate(all="ignore"):  # a diverging run overflows
