@@ -283,14 +283,12 @@ class EpochEngine:
         )
         return lambda lr: runner(lr, y=np.take(lookup, labels, out=buffer))
 
-    def _encoded_target(self, problem, out=False):
+    def _encoded_target(self, problem):
         """Targets as the loss sees them: ``{-1, 1}`` (``{0, 1}`` for log loss)
-        for a classification problem, with the dtype of ``X``; written into the
-        shared buffer when ``out`` and there is one."""
+        for a classification problem, with the dtype of ``X``."""
         if problem.positive is None:
             return self.y
-        buffer = self._target_buffer if out else None
-        return np.take(self._lookup(problem), self._labels[1], out=buffer)
+        return np.take(self._lookup(problem), self._labels[1])
 
     def _lookup(self, problem):
         """The encoded target of each class, for one classification problem."""

@@ -38,6 +38,7 @@ __all__ = [
     "StrOptions",
     "fit_context",
     "has_callbacks",
+    "is_log_loss",
     "NativeEpochs",
     "native_init",
     "validate_params",
