@@ -1,84 +1,53 @@
-"""What the cosine SGD regressor and classifier share: parameters, validation,
-the schedule, and the ``fit`` / ``partial_fit`` flow around the epoch engine."""
+"""The ``fit`` / ``partial_fit`` flow shared by the cosine SGD estimators.
 
-import copy
-import functools
-import os
+One training flow serves both (as scikit-learn's MLP ``_fit(incremental=...)``):
+
+    parameters -> Settings -> schedule -> Problem + state -> Trainer (kernel)
+    -> fitted arrays
+
+Nothing below the estimator reads the estimator: the settings, the problem
+(data and per-model constants) and the state (plain arrays) are all the
+training sees. A failed or interrupted call leaves the estimator exactly as it
+was.
+"""
+
 import warnings
-from contextlib import contextmanager
-from numbers import Integral, Real
+from contextlib import ExitStack, contextmanager
+from numbers import Integral
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
-from sklearn.utils import check_array, check_random_state
-from sklearn.utils.extmath import row_norms
-from sklearn.utils.validation import validate_data
+from sklearn.utils import check_random_state
+from sklearn.utils.extmath import safe_sparse_dot
+from sklearn.utils.validation import check_is_fitted
 
-from . import _sklearn_compat as compat
-from ._callbacks import FitCallbacks, init_callback_context
-from ._checkpoint import Checkpoint
-from ._engine import EpochEngine, Problem, curve
-from ._schedules import CosineAnnealingLR, CosineAnnealingWarmRestarts
+from ._callbacks import CallbackHook, FitCallbacks, init_callback_context
+from ._checkpoint import Checkpoint, CheckpointHook, fingerprint
+from ._divergence import diverged, mean_losses, reference_losses
+from ._monitor import Monitor, StoppingRule
+from ._settings import Settings
+from ._state import check_state, copy_state, model_arrays, new_state, prepare
+from ._step_size import auto_eta0, data_scale, stalled_features
+from ._training import DivergenceHook, Problem, RatePlan, Trainer, run_passes
+from ._validation import (
+    check_init,
+    input_errors,
+    validate_prediction_data,
+    validate_training_data,
+)
 
-COSINE_CONSTRAINTS = {
-    "eta0": [
-        compat.Interval(Real, 0, None, closed="neither"),
-        compat.StrOptions({"auto"}),
-    ],
-    "lr_min": [compat.Interval(Real, 0, None, closed="left")],
-    "T_max": [compat.Interval(Integral, 1, None, closed="left"), None],
-    "T_mult": [compat.Interval(Integral, 1, None, closed="left"), None],
-    "warmup_epochs": [compat.Interval(Integral, 0, None, closed="left")],
-    "batches_per_epoch": [compat.Interval(Integral, 1, None, closed="left")],
-    "checkpoint_path": [str, os.PathLike, None],
-    "checkpoint_every": [compat.Interval(Integral, 1, None, closed="left")],
-}
-"""Constraints of the parameters skcosine adds to scikit-learn's SGD."""
+__all__ = ["CosineSGDMixin", "Targets", "atomic"]
 
-DROPPED_PARAMETERS = ("learning_rate", "power_t")
-"""scikit-learn SGD parameters that mean nothing under a cosine schedule."""
+MAX_SEED = 2**63 - 1
+SPARSE_INTERCEPT_DECAY = 0.01
+"""scikit-learn's factor of the intercept updates on sparse data."""
 
-
-def cosine_constraints(parent_constraints):
-    """The parent's constraints without the dropped parameters, plus ours."""
-    kept = {
-        name: rule
-        for name, rule in parent_constraints.items()
-        if name not in DROPPED_PARAMETERS
-    }
-    return {**kept, **COSINE_CONSTRAINTS}
-
-
-class InvalidInputError(ValueError, TypeError):
-    """Input that cannot be used, reported as a ``ValueError``.
-
-    Also a ``TypeError``, the type NumPy raises for such input, as
-    scikit-learn's ``InvalidParameterError`` is both.
-    """
-
-
-def value_errors(method):
-    """Report unusable input as a ``ValueError``, like every other bad input.
-
-    NumPy raises ``TypeError`` for inputs such as arrays of arbitrary objects;
-    users running unattended searches catch ``ValueError``, so the public
-    methods raise :class:`InvalidInputError`, which is both.
-    """
-
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        try:
-            return method(self, *args, **kwargs)
-        except TypeError as exc:
-            if isinstance(exc, ValueError):  # InvalidParameterError is both
-                raise
-            raise InvalidInputError(
-                f"{type(self).__name__}.{method.__name__} cannot use its input: {exc}"
-            ) from exc
-
-    return wrapper
+MID_CYCLE = 0.1
+"""A budget that ends with the rate more than this share of the way from
+``lr_min`` back to ``eta0`` ends mid-cycle (a warning)."""
 
 
 @contextmanager
@@ -86,8 +55,8 @@ def atomic(estimator):
     """Undo every attribute change of ``estimator`` if the block raises.
 
     Parameters are never reassigned by skcosine, so a failed or interrupted
-    ``fit`` leaves the estimator exactly as it was: unfitted, or in its
-    previous fitted state.
+    call leaves the estimator exactly as it was: unfitted, or in its previous
+    fitted state.
     """
     state = dict(vars(estimator))
     try:
@@ -98,14 +67,54 @@ def atomic(estimator):
         raise
 
 
+class Targets:
+    """The targets of one call as the models see them.
+
+    Attributes
+    ----------
+    values : ndarray of shape (n_samples,)
+        Regression targets, or the class index of every row (int32).
+    positive : ndarray of shape (n_models,), int32, or None
+        The class each model treats as positive (classification).
+    weight_pos, weight_neg : ndarray of shape (n_models,)
+        Class weights of each model.
+    names : list of str
+        How verbose output names the models.
+    """
+
+    def __init__(self, values, positive, weight_pos, weight_neg, names):
+        self.values, self.positive = values, positive
+        self.weight_pos, self.weight_neg = weight_pos, weight_neg
+        self.names = names
+
+    @property
+    def n_models(self):
+        return len(self.weight_pos)
+
+    def row_weights(self, sample_weight):
+        """The largest weight ``c_i * w_i`` of every row over the models."""
+        if self.positive is None:
+            return sample_weight
+        own = np.take(self._class_weights(), self.values)
+        return own * sample_weight
+
+    def _class_weights(self):
+        """Weight of each class where it is positive, or negative elsewhere."""
+        n_classes = max(int(self.positive.max()) + 1, 2)
+        weights = np.ones(n_classes)
+        if len(self.positive) == 1:  # binary: class 1 positive, class 0 negative
+            weights[:] = (self.weight_neg[0], self.weight_pos[0])
+            return weights
+        weights[self.positive] = np.maximum(self.weight_pos, self.weight_neg)
+        return weights
+
+
 class CosineSGDMixin:
     """``fit`` and ``partial_fit`` of a cosine-annealed SGD estimator.
 
-    Subclasses provide ``_worker_class``, ``_prepare_targets``,
-    ``_make_problems`` and ``_coefficients``.
+    Subclasses provide ``_encode_targets`` and ``_publish_shapes``.
     """
 
-    @value_errors
     def score(self, X, y, sample_weight=None):
         """Score of the model on ``X`` and ``y``, as the parent defines it.
 
@@ -123,203 +132,426 @@ class CosineSGDMixin:
         score : float
             R^2 for the regressor, accuracy for the classifier.
         """
-        return super().score(X, y, sample_weight=sample_weight)
+        with input_errors(self, "score"):
+            return super().score(X, y, sample_weight=sample_weight)
 
-    def _check_params(self):
-        """Rules that involve several parameters, checked before the data."""
-        if self.eta0 != "auto" and self.lr_min > self.eta0:
-            raise ValueError(
-                f"lr_min={self.lr_min!r} must be <= eta0={self.eta0!r}: the "
-                "learning rate is annealed from eta0 down to lr_min."
-            )
-        if self.penalty == "elasticnet" and self.l1_ratio is None:
-            raise ValueError("l1_ratio must be set when penalty is 'elasticnet'.")
-        if self.T_max is None and self.warmup_epochs >= self.max_iter:
-            raise ValueError(
-                f"warmup_epochs={self.warmup_epochs!r} must be smaller than "
-                f"max_iter={self.max_iter!r} when T_max=None, so that the "
-                "cosine phase has at least one epoch."
-            )
+    def _linear_decision(self, X, method):
+        """``X @ coef_.T + intercept_`` on validated ``X``, ``(n, K)``."""
+        check_is_fitted(self)
+        X = validate_prediction_data(self, method, X)
+        coef = self.coef_ if sp.issparse(self.coef_) else np.atleast_2d(self.coef_)
+        decision = safe_sparse_dot(X, coef.T, dense_output=True)
+        return np.asarray(decision) + self.intercept_
 
-    def _initial_rate(self, X):
-        """``eta0``, or with ``eta0='auto'`` the inverse of the largest
-        per-sample curvature of the loss: ``1 / (max ||x_i||^2 + fit_intercept)``
-        (four times that for ``log_loss``), a step no sample can overshoot."""
-        if self.eta0 != "auto":
-            return self.eta0
-        curvature = row_norms(X, squared=True).max() + int(self.fit_intercept)
-        if self.loss == "log_loss":
-            curvature /= 4.0
-        return 1.0 / curvature if curvature > 0 else 1.0
+    # --- the training flow ----------------------------------------------------
 
-    def _make_schedule(self, X):
-        """The schedule of the current parameters on the data ``X``."""
-        eta0 = float(self._initial_rate(X))
-        if self.lr_min > eta0:
-            raise ValueError(
-                f"lr_min={self.lr_min!r} must be <= the initial learning rate "
-                f"{eta0:.3g}, which eta0='auto' computed from the data; lower "
-                "lr_min or set eta0."
-            )
-        common = dict(
-            lr_initial=eta0,
-            lr_min=self.lr_min,
-            warmup_epochs=self.warmup_epochs,
-        )
-        T_max = self.max_iter - self.warmup_epochs if self.T_max is None else self.T_max
-        if self.T_mult is None:
-            return CosineAnnealingLR(T_max=T_max, **common)
-        return CosineAnnealingWarmRestarts(T_0=T_max, T_mult=self.T_mult, **common)
-
-    def _eta0_text(self, schedule):
-        """``eta0`` as messages show it."""
-        if self.eta0 == "auto":
-            return f"eta0='auto' (= {schedule.lr_initial:.3g})"
-        return f"eta0={self.eta0!r}"
-
-    def _check_engine_support(self):
-        if not compat.NATIVE and self._is_classifier_with_average():
-            raise ValueError(
-                "average=True needs skcosine's native epoch engine for "
-                "CosineSGDClassifier, which is not enabled for scikit-learn "
-                f"{'.'.join(map(str, compat.SKLEARN_VERSION))}: the public "
-                "SGDClassifier.partial_fit drops the unaveraged intercept between "
-                "calls. Use average=False or a supported scikit-learn version."
-            )
-
-    def _is_classifier_with_average(self):
-        return bool(self.average) and is_classifier(self)
-
-    def _validate_training_data(self, X, y, sample_weight, reset):
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse="csr",
-            dtype=[np.float64, np.float32],
-            order="C",
-            accept_large_sparse=False,
-            reset=reset,
-        )
-        return X, y, _check_sample_weight(sample_weight, X.shape[0], X.dtype)
-
-    def _cosine_fit(self, X, y, coef_init, intercept_init, sample_weight):
-        self._check_params()
-        self._check_engine_support()
-        init_callback_context(self, self.max_iter)
+    def _fit(self, X, y, *, sample_weight=None, coef_init=None, intercept_init=None,
+             classes=None, incremental=False):
+        settings = Settings.from_params(self.get_params(deep=False), incremental=incremental)
+        continuing = incremental and hasattr(self, "_state")
+        if continuing:
+            self._check_fitted_state()
+            self._check_schedule_unchanged(settings)
+        else:
+            init_callback_context(self, settings.max_iter)
         with atomic(self):
-            given_weight = sample_weight
-            X, y, sample_weight = self._validate_training_data(
-                X, y, sample_weight, reset=True
-            )
-            schedule = self._make_schedule(X)
-            y = self._prepare_targets(y, X.dtype, classes=None, partial=False)
-            if self.warm_start and hasattr(self, "coef_"):
-                coef_init = self.coef_ if coef_init is None else coef_init
-                intercept_init = (
-                    self.intercept_ if intercept_init is None else intercept_init
-                )
-            checkpoint = None
-            if self.checkpoint_path is not None:
-                data = (X, y, sample_weight, coef_init, intercept_init)
-                checkpoint = Checkpoint(self, data)
-            saved = None if checkpoint is None else checkpoint.load()
-            if saved is None:
-                problems = self._make_problems(y, X, coef_init, intercept_init)
-                mask = self._validation_mask(y, sample_weight)
-                saved = {"problems": problems, "mask": mask, "progress": None}
-            problems, mask = saved["problems"], saved["mask"]
-            engine = EpochEngine(self, X, y, sample_weight, schedule, mask)
-            callbacks = FitCallbacks(self, X, y, given_weight)
-            callbacks.begin_fit()
-            hooks = None
-            if callbacks.active or checkpoint is not None:
-                hooks = _FitHooks(self, problems, mask, callbacks, checkpoint)
-            learning_rates = schedule._rates(self.max_iter)
-            start = 0 if saved["progress"] is None else saved["epochs"]
-            progress = engine.train(
-                problems,
-                learning_rates[start:],
-                stopping=True,
-                first_epoch=start,
-                progress=saved["progress"],
-                hooks=hooks,
-            )
-            n_iter = max(len(state.values) for state in progress)
-            self._record(problems, schedule, learning_rates[:n_iter])
-            self._record_curve(curve(progress), previous=None)
-            callbacks.end_fit(lambda: self._fitted_model(problems))
-        if checkpoint is not None:
-            checkpoint.remove()
-        could_stop = self.tol is not None and self.n_iter_no_change < self.max_iter
-        if could_stop and self.n_iter_ == self.max_iter:
-            warnings.warn(
-                "Maximum number of iteration reached before convergence. Consider "
-                "increasing max_iter to improve the fit.",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
-        return self
-
-    def _cosine_partial_fit(self, X, y, sample_weight, classes=None):
-        first_call = not hasattr(self, "_problems")
-        if first_call:
-            self._check_params()
-            self._check_partial_fit_params()
-        self._check_engine_support()
-        with atomic(self):
-            X, y, sample_weight = self._validate_training_data(
-                X, y, sample_weight, reset=first_call
-            )
-            schedule = self._make_schedule(X) if first_call else self.schedule_
-            y = self._prepare_targets(y, X.dtype, classes=classes, partial=True)
-            if first_call:
-                problems = self._make_problems(y, X, None, None)
-                learning_rates = np.empty(0)
+            if incremental:
+                self._partial(settings, X, y, sample_weight, classes, continuing)
             else:
-                problems = copy.deepcopy(self._problems)
-                learning_rates = self.learning_rates_
-            position = len(learning_rates) / self.batches_per_epoch
-            lr = float(schedule._lr(np.float64(position)))
-            engine = EpochEngine(self, X, y, sample_weight, schedule)
-            progress = engine.train(
-                problems,
-                np.array([lr]),
-                first_epoch=position
-                if self.batches_per_epoch > 1
-                else len(learning_rates),
-            )
-            previous = getattr(self, self._curve_name(), None)
-            self._record(problems, schedule, np.append(learning_rates, lr))
-            self._record_curve(curve(progress), previous)
+                self._full(settings, X, y, sample_weight, coef_init, intercept_init)
         return self
 
-    def _check_partial_fit_params(self):
-        if self.early_stopping:
-            raise ValueError("early_stopping should be False with partial_fit.")
+    def _data(self, settings, X, y, sample_weight, classes, continuing, method):
+        """Validated data and weights, the labels and the targets."""
+        dtype = self._state["coef"].dtype if continuing else None
+        X, y, sample_weight = validate_training_data(
+            self, method, X, y, sample_weight, reset=not continuing, dtype=dtype
+        )
+        targets = self._encode_targets(y, settings, classes, incremental=method != "fit")
+        if not np.any(targets.row_weights(sample_weight) > 0):
+            raise ValueError(
+                "class_weight and sample_weight give every sample the weight 0: "
+                "there is nothing to learn from."
+            )
+        return X, y, sample_weight, targets
 
-    def _fitted_model(self, problems):
-        """``coef_`` and ``intercept_`` of the model the problems hold now."""
-        coef, intercept = self._coefficients(problems)
-        return {"coef_": coef, "intercept_": intercept}
+    def _check_fitted_state(self):
+        """Refuse a training state that does not fit the fitted attributes
+        (a tampered or foreign model), before any compiled code reads it."""
+        state = getattr(self, "_state", None)
+        n_features = getattr(self, "n_features_in_", None)
+        coef = state.get("coef") if isinstance(state, dict) else None
+        dtype = getattr(coef, "dtype", None)
+        check_state(
+            state,
+            n_features if isinstance(n_features, Integral) else -1,
+            self._n_models(),
+            dtype if dtype in (np.float32, np.float64) else np.float64,
+        )
 
-    def _publish(self, problems):
-        self.coef_, self.intercept_ = self._coefficients(problems)
+    def _problem(self, settings, X, sample_weight, targets, rows):
+        sparse = sp.issparse(X)
+        max_target = 1.0
+        if targets.positive is None and len(targets.values):
+            max_target = max(1.0, float(np.max(np.abs(targets.values))))
+        values = targets.values
+        if targets.positive is None:  # regression targets in the dtype of X
+            values = values.astype(X.dtype, copy=False)
+        return Problem(
+            X=X,
+            targets=values,
+            sample_weight=sample_weight,
+            rows=rows,
+            alpha=np.full(targets.n_models, float(settings.alpha)),
+            weight_pos=targets.weight_pos,
+            weight_neg=targets.weight_neg,
+            positive=targets.positive,
+            negative=0.0 if settings.loss == "log_loss" else -1.0,
+            # scikit-learn clips |dloss| at 1e12; large targets scale it up
+            max_dloss=1e12 * max_target,
+            intercept_decay=SPARSE_INTERCEPT_DECAY if sparse else 1.0,
+        )
 
-    def _record(self, problems, schedule, learning_rates):
-        """Store the fitted state (called only once training succeeded)."""
-        self._problems = problems
-        self._publish(problems)
+    def _full(self, settings, X, y, sample_weight, coef_init, intercept_init):
+        """``fit``: ``max_iter`` epochs from scratch (or from an initial model)."""
+        X, y, sample_weight, targets = self._data(
+            settings, X, y, sample_weight, None, False, "fit"
+        )
+        n_models = targets.n_models
+        if settings.warm_start and hasattr(self, "coef_"):
+            coef_init = self.coef_ if coef_init is None else coef_init
+            intercept_init = self.intercept_ if intercept_init is None else intercept_init
+        with input_errors(self, "fit"):
+            coef_init, intercept_init = check_init(
+                coef_init, intercept_init, n_models, X.shape[1], X.dtype
+            )
+        validation = self._validation_split(settings, targets, sample_weight)
+        rows = np.flatnonzero(~validation).astype(np.int32)
+        problem = self._problem(settings, X, sample_weight, targets, rows)
+        lr_initial = self._initial_rate(
+            settings, X, targets.row_weights(sample_weight), rows=rows, warn=True
+        )
+        schedule = settings.schedule(lr_initial)
+        state = new_state(
+            X.shape[1],
+            n_models,
+            X.dtype,
+            seed=_seed(settings.random_state),
+            coef=coef_init,
+            intercept=intercept_init,
+        )
+        prepare(state, average=settings.average, truncates=settings.truncates)
+        state["lr_initial"] = lr_initial
+        start = None
+        if coef_init is not None or intercept_init is not None:
+            start = self._start_losses(settings, problem, coef_init, intercept_init)
+        zero = problem.zero_losses(settings.loss, settings.epsilon)
+        state["reference_loss"] = reference_losses(start, zero)
+        data = (X, targets.values, sample_weight, coef_init, intercept_init)
+        with ExitStack() as stack:
+            checkpoint = self._checkpoint(settings, data, n_models, stack)
+            run = self._train_epochs(
+                settings, problem, state, schedule, targets, y, validation, checkpoint
+            )
+        self._record_fit(settings, run, schedule, X.shape[0])
+        self._warn_after_fit(settings, schedule)
+
+    def _train_epochs(self, settings, problem, state, schedule, targets, y, validation,
+                      checkpoint):
+        """The epochs of ``fit``, resumed from a checkpoint when there is one."""
+        saved = None
+        if checkpoint is not None:
+            saved = checkpoint.load(
+                lambda s: check_state(s, problem.X.shape[1], targets.n_models, problem.X.dtype),
+                max_bytes=_max_checkpoint_bytes(problem, targets),
+            )
+        first = 0 if saved is None else saved.epochs
+        if saved is not None:
+            state = saved.state
+        trainer = Trainer(problem, settings, state)
+        monitor = Monitor(
+            settings, problem, np.flatnonzero(validation), targets.names,
+            rule=self._saved_rule(settings, saved, targets.n_models),
+        )
+        if saved is not None:
+            monitor.values = _saved_values(saved, first)
+            if monitor.rule is not None:
+                trainer.active[monitor.rule.count >= settings.n_iter_no_change] = 0
+        callbacks = FitCallbacks(self, problem.X, y, None)
+        n_samples = problem.X.shape[0]
+        callbacks.begin_fit()
+        eta0_text = _eta0_text(settings, state["lr_initial"])
+        hooks = [
+            DivergenceHook(
+                settings.loss,
+                state["reference_loss"],
+                lambda report, what: diverged(
+                    report.epoch, report.learning_rate, eta0_text, what
+                ),
+            ),
+            monitor,
+        ]
+        if callbacks.active:
+            hooks.append(
+                CallbackHook(
+                    callbacks,
+                    lambda: self._fitted_model(
+                        trainer.state, settings, 1 + trainer.state["epochs"] * n_samples
+                    ),
+                )
+            )
+        if checkpoint is not None:
+            hooks.append(CheckpointHook(checkpoint, monitor))
+        plan = RatePlan(schedule, settings.anneal_per)
+        try:
+            with np.errstate(all="ignore"):
+                rates = run_passes(
+                    trainer, plan, range(first, settings.max_iter), 1.0, hooks
+                )
+            n_iter = first + len(rates)
+            t = 1.0 + n_iter * n_samples
+            coef, intercept = self._published(state, settings, t)
+            trainer.check_final(
+                coef,
+                intercept,
+                lambda what: diverged(
+                    max(n_iter - 1, 0), plan.rate(max(n_iter - 1, 0)), eta0_text, what
+                ),
+            )
+        except ValueError:
+            if checkpoint is not None:
+                checkpoint.discard()  # a failed fit is not to be resumed
+            raise
+        if checkpoint is not None:
+            checkpoint.discard()
+        callbacks.end_fit(lambda: self._fitted_model(state, settings, t))
+        previous = [plan.rate(e) for e in range(first)]
+        return _Run(state, previous + rates, monitor.curve(), n_iter, t)
+
+    def _partial(self, settings, X, y, sample_weight, classes, continuing):
+        """``partial_fit``: one pass at the next position of the schedule."""
+        X, _, sample_weight, targets = self._data(
+            settings, X, y, sample_weight, classes, continuing, "partial_fit"
+        )
+        rows = np.arange(X.shape[0], dtype=np.int32)
+        problem = self._problem(settings, X, sample_weight, targets, rows)
+        if continuing:
+            state = copy_state(self._state)
+        else:
+            state = new_state(
+                X.shape[1], targets.n_models, X.dtype, seed=_seed(settings.random_state)
+            )
+        prepare(state, average=settings.average, truncates=settings.truncates)
+        lr_initial = self._initial_rate(
+            settings, X, targets.row_weights(sample_weight), previous=state["lr_initial"]
+        )
+        state["lr_initial"] = lr_initial
+        schedule = settings.schedule(lr_initial)
+        zero = problem.zero_losses(settings.loss, settings.epsilon)
+        previous = state["reference_loss"]
+        state["reference_loss"] = reference_losses(
+            None, np.where(np.isnan(previous), zero, np.fmax(previous, zero))
+        )
+        position = state["epochs"]
+        length = 1.0 / settings.batches_per_epoch
+        trainer = Trainer(problem, settings, state)
+        eta0_text = _eta0_text(settings, lr_initial)
+        monitor = Monitor(settings, problem, None, targets.names, stopping=False)
+        hooks = [
+            DivergenceHook(
+                settings.loss,
+                state["reference_loss"],
+                lambda report, what: diverged(
+                    report.epoch, report.learning_rate, eta0_text, what
+                ),
+            ),
+            monitor,
+        ]
+        with np.errstate(all="ignore"):
+            (rate,) = run_passes(
+                trainer, RatePlan(schedule, settings.anneal_per), [position], length,
+                hooks,
+            )
+        batches = settings.batches_per_epoch
+        state["epochs"] = (round(position * batches) + 1) / batches
+        self._record_partial(settings, state, schedule, rate, monitor.curve(), X.shape[0])
+
+    # --- pieces of the flow -------------------------------------------------
+
+    def _initial_rate(self, settings, X, row_weights, rows=None, previous=None,
+                      warn=False):
+        """``eta0``, or the rate ``eta0='auto'`` derives from the training rows
+        (the lowest over every block seen, with ``partial_fit``)."""
+        if settings.eta0 != "auto":
+            return float(settings.eta0)
+        decay = SPARSE_INTERCEPT_DECAY if sp.issparse(X) else 1.0
+        scale = data_scale(X, row_weights, settings.fit_intercept, decay, rows=rows)
+        rate = auto_eta0(scale, settings.loss)
+        if warn:
+            self._warn_if_stalled(settings, scale, rate)
+        return rate if previous is None else min(previous, rate)
+
+    def _warn_if_stalled(self, settings, scale, rate):
+        """Warn when the rate is too small for some features to learn."""
+        stalled = stalled_features(scale, rate * settings.max_iter)
+        if not len(stalled):
+            return
+        names = getattr(self, "feature_names_in_", None)
+        labels = [
+            "the intercept"
+            if j < 0
+            else (repr(str(names[j])) if names is not None else f"feature {j}")
+            for j in stalled[:5]
+        ]
+        more = f" and {len(stalled) - 5} more" if len(stalled) > 5 else ""
+        warnings.warn(
+            f"eta0='auto' is {rate:.3g}, set by the largest squared row norm of X "
+            f"({1.0 / rate:.3g}): at this rate {', '.join(labels)}{more} cannot "
+            f"move in max_iter={settings.max_iter} epochs, and the model will "
+            "predict poorly. The features have very different scales: "
+            "standardize them, for example with StandardScaler.",
+            UserWarning,
+            stacklevel=5,
+        )
+
+    def _start_losses(self, settings, problem, coef, intercept):
+        n_features = problem.X.shape[1]
+        coef = np.zeros((problem.n_models, n_features)) if coef is None else coef
+        intercept = np.zeros(problem.n_models) if intercept is None else intercept
+        with np.errstate(all="ignore"):
+            means, _ = mean_losses(
+                settings.loss, settings.epsilon, problem.X, coef, intercept,
+                problem.model_targets, problem.model_weights,
+            )
+        return means
+
+    def _validation_split(self, settings, targets, sample_weight):
+        """Rows held out for early stopping, drawn as scikit-learn draws them
+        (before the seed of the row order)."""
+        n_samples = len(targets.values)
+        mask = np.zeros(n_samples, dtype=bool)
+        if not settings.early_stopping:
+            return mask
+        splitter = StratifiedShuffleSplit if is_classifier(self) else ShuffleSplit
+        cv = splitter(
+            test_size=settings.validation_fraction, random_state=settings.random_state
+        )
+        idx_train, idx_val = next(cv.split(np.zeros((n_samples, 1)), targets.values))
+        if idx_train.shape[0] == 0 or idx_val.shape[0] == 0:
+            raise ValueError(
+                f"Splitting {n_samples} samples with validation_fraction="
+                f"{settings.validation_fraction!r} left an empty training or "
+                "validation set; change validation_fraction, add samples or set "
+                "early_stopping=False."
+            )
+        if not np.any(sample_weight[idx_val] > 0):
+            raise ValueError(
+                "The sample weights of the validation set are all zero; use another "
+                "random_state or set early_stopping=False."
+            )
+        mask[idx_val] = True
+        return mask
+
+    def _checkpoint(self, settings, data, n_models, stack):
+        if settings.checkpoint_path is None:
+            return None
+        key = fingerprint(type(self).__name__, self.get_params(deep=False), data)
+        checkpoint = Checkpoint(
+            settings.checkpoint_path, settings.checkpoint_every, key, n_models
+        )
+        return stack.enter_context(checkpoint)
+
+    @staticmethod
+    def _saved_rule(settings, saved, n_models):
+        if saved is None or saved.rule is None or settings.tol is None:
+            return None
+        rule = StoppingRule(
+            settings.tol, settings.n_iter_no_change, settings.early_stopping, n_models
+        )
+        best, count = saved.rule["best"], saved.rule["count"]
+        if not (
+            isinstance(best, np.ndarray) and best.shape == (n_models,)
+            and best.dtype == np.float64 and isinstance(count, np.ndarray)
+            and count.shape == (n_models,) and count.dtype == np.int64
+            and np.all(count >= 0)
+        ):
+            raise ValueError(
+                f"checkpoint_path={settings.checkpoint_path!r} holds a stopping rule "
+                "that does not match this fit; delete it to start from scratch."
+            )
+        rule.best, rule.count = best.copy(), count.copy()
+        return rule
+
+    def _check_schedule_unchanged(self, settings):
+        """The schedule is fixed at the first call: refuse changes of the
+        parameters that define it (training-step parameters may change)."""
+        fixed = self._state.get("schedule_key")
+        now = settings.schedule_key()
+        if fixed is None:
+            return
+        for name, value in now.items():
+            if fixed.get(name) != value:
+                label = name
+                if name == "T_max" and settings.T_max is None:
+                    label = "max_iter (which sets T_max when T_max=None)"
+                raise ValueError(
+                    f"{label} changed since the schedule was fixed by the first call "
+                    f"({fixed.get(name)!r} -> {value!r}); partial_fit continues that "
+                    "schedule. Call fit to start a new one, or set the parameter "
+                    "back."
+                )
+
+    # --- fitted attributes --------------------------------------------------
+
+    @staticmethod
+    def _published(state, settings, t):
+        """The published models ``(coef (K, d), intercept (K,))`` after ``t - 1``
+        samples: the averaged ones once ``average`` of them were seen, as in
+        scikit-learn."""
+        averaged = bool(settings.average) and settings.average <= t - 1
+        return model_arrays(state, averaged and "average_coef" in state)
+
+    def _fitted_model(self, state, settings, t):
+        """``coef_`` and ``intercept_`` of the models the state holds now."""
+        coef, intercept = self._published(state, settings, t)
+        return dict(zip(("coef_", "intercept_"), self._publish_shapes(coef, intercept)))
+
+    def _record_fit(self, settings, run, schedule, n_samples):
+        state = run.state
+        state["schedule_key"] = settings.schedule_key()
+        self._state = state
+        self.t_ = run.t
+        self.coef_, self.intercept_ = self._publish_shapes(
+            *self._published(state, settings, self.t_)
+        )
         self.schedule_ = schedule
-        self.learning_rates_ = np.asarray(learning_rates, dtype=np.float64)
-        self.n_iter_ = len(learning_rates)
-        self.t_ = max(problem.worker.t_ for problem in problems)
+        self.learning_rates_ = np.asarray(run.learning_rates, dtype=np.float64)
+        self.n_iter_ = run.n_iter
+        self.n_epochs_ = float(state["epochs"])
+        self._record_curve(settings, run.curve, previous=None)
 
-    def _curve_name(self):
-        return "validation_scores_" if self.early_stopping else "loss_curve_"
+    def _record_partial(self, settings, state, schedule, rate, curve, n_samples):
+        previous_rates = getattr(self, "learning_rates_", np.empty(0))
+        self._warn_if_rate_zero(rate, previous_rates)
+        state["schedule_key"] = settings.schedule_key()
+        self._state = state
+        self.t_ = getattr(self, "t_", 1.0) + n_samples
+        self.coef_, self.intercept_ = self._publish_shapes(
+            *self._published(state, settings, self.t_)
+        )
+        self.schedule_ = schedule
+        self.learning_rates_ = np.append(previous_rates, rate)
+        self.n_iter_ = getattr(self, "n_iter_", 0) + 1
+        self.n_epochs_ = float(state["epochs"])
+        previous = getattr(self, self._curve_name(settings), None)
+        self._record_curve(settings, curve, previous)
 
-    def _record_curve(self, curve, previous):
-        """Keep the monitored value of every epoch (``NaN`` where not monitored)."""
+    @staticmethod
+    def _curve_name(settings):
+        return "validation_scores_" if settings.early_stopping else "loss_curve_"
+
+    def _record_curve(self, settings, curve, previous):
+        """Keep the monitored value of every pass (``NaN`` where not monitored)."""
         for name in ("loss_curve_", "validation_scores_"):
             vars(self).pop(name, None)
         if curve is None and previous is None:
@@ -329,146 +561,89 @@ class CosineSGDMixin:
             values[: len(previous)] = previous
         if curve is not None:
             values[len(values) - len(curve) :] = curve
-        setattr(self, self._curve_name(), values)
+        setattr(self, self._curve_name(settings), values)
 
-    def _new_problem(self, generator, positive=None, weights=None, init=None):
-        """A problem with a fresh worker that draws from ``generator``."""
-        params = {
-            "loss": self.loss,
-            "penalty": self.penalty,
-            "alpha": self.alpha,
-            "l1_ratio": self.l1_ratio,
-            "fit_intercept": self.fit_intercept,
-            "max_iter": 1,
-            "tol": None,
-            "shuffle": self.shuffle,
-            "epsilon": self.epsilon,
-            "random_state": generator,
-            "learning_rate": "constant",
-            "eta0": 1.0,  # the engine sets the rate of every epoch
-            "average": self.average,
-        }
-        if weights is not None:
-            params["class_weight"] = {0: weights[1], 1: weights[0]}
-        worker = self._worker_class(**params)
-        return Problem(worker=worker, positive=positive, weights=weights, init=init)
+    # --- warnings -------------------------------------------------------------
 
-    def _problem_generators(self, n_problems):
-        """One random generator per problem, seeded once per fit.
-
-        Problem ``k`` draws from ``RandomState([seed, k])``, where ``seed`` is
-        ``random_state`` itself when it is an int, else drawn from it.
-        """
-        if isinstance(self.random_state, Integral):
-            seed = int(self.random_state)
-        else:
-            seed = check_random_state(self.random_state).randint(compat.MAX_INT)
-        return [np.random.RandomState([seed, k]) for k in range(n_problems)]
-
-    def _validation_mask(self, y, sample_weight):
-        """Rows held out for early stopping, drawn as scikit-learn draws them."""
-        if not self.early_stopping:
-            return None
-        splitter = StratifiedShuffleSplit if is_classifier(self) else ShuffleSplit
-        cv = splitter(
-            test_size=self.validation_fraction, random_state=self.random_state
-        )
-        n_samples = y.shape[0]
-        idx_train, idx_val = next(cv.split(np.zeros((n_samples, 1)), y))
-        if idx_train.shape[0] == 0 or idx_val.shape[0] == 0:
-            raise ValueError(
-                f"Splitting {n_samples} samples with validation_fraction="
-                f"{self.validation_fraction!r} left an empty training or validation "
-                "set; change validation_fraction, add samples or set "
-                "early_stopping=False."
+    def _warn_after_fit(self, settings, schedule):
+        could_stop = settings.tol is not None and settings.n_iter_no_change < settings.max_iter
+        if could_stop and self.n_iter_ == settings.max_iter:
+            warnings.warn(
+                "Maximum number of iteration reached before convergence. Consider "
+                "increasing max_iter to improve the fit.",
+                ConvergenceWarning,
+                stacklevel=4,
             )
-        if not np.any(sample_weight[idx_val] > 0):
-            raise ValueError(
-                "The sample weights of the validation set are all zero; use another "
-                "random_state or set early_stopping=False."
-            )
-        mask = np.zeros(n_samples, dtype=bool)
-        mask[idx_val] = True
-        return mask
+        if self.n_iter_ == settings.max_iter:
+            _warn_if_mid_cycle(settings, schedule)
 
-
-class _FitHooks:
-    """Between epochs of a fit: report to the callbacks, save checkpoints."""
-
-    def __init__(self, estimator, problems, mask, callbacks, checkpoint):
-        self.estimator, self.problems, self.mask = estimator, problems, mask
-        self.callbacks, self.checkpoint = callbacks, checkpoint
-
-    def begin(self, epoch):
-        self.callbacks.begin_epoch()
-
-    def end(self, epoch, progress):
-        stop = self.callbacks.end_epoch(
-            lambda: self.estimator._fitted_model(self.problems)
+    @staticmethod
+    def _warn_if_rate_zero(rate, previous_rates):
+        first_at_zero = rate == 0 and (
+            len(previous_rates) == 0 or previous_rates[-1] > 0
         )
-        if self.checkpoint is not None:
-            state = {
-                "problems": self.problems,
-                "mask": self.mask,
-                "progress": progress,
-                "epochs": epoch + 1,
-            }
-            self.checkpoint.save(epoch + 1, state)
-        return stop
-
-
-def init_rows(coef_init, intercept_init, n_problems, n_features, dtype):
-    """Split ``coef_init`` / ``intercept_init`` into one pair per problem.
-
-    Returns a list of ``(coef, intercept)`` (entries may be ``None``), copies
-    that training may modify.
-    """
-    coefs = [None] * n_problems
-    intercepts = [None] * n_problems
-    if coef_init is not None:
-        coef = _finite_array(coef_init, "coef_init", dtype)
-        expected = (n_problems, n_features) if n_problems > 1 else (n_features,)
-        if coef.size != np.prod(expected) or (n_problems > 1 and coef.ndim != 2):
-            raise ValueError(f"coef_init has shape {coef.shape}, expected {expected}.")
-        coefs = list(coef.reshape(n_problems, n_features))
-    if intercept_init is not None:
-        intercept = _finite_array(intercept_init, "intercept_init", dtype)
-        if intercept.size != n_problems:
-            raise ValueError(
-                f"intercept_init has shape {intercept.shape}, expected ({n_problems},)."
+        if first_at_zero:
+            warnings.warn(
+                "partial_fit now trains at learning rate 0: the schedule has reached "
+                "lr_min=0 at its end, so further calls do not change the model. "
+                "For a stream that keeps learning, use warm restarts (T_mult=1 "
+                "restarts every T_max epochs) or lr_min > 0.",
+                UserWarning,
+                stacklevel=4,
             )
-        intercepts = list(intercept.reshape(n_problems, 1))
-    if coef_init is None and intercept_init is None:
-        return [None] * n_problems
-    return list(zip(coefs, intercepts))
 
 
-def _finite_array(value, name, dtype):
-    """A finite copy of ``value`` (a scalar counts as one value)."""
-    value = np.atleast_1d(np.asarray(value))
-    checked = check_array(value, ensure_2d=False, dtype=dtype, input_name=name)
-    return np.array(checked, dtype=dtype, order="C")
+class _Run:
+    """What the epochs of a fit produced."""
+
+    def __init__(self, state, learning_rates, curve, n_iter, t):
+        self.state, self.learning_rates = state, learning_rates
+        self.curve, self.n_iter, self.t = curve, n_iter, t
 
 
-def _check_sample_weight(sample_weight, n_samples, dtype):
-    """Validated sample weights: finite, non-negative, not all zero, one per row."""
-    if sample_weight is None:
-        return np.ones(n_samples, dtype=dtype)
-    if isinstance(sample_weight, Real):
-        sample_weight = np.full(n_samples, sample_weight)
-    weights = check_array(
-        sample_weight,
-        ensure_2d=False,
-        dtype=dtype,
-        order="C",
-        input_name="sample_weight",
-    )
-    if weights.shape != (n_samples,):
-        raise ValueError(
-            f"sample_weight.shape == {weights.shape}, expected ({n_samples},)."
+def _warn_if_mid_cycle(settings, schedule):
+    """Warn when the budget ends with the rate far above ``lr_min``."""
+    span = schedule.lr_initial - schedule.lr_min
+    if span <= 0:
+        return
+    base, slope, amplitude, phase, frequency = schedule.segments([settings.max_iter - 1])[0]
+    end = base + slope + amplitude * np.cos(phase + frequency)  # at max_iter, from the left
+    share = (end - schedule.lr_min) / span
+    if share > MID_CYCLE:
+        warnings.warn(
+            f"The budget ends mid-cycle: at the end of epoch {settings.max_iter} the "
+            f"learning rate is still {end:.3g}, {share:.0%} of the way from lr_min "
+            f"back to eta0 (T_max={settings.T_max!r}, T_mult={settings.T_mult!r}, "
+            f"warmup_epochs={settings.warmup_epochs!r}, max_iter="
+            f"{settings.max_iter!r}). Use T_max=None for one cycle over the budget, "
+            "a larger max_iter, or a budget that ends a cycle.",
+            UserWarning,
+            stacklevel=5,
         )
-    if np.any(weights < 0):
-        raise ValueError("sample_weight must not contain negative values.")
-    if not np.any(weights):
-        raise ValueError("Sample weights must contain at least one non-zero number.")
-    return weights
+
+
+def _seed(random_state):
+    """The seed of the row order: ``random_state`` itself when it is an int,
+    else drawn from it (once per fit)."""
+    if isinstance(random_state, Integral):
+        return int(random_state) % (MAX_SEED + 1)
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
+def _eta0_text(settings, lr_initial):
+    """``eta0`` as messages show it."""
+    if settings.eta0 == "auto":
+        return f"eta0='auto' (= {lr_initial:.3g})"
+    return f"eta0={settings.eta0!r}"
+
+
+def _saved_values(saved, epochs):
+    if saved.values is None:
+        return [None] * epochs
+    return [row for row in saved.values]
+
+
+def _max_checkpoint_bytes(problem, targets):
+    """An upper bound of the size of a checkpoint of this fit."""
+    n_values = (problem.X.shape[1] + 16) * targets.n_models
+    return 16 * n_values * 8 + 2**20

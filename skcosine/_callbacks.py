@@ -8,8 +8,9 @@ a no-op and the estimators have no ``set_callbacks`` method.
 """
 
 from . import _sklearn_compat as compat
+from ._training import Hook
 
-__all__ = ["FitCallbacks"]
+__all__ = ["CallbackHook", "FitCallbacks", "init_callback_context"]
 
 
 class FitCallbacks:
@@ -76,6 +77,20 @@ class FitCallbacks:
             self.context.call_on_fit_task_end(
                 estimator=self.estimator, reconstruction_attributes=model, **self.data
             )
+
+
+class CallbackHook(Hook):
+    """One callback sub-task per epoch; a callback asking to stop ends
+    training. ``model()`` gives the fitted attributes of the current models."""
+
+    def __init__(self, callbacks, model):
+        self.callbacks, self.model = callbacks, model
+
+    def before_pass(self, position):
+        self.callbacks.begin_epoch()
+
+    def after_pass(self, report):
+        return self.callbacks.end_epoch(self.model)
 
 
 def init_callback_context(estimator, n_epochs):

@@ -6,7 +6,8 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
 from . import _sklearn_compat as compat
-from ._base import CosineSGDMixin, cosine_constraints, init_rows, value_errors
+from ._base import CosineSGDMixin, Targets
+from ._settings import cosine_constraints
 
 __all__ = ["CosineSGDClassifier"]
 
@@ -43,7 +44,7 @@ class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassi
         epochs in which its training objective (or, with ``early_stopping``,
         its validation accuracy) did not improve by at least ``tol``; its cycle
         then ends before reaching ``lr_min``. ``None`` (default) runs the
-        whole schedule.
+        whole schedule. ``partial_fit`` ignores it, as scikit-learn's does.
     shuffle : bool, default=True
         Whether to shuffle the samples before each epoch. Every epoch uses a
         fresh order.
@@ -53,20 +54,27 @@ class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassi
         Epsilon of the 'huber', 'epsilon_insensitive' and
         'squared_epsilon_insensitive' losses.
     n_jobs : int or None, default=None
-        Number of threads that train the one-versus-all problems in parallel.
+        Kept for compatibility with ``SGDClassifier``, unused: all
+        one-versus-all problems train together in one pass over the data (each
+        row read once for all classes), so there is nothing to split over
+        threads within a fit.
     random_state : int, RandomState instance or None, default=None
         Seeds the shuffling and the early-stopping split. Pass an int for
         reproducible results.
     eta0 : float or 'auto', default='auto'
         Initial learning rate: the start (and top) of the cosine schedule.
-        'auto' computes it from the data at ``fit`` as
-        ``1 / (max_i ||x_i||^2 + fit_intercept)`` (four times that for
-        'log_loss'): the inverse of the largest per-sample curvature of the
-        loss, so that no single step overshoots, whatever the scale of ``X``.
-        The value used is ``schedule_.lr_initial``.
+        'auto' computes it from the training rows as
+        ``1 / (h * max_i c_i w_i (||x_i||^2 + fit_intercept))``, with ``c_i``
+        the class weight and ``w_i`` the sample weight of row ``i`` and ``h``
+        the largest curvature of the loss (1 for 'hinge', 2 for
+        'squared_hinge' and 'modified_huber', 1/4 for 'log_loss'): the largest
+        step that no sample can overshoot, whatever the scale of ``X``. With
+        ``partial_fit`` it is the lowest such rate over the blocks seen so
+        far. The value used is ``schedule_.lr_initial``.
     lr_min : float, default=0.0
-        Learning rate at the end of the cosine cycle, in ``[0, eta0]`` (with
-        ``eta0='auto'``, at most the computed initial rate).
+        Learning rate at the end of the cosine cycle, in ``[0, eta0]``. With
+        ``eta0='auto'``, a value above the computed rate is lowered to it (the
+        schedule is then flat), so that every value of a grid is valid.
     T_max : int or None, default=None
         Length of the cosine cycle in epochs. ``None`` fills the budget:
         ``max_iter - warmup_epochs``.
@@ -75,14 +83,22 @@ class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassi
         with ``T_0 = T_max``, each cycle ``T_mult`` times longer.
     warmup_epochs : int, default=0
         Epochs of linear warmup before the cosine phase.
+    anneal_per : {'epoch', 'sample'}, default='epoch'
+        'epoch' keeps the rate of epoch ``e`` at ``schedule_(e)`` for the whole
+        epoch; 'sample' anneals within the epoch: its ``i``-th update (of
+        ``n``) runs at ``schedule_(e + i / n)``, a smooth curve even for
+        short cycles.
     batches_per_epoch : int, default=1
         How many ``partial_fit`` calls make one epoch, for data streamed in
-        blocks: call ``k`` trains at ``schedule_(k / batches_per_epoch)``, so a
-        stream of ``batches_per_epoch`` blocks per pass follows the same cosine
-        curve as ``fit`` over the whole data. ``fit`` is not affected.
+        blocks: each call advances the schedule by ``1 / batches_per_epoch``
+        epochs (call ``k`` after a fresh start trains at
+        ``schedule_(k / batches_per_epoch)``), so a stream of
+        ``batches_per_epoch`` blocks per pass follows the same cosine curve as
+        ``fit`` over the whole data. ``fit`` is not affected.
     early_stopping : bool, default=False
         Hold out a stratified ``validation_fraction`` of the data and monitor
-        the accuracy of each binary problem on it; needs ``tol`` to stop.
+        the accuracy of each binary problem on it, to stop with ``tol``;
+        ``tol`` must be a float.
     validation_fraction : float, default=0.1
         Fraction of the data held out for early stopping.
     n_iter_no_change : int, default=5
@@ -98,12 +114,14 @@ class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassi
     average : bool or int, default=False
         Averaged SGD, as in ``SGDClassifier``.
     checkpoint_path : str, path-like or None, default=None
-        Where ``fit`` saves its progress (with joblib) every
-        ``checkpoint_every`` epochs. A ``fit`` that finds there a checkpoint of
-        the same fit (same parameters and data) resumes from it, with a result
-        identical to an uninterrupted fit; the file is deleted when the fit
-        completes. Use one path per concurrent fit (not one for a whole grid
-        search).
+        Where ``fit`` saves its progress every ``checkpoint_every`` epochs
+        (numeric arrays and JSON, read back without pickle). A ``fit`` that
+        finds there a checkpoint of the same fit (same parameters and data)
+        resumes from it, with a result identical to an uninterrupted fit; a
+        file that is not one raises a ``ValueError``. The files are deleted
+        when the fit completes or fails with an error. A second fit using the
+        same path at the same time is refused: use one path per concurrent
+        fit (not one for a whole parallel search).
     checkpoint_every : int, default=10
         Epochs between two checkpoints.
 
@@ -116,14 +134,19 @@ class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassi
     intercept_ : ndarray of shape (1,) or (n_classes,)
         Intercepts.
     n_iter_ : int
-        Epochs run since the last ``fit`` started (the maximum over the
-        one-versus-all problems).
+        Passes run since the last ``fit`` started: its epochs (the most any
+        one-versus-all problem ran), plus one per later ``partial_fit`` call.
+    n_epochs_ : float
+        Position in the schedule, in epochs: the epochs of ``fit``, plus
+        ``1 / batches_per_epoch`` per ``partial_fit`` call. The next pass
+        starts at ``schedule_(n_epochs_)``.
     t_ : float
-        Number of weight updates performed, plus one.
+        Number of samples seen (weight updates), plus one.
     schedule_ : CosineAnnealingLR or CosineAnnealingWarmRestarts
         The schedule used, a pure function of the epoch.
     learning_rates_ : ndarray of shape (``n_iter_``,)
-        Learning rate of every epoch run.
+        Learning rate at the start of every pass (constant over the pass with
+        ``anneal_per='epoch'``).
     loss_curve_ : ndarray of shape (``n_iter_``,)
         Training objective (mean loss plus penalty) after every epoch, present
         when it was computed: with ``tol`` set (and ``early_stopping=False``)
@@ -145,10 +168,10 @@ class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassi
 
     Notes
     -----
-    The schedule, the epochs and the fresh shuffle of every epoch are those of
-    :class:`CosineSGDRegressor`; see its Notes for the formula. Each
-    one-versus-all problem has its own random generator, so results do not
-    depend on ``n_jobs``. Sample weights multiply the class weights.
+    The schedule, the epochs, the fresh shuffle of every epoch and the rules
+    of ``partial_fit`` are those of :class:`CosineSGDRegressor`; see its Notes.
+    The one-versus-all problems train together, in one pass over the rows in
+    one random order per epoch. Sample weights multiply the class weights.
 
     Examples
     --------
@@ -167,7 +190,6 @@ class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassi
     _parameter_constraints: dict = cosine_constraints(
         SGDClassifier._parameter_constraints
     )
-    _worker_class = SGDClassifier
 
     def __init__(
         self,
@@ -189,6 +211,7 @@ class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassi
         T_max=None,
         T_mult=None,
         warmup_epochs=0,
+        anneal_per="epoch",
         batches_per_epoch=1,
         early_stopping=False,
         validation_fraction=0.1,
@@ -216,6 +239,7 @@ class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassi
         self.T_max = T_max
         self.T_mult = T_mult
         self.warmup_epochs = warmup_epochs
+        self.anneal_per = anneal_per
         self.batches_per_epoch = batches_per_epoch
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
@@ -226,7 +250,6 @@ class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassi
         self.checkpoint_path = checkpoint_path
         self.checkpoint_every = checkpoint_every
 
-    @value_errors
     @compat.fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
         """Fit the model for ``max_iter`` epochs on the cosine schedule.
@@ -251,9 +274,14 @@ class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassi
         self : CosineSGDClassifier
             The fitted estimator.
         """
-        return self._cosine_fit(X, y, coef_init, intercept_init, sample_weight)
+        return self._fit(
+            X,
+            y,
+            sample_weight=sample_weight,
+            coef_init=coef_init,
+            intercept_init=intercept_init,
+        )
 
-    @value_errors
     def decision_function(self, X):
         """Confidence scores: signed distances to the hyperplanes.
 
@@ -267,12 +295,12 @@ class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassi
         ndarray of shape (n_samples,) or (n_samples, n_classes)
             Scores (of the positive class for two classes).
         """
-        return super().decision_function(X)
+        scores = self._linear_decision(X, "decision_function")
+        return scores.ravel() if scores.shape[1] == 1 else scores
 
-    @value_errors
     @compat.fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
-        """Train one epoch at the next position of the schedule.
+        """Train one pass at the next position of the schedule.
 
         Parameters
         ----------
@@ -291,24 +319,18 @@ class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassi
         self : CosineSGDClassifier
             The updated estimator.
         """
-        return self._cosine_partial_fit(X, y, sample_weight, classes=classes)
+        return self._fit(
+            X, y, sample_weight=sample_weight, classes=classes, incremental=True
+        )
 
-    def _check_partial_fit_params(self):
-        super()._check_partial_fit_params()
-        if isinstance(self.class_weight, str) and self.class_weight == "balanced":
-            raise ValueError(
-                "class_weight='balanced' is not supported by partial_fit, which "
-                "sees only part of the data: compute the weights once with "
-                "sklearn.utils.class_weight.compute_class_weight('balanced', "
-                "classes=classes, y=y) on a representative sample and pass them "
-                "as a dict."
-            )
+    def _n_models(self):
+        classes = getattr(self, "classes_", ())
+        return 1 if len(classes) == 2 else len(classes)
 
-    def _prepare_targets(self, y, dtype, classes, partial):
-        if not partial:
+    def _encode_targets(self, y, settings, classes, incremental):
+        if not incremental:
             self.classes_ = _checked_classes(y)
-            return y
-        if not hasattr(self, "_problems"):
+        elif not hasattr(self, "_state"):
             if classes is None:
                 raise ValueError(
                     "classes must be passed on the first call to partial_fit."
@@ -327,35 +349,42 @@ class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassi
                 f"y contains labels {unknown!r} that are not in classes "
                 f"{self.classes_!r}."
             )
-        return y
+        labels = np.searchsorted(self.classes_, y).astype(np.int32)
+        return _one_versus_all(
+            labels, self.classes_, self._class_weights(settings.class_weight, y)
+        )
 
-    def _make_problems(self, y, X, coef_init, intercept_init):
-        classes = self.classes_
-        class_weight = compute_class_weight(self.class_weight, classes=classes, y=y)
-        if not np.all(np.isfinite(class_weight) & (class_weight >= 0)):
+    def _class_weights(self, class_weight, y):
+        weights = compute_class_weight(class_weight, classes=self.classes_, y=y)
+        if not np.all(np.isfinite(weights) & (weights >= 0)):
             raise ValueError(
                 "class_weight must give every class a finite, non-negative "
-                f"weight; got {self.class_weight!r}."
+                f"weight; got {class_weight!r}."
             )
-        n_problems = 1 if len(classes) == 2 else len(classes)
-        inits = init_rows(coef_init, intercept_init, n_problems, X.shape[1], X.dtype)
-        generators = self._problem_generators(n_problems)
-        if n_problems == 1:
-            weights = [(class_weight[1], class_weight[0])]
-            positives = [classes[1]]
-        else:
-            weights = [(weight, 1.0) for weight in class_weight]
-            positives = list(classes)
-        return [
-            self._new_problem(generator, positive, weight, init)
-            for generator, positive, weight, init in zip(
-                generators, positives, weights, inits
-            )
-        ]
+        return weights
 
-    def _coefficients(self, problems):
-        coef = np.vstack([problem.coef for problem in problems])
-        return coef, np.array([problem.intercept for problem in problems])
+    def _publish_shapes(self, coef, intercept):
+        return coef, intercept.astype(coef.dtype)
+
+
+def _one_versus_all(labels, classes, class_weight):
+    """The binary problems: one for two classes (class 1 positive), else one
+    per class against the others (weight 1 for the others, as scikit-learn)."""
+    if len(classes) == 2:
+        return Targets(
+            labels,
+            np.array([1], dtype=np.int32),
+            np.array([class_weight[1]], dtype=np.float64),
+            np.array([class_weight[0]], dtype=np.float64),
+            [""],
+        )
+    return Targets(
+        labels,
+        np.arange(len(classes), dtype=np.int32),
+        np.asarray(class_weight, dtype=np.float64),
+        np.ones(len(classes)),
+        [f"class {label}" for label in classes],
+    )
 
 
 def _checked_classes(labels):

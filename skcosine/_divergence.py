@@ -2,110 +2,154 @@
 
 scikit-learn's SGD clips each gradient at 1e12, so an oversized ``eta0`` on
 unscaled data gives coefficients of 1e13 or more that are still finite: no error,
-a useless model. skcosine checks the model between epochs with this rule:
+a useless model. skcosine applies this rule to every model it trains:
 
-    Training has diverged after epoch ``e`` if the mean training loss of the
-    model (without penalty) is not finite, or is more than ``FACTOR`` (10,000)
-    times the larger of the mean training loss of the starting model (the
-    model before the first epoch: zeros, ``coef_init`` or the previous model)
-    and that of the all-zero model (which makes the rule independent of how
-    good a warm start was). A non-finite coefficient raised by the epoch
-    itself is reported the same way.
+    Training has diverged if a coefficient, an intercept or a decision is not
+    finite, or if the mean training loss (weighted by the sample and class
+    weights) is more than ``FACTOR`` (10,000) times the *reference loss*: the
+    larger of the mean loss of the starting model and of the all-zero model
+    (1 where both are 0), over the training rows.
 
-The loss is measured after every epoch on at most ``MAX_ROWS`` rows taken at
-a fixed stride (a view of dense ``X``, never a copy), so the error names the
-epoch where the loss blew up. Every supported loss is at most
-``(1 + |y| + |p|) ** 2`` and ``|p| <= ||coef|| max ||x|| + |intercept|``, so
-the exact loss is only computed when that bound exceeds the threshold: in
-a healthy run the check costs one dot product of the coefficients.
+The reference is never 0: the all-zero model has loss 1 (or log 2) on every
+classification loss but the perceptron, and on a regression target it is 0
+only if the target is identically 0. The perceptron loss is scale-free
+(scaling a model scales its loss and changes no prediction), so for it only
+finiteness counts.
+
+The rule is checked
+
+* after every pass, on the progressive loss the kernel adds up over every row
+  of the pass (each row's loss just before its update): it costs nothing and
+  names the epoch where the loss blew up;
+* at the end of ``fit``, exactly, on the decisions of the final model over
+  every row (in blocks: no extra copy of the data).
 """
 
-import math
-
 import numpy as np
-from sklearn.utils.extmath import row_norms
+from sklearn.utils.extmath import safe_sparse_dot
 
-from ._losses import mean_loss
+from ._losses import loss_values
 
-__all__ = ["DivergenceGuard", "FACTOR", "MAX_ROWS", "diverged"]
+__all__ = [
+    "FACTOR",
+    "check_final",
+    "check_pass",
+    "diverged",
+    "mean_losses",
+    "reference_losses",
+]
 
 FACTOR = 1e4
-MAX_ROWS = 32
+BLOCK_VALUES = 2**20
+SCALE_FREE = ("perceptron",)
 
 
-class DivergenceGuard:
-    """Applies the divergence rule to one problem.
+def reference_losses(start, zero):
+    """The reference loss of every model: ``max(start, zero)``, 1 where 0.
 
     Parameters
     ----------
-    X : ndarray or CSR matrix of shape (n_samples, n_features)
-        Training data.
-    y : ndarray of shape (n_samples,)
-        Targets encoded for the loss.
+    start : ndarray of shape (n_models,) or None
+        Mean loss of the starting model (``None`` when it is the zero model).
+    zero : ndarray of shape (n_models,)
+        Mean loss of the all-zero model.
+    """
+    reference = zero if start is None else np.fmax(start, zero)
+    return np.where(reference > 0, reference, 1.0)
+
+
+def check_pass(loss, mean_losses, references, finite, describe):
+    """Raise ``ValueError`` if a pass left a model diverged.
+
+    Parameters
+    ----------
     loss : str
         Name of the loss.
-    epsilon : float
-        ``epsilon`` of the epsilon-insensitive and Huber losses.
+    mean_losses : ndarray of shape (n_models,)
+        Progressive mean loss of the pass.
+    references : ndarray of shape (n_models,)
+        :func:`reference_losses`.
+    finite : bool
+        Whether every trained model ended the pass finite.
+    describe : callable
+        ``describe(what)`` returns the error for a description of the problem.
     """
+    if not finite:
+        raise describe("the coefficients overflowed")
+    if loss in SCALE_FREE:
+        return
+    bad = ~(mean_losses <= FACTOR * references)  # NaN is bad too
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise describe(_loss_text(mean_losses[k], references[k]))
 
-    def __init__(self, X, y, loss, epsilon):
-        step = max(1, -(-X.shape[0] // MAX_ROWS))  # ceil(n_samples / MAX_ROWS)
-        self.X, self.y = X[::step], y[::step].copy()  # not a view: y may be big
-        self.loss, self.epsilon = loss, epsilon
-        self.max_row_norm = float(np.sqrt(row_norms(self.X, squared=True).max()))
-        self.max_target = float(np.abs(self.y).max())
 
-    def reference_loss(self, coef, intercept):
-        """The loss the rule compares with, given the starting model."""
-        zero = self.loss_of(np.zeros(self.X.shape[1], dtype=self.X.dtype), 0.0)
-        return max(self.loss_of(coef, intercept), zero)
+def mean_losses(loss, epsilon, X, coef, intercept, targets, weights):
+    """Weighted mean loss of every model over every row, in blocks of rows.
 
-    def loss_of(self, coef, intercept):
-        """Mean loss of a model on the monitored rows (inf when it overflows).
+    Parameters
+    ----------
+    loss, epsilon
+        The loss and its epsilon.
+    X : ndarray or CSR matrix of shape (n_samples, n_features)
+        Every row of the data.
+    coef : ndarray of shape (n_models, n_features)
+        The models.
+    intercept : ndarray of shape (n_models,)
+        Their intercepts.
+    targets : callable
+        ``targets(rows)`` gives the targets of a slice of rows as the loss sees
+        them, shape ``(n_rows, n_models)``.
+    weights : callable
+        ``weights(rows)`` gives the weights of those rows, same shape.
 
-        Call it under ``np.errstate(all="ignore")``: overflow is expected.
-        """
-        decision = self.X @ coef + intercept
-        value = mean_loss(self.loss, self.epsilon, self.y, decision)
-        return value if value < np.inf else np.inf
+    Returns
+    -------
+    means : ndarray of shape (n_models,)
+        The mean losses.
+    finite : bool
+        Whether every decision was finite.
+    """
+    n_samples = X.shape[0]
+    total = np.zeros(len(intercept))
+    weight_sum = np.zeros(len(intercept))
+    step = max(1, BLOCK_VALUES // max(1, X.shape[1], len(intercept)))
+    finite = True
+    for start in range(0, n_samples, step):
+        rows = slice(start, min(start + step, n_samples))
+        decision = safe_sparse_dot(X[rows], coef.T, dense_output=True) + intercept
+        finite = finite and bool(np.all(np.isfinite(decision)))
+        w = weights(rows)
+        total += (w * loss_values(loss, epsilon, targets(rows), decision)).sum(axis=0)
+        weight_sum += w.sum(axis=0)
+    return total / np.where(weight_sum > 0, weight_sum, 1.0), finite
 
-    def check(self, reference, coef, intercept, epoch, lr, eta0_text):
-        """Raise ``ValueError`` if the model after ``epoch`` has diverged.
 
-        Parameters
-        ----------
-        reference : float
-            :meth:`reference_loss` of the starting model.
-        coef, intercept : ndarray, float
-            The model after the epoch.
-        epoch : int
-            The epoch just run, counted from 0.
-        lr : float
-            Its learning rate.
-        eta0_text : str
-            The estimator's ``eta0``, as the message shows it.
-        """
-        threshold = FACTOR * reference
-        largest_decision = self.max_row_norm * math.sqrt(coef @ coef) + abs(intercept)
-        bound = 1.0 + self.max_target + largest_decision
-        if bound * bound <= threshold:  # (a product overflows to inf, ** raises)
-            return  # no loss can exceed the threshold
-        value = self.loss_of(coef, intercept)
-        if value <= threshold:
-            return
-        raise diverged(
-            epoch,
-            lr,
-            eta0_text,
-            f"the training loss reached {value:.3g}, more than {FACTOR:,.0f} times "
-            f"the loss of the starting model ({reference:.3g})",
-        )
+def check_final(loss, epsilon, X, coef, intercept, targets, weights, references,
+                describe):
+    """Raise ``ValueError`` unless the final models are finite and not diverged.
+
+    The arguments are those of :func:`mean_losses`, plus the
+    :func:`reference_losses` and ``describe(what)``, which returns the error.
+    """
+    with np.errstate(all="ignore"):
+        means, finite = mean_losses(loss, epsilon, X, coef, intercept, targets, weights)
+    if not (finite and np.all(np.isfinite(coef)) and np.all(np.isfinite(intercept))):
+        raise describe("the final model has non-finite coefficients or decisions")
+    check_pass(loss, means, references, True, describe)
+
+
+def _loss_text(value, reference):
+    return (
+        f"the training loss reached {value:.3g}, more than {FACTOR:,.0f} times the "
+        f"loss of the starting model ({reference:.3g})"
+    )
 
 
 def diverged(epoch, lr, eta0_text, what):
     """The error raised for a diverged run."""
     return ValueError(
-        f"SGD diverged at epoch {epoch} (learning rate {lr:.3g}, {eta0_text}): "
+        f"SGD diverged at epoch {epoch:g} (learning rate {lr:.3g}, {eta0_text}): "
         f"{what}. Scale the features (for example with StandardScaler) or use a "
         "smaller eta0."
     )

@@ -1,13 +1,13 @@
-"""Vectorised SGD losses and the training objective used by the stopping rule.
+"""Vectorised SGD losses and the penalty of the training objective.
 
-scikit-learn computes its SGD objective inside the Cython epoch loop and does
-not return it, so the ``tol`` / ``n_iter_no_change`` rule, which skcosine runs
-between epochs, evaluates the same objective here with numpy.
+The kernel evaluates the losses per sample; these numpy versions serve the
+checks that look at whole models (the divergence rule at the end of ``fit``)
+and the objective of the ``tol`` rule.
 """
 
 import numpy as np
 
-__all__ = ["mean_loss", "objective"]
+__all__ = ["loss_values", "penalty"]
 
 
 def _hinge(threshold):
@@ -39,13 +39,8 @@ _LOSSES = {
 }
 
 
-def mean_loss(loss, epsilon, y, p):
-    """Mean of the loss ``loss`` over the samples (see :func:`objective`)."""
-    return float(_LOSSES[loss](y, p, epsilon).mean())
-
-
-def objective(loss, epsilon, y, p, coef, alpha, penalty, l1_ratio):
-    """Mean loss plus penalty, as scikit-learn's SGD defines its objective.
+def loss_values(loss, epsilon, y, p):
+    """The loss of every decision ``p`` against its target ``y``.
 
     Parameters
     ----------
@@ -53,26 +48,20 @@ def objective(loss, epsilon, y, p, coef, alpha, penalty, l1_ratio):
         Name of the loss (any loss of ``SGDRegressor`` or ``SGDClassifier``).
     epsilon : float
         ``epsilon`` of the epsilon-insensitive and Huber losses.
-    y : ndarray of shape (n_samples,)
+    y : ndarray
         Targets as the loss sees them (``{-1, 1}``, or ``{0, 1}`` for
         ``log_loss``, for a classification problem).
-    p : ndarray of shape (n_samples,)
-        Decision values.
-    coef : ndarray of shape (n_features,)
-        Coefficients, for the penalty.
-    alpha, penalty, l1_ratio
-        The estimator's regularisation parameters.
-
-    Returns
-    -------
-    float
-        ``mean(loss(y, p)) + alpha * ((1 - r) / 2 * ||coef||_2^2 + r * ||coef||_1)``
-        with ``r`` the L1 ratio of the penalty (0 for ``"l2"``, 1 for ``"l1"``).
+    p : ndarray
+        Decision values, broadcastable with ``y``.
     """
-    value = mean_loss(loss, epsilon, y, p)
-    if penalty is None or penalty == "none":
-        return value
-    ratio = {"l2": 0.0, "l1": 1.0}.get(penalty, l1_ratio)
-    l2 = float(np.dot(coef, coef))
-    l1 = float(np.abs(coef).sum())
-    return value + alpha * ((1.0 - ratio) * 0.5 * l2 + ratio * l1)
+    return _LOSSES[loss](y, p, epsilon)
+
+
+def penalty(alpha, l1_ratio, squared_norms, l1_norms):
+    """The penalty term of scikit-learn's SGD objective.
+
+    ``alpha * ((1 - r) / 2 * ||coef||_2^2 + r * ||coef||_1)`` with ``r`` the
+    share of L1 (0 for ``"l2"``, 1 for ``"l1"``); 0 without a penalty (pass
+    ``alpha=0``).
+    """
+    return alpha * ((1.0 - l1_ratio) * 0.5 * squared_norms + l1_ratio * l1_norms)

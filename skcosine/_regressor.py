@@ -4,9 +4,13 @@ import numpy as np
 from sklearn.linear_model import SGDRegressor
 
 from . import _sklearn_compat as compat
-from ._base import CosineSGDMixin, cosine_constraints, init_rows, value_errors
+from ._base import CosineSGDMixin, Targets
+from ._settings import cosine_constraints
 
 __all__ = ["CosineSGDRegressor"]
+
+MAX_TARGET = 1e150
+"""Largest absolute target accepted: squares of larger values overflow."""
 
 
 class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegressor):
@@ -39,7 +43,8 @@ class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegress
         which the training objective (or, with ``early_stopping``, the
         validation score) did not improve by at least ``tol``; the cycle then
         ends before reaching ``lr_min``. ``None`` (default) runs the whole
-        schedule, which is the point of cosine annealing.
+        schedule, which is the point of cosine annealing. ``partial_fit``
+        ignores it, as scikit-learn's does.
     shuffle : bool, default=True
         Whether to shuffle the samples before each epoch. Every epoch uses a
         fresh order (see Notes).
@@ -53,14 +58,17 @@ class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegress
         reproducible results.
     eta0 : float or 'auto', default='auto'
         Initial learning rate: the start (and top) of the cosine schedule.
-        'auto' computes it from the data at ``fit`` as
-        ``1 / (max_i ||x_i||^2 + fit_intercept)`` (four times that for
-        'log_loss'): the inverse of the largest per-sample curvature of the
-        loss, so that no single step overshoots, whatever the scale of ``X``.
-        The value used is ``schedule_.lr_initial``.
+        'auto' computes it from the training rows as
+        ``1 / (h * max_i w_i (||x_i||^2 + fit_intercept))``, with ``w_i`` the
+        sample weights and ``h`` the largest curvature of the loss (1 for
+        'squared_error', 2 for 'squared_epsilon_insensitive'): the largest
+        step that no sample can overshoot, whatever the scale of ``X``. With
+        ``partial_fit`` it is the lowest such rate over the blocks seen so
+        far. The value used is ``schedule_.lr_initial``.
     lr_min : float, default=0.0
-        Learning rate at the end of the cosine cycle, in ``[0, eta0]`` (with
-        ``eta0='auto'``, at most the computed initial rate).
+        Learning rate at the end of the cosine cycle, in ``[0, eta0]``. With
+        ``eta0='auto'``, a value above the computed rate is lowered to it (the
+        schedule is then flat), so that every value of a grid is valid.
     T_max : int or None, default=None
         Length of the cosine cycle in epochs. ``None`` fills the budget:
         ``max_iter - warmup_epochs``. After ``T_max`` the rate holds ``lr_min``
@@ -71,14 +79,22 @@ class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegress
         cycle is ``T_mult`` times longer.
     warmup_epochs : int, default=0
         Epochs of linear warmup before the cosine phase.
+    anneal_per : {'epoch', 'sample'}, default='epoch'
+        'epoch' keeps the rate of epoch ``e`` at ``schedule_(e)`` for the whole
+        epoch; 'sample' anneals within the epoch: its ``i``-th update (of
+        ``n``) runs at ``schedule_(e + i / n)``, a smooth curve even for
+        short cycles.
     batches_per_epoch : int, default=1
         How many ``partial_fit`` calls make one epoch, for data streamed in
-        blocks: call ``k`` trains at ``schedule_(k / batches_per_epoch)``, so a
-        stream of ``batches_per_epoch`` blocks per pass follows the same cosine
-        curve as ``fit`` over the whole data. ``fit`` is not affected.
+        blocks: each call advances the schedule by ``1 / batches_per_epoch``
+        epochs (call ``k`` after a fresh start trains at
+        ``schedule_(k / batches_per_epoch)``), so a stream of
+        ``batches_per_epoch`` blocks per pass follows the same cosine curve as
+        ``fit`` over the whole data. ``fit`` is not affected.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data and monitor the R^2 score
-        on it after each epoch; needs ``tol`` to be a float to stop.
+        on it after each epoch, to stop with ``tol``; ``tol`` must be a
+        float.
     validation_fraction : float, default=0.1
         Fraction of the data held out for early stopping.
     n_iter_no_change : int, default=5
@@ -93,12 +109,14 @@ class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegress
         Averaged SGD: ``coef_`` is the average of the iterates, starting after
         ``average`` samples (``True`` means 1), as in ``SGDRegressor``.
     checkpoint_path : str, path-like or None, default=None
-        Where ``fit`` saves its progress (with joblib) every
-        ``checkpoint_every`` epochs. A ``fit`` that finds there a checkpoint of
-        the same fit (same parameters and data) resumes from it, with a result
-        identical to an uninterrupted fit; the file is deleted when the fit
-        completes. Use one path per concurrent fit (not one for a whole grid
-        search).
+        Where ``fit`` saves its progress every ``checkpoint_every`` epochs
+        (numeric arrays and JSON, read back without pickle). A ``fit`` that
+        finds there a checkpoint of the same fit (same parameters and data)
+        resumes from it, with a result identical to an uninterrupted fit; a
+        file that is not one raises a ``ValueError``. The files are deleted
+        when the fit completes or fails with an error. A second fit using the
+        same path at the same time is refused: use one path per concurrent
+        fit (not one for a whole parallel search).
     checkpoint_every : int, default=10
         Epochs between two checkpoints.
 
@@ -109,14 +127,20 @@ class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegress
     intercept_ : ndarray of shape (1,)
         The intercept.
     n_iter_ : int
-        Epochs run since the last ``fit`` started (by ``fit`` and any later
-        ``partial_fit`` calls).
+        Passes run since the last ``fit`` started: its epochs, plus one per
+        later ``partial_fit`` call.
+    n_epochs_ : float
+        Position in the schedule, in epochs: the epochs of ``fit``, plus
+        ``1 / batches_per_epoch`` per ``partial_fit`` call. The next pass
+        starts at ``schedule_(n_epochs_)``.
     t_ : float
-        Number of weight updates performed, plus one, as in ``SGDRegressor``.
+        Number of samples seen (weight updates), plus one, as in
+        ``SGDRegressor``.
     schedule_ : CosineAnnealingLR or CosineAnnealingWarmRestarts
         The schedule used, a pure function of the epoch.
     learning_rates_ : ndarray of shape (``n_iter_``,)
-        Learning rate of every epoch run.
+        Learning rate at the start of every pass (constant over the pass with
+        ``anneal_per='epoch'``).
     loss_curve_ : ndarray of shape (``n_iter_``,)
         Training objective (mean loss plus penalty) after every epoch, present
         when it was computed: with ``tol`` set (and ``early_stopping=False``)
@@ -148,13 +172,20 @@ class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegress
 
     with :math:`\eta_0` = ``eta0`` and :math:`\eta_{min}` = ``lr_min``; see
     :class:`CosineAnnealingLR` and :class:`CosineAnnealingWarmRestarts` for
-    warmup and restarts. Within an epoch the rate is constant.
+    warmup and restarts. Within an epoch the rate is constant, unless
+    ``anneal_per='sample'``.
 
     ``fit`` trains ``max_iter`` epochs from scratch (or from ``coef_init`` /
-    the previous model with ``warm_start``). ``partial_fit`` trains one epoch
-    at the next position of the schedule; ``learning_rates_`` grows by one per
-    call and the rate holds ``lr_min`` after ``T_max``. The schedule is fixed
-    by the parameters at the first ``partial_fit`` (or at ``fit``).
+    the previous model with ``warm_start``). ``partial_fit`` trains one pass
+    at the next position of the schedule (``n_epochs_``): ``learning_rates_``
+    grows by one per call and the rate holds ``lr_min`` after ``T_max``. The
+    schedule is fixed at the first call (``fit`` or ``partial_fit``): changing
+    ``eta0``, ``lr_min``, ``T_max``, ``T_mult`` or ``warmup_epochs`` (or
+    ``max_iter`` with ``T_max=None``) before a later ``partial_fit`` raises a
+    ``ValueError``; the other parameters (``alpha``, ``loss``, ``penalty``,
+    ...) take effect at the next call. The L1 truncated-gradient state of
+    ``penalty='l1'`` / ``'elasticnet'`` carries over from call to call, so a
+    stream of blocks is penalized as one long pass would be.
 
     Each epoch visits the samples in a fresh random order drawn from one
     generator seeded once per fit from ``random_state``; scikit-learn's
@@ -173,8 +204,9 @@ class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegress
     Sample weights, ``average``, ``warm_start``, ``coef_init`` /
     ``intercept_init``, ``early_stopping`` and ``tol`` / ``n_iter_no_change``
     behave as in ``SGDRegressor``. Stopping early ends the cycle before it
-    reaches ``lr_min``. The training objective that ``tol`` monitors is the
-    mean loss plus the penalty of the model at the end of each epoch.
+    reaches ``lr_min``. The training objective that ``tol`` monitors is, as
+    in scikit-learn, the mean loss over the epoch's updates (each sample's
+    loss just before its update), plus the penalty at the end of the epoch.
 
     Examples
     --------
@@ -196,7 +228,6 @@ class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegress
     _parameter_constraints: dict = cosine_constraints(
         SGDRegressor._parameter_constraints
     )
-    _worker_class = SGDRegressor
 
     def __init__(
         self,
@@ -217,6 +248,7 @@ class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegress
         T_max=None,
         T_mult=None,
         warmup_epochs=0,
+        anneal_per="epoch",
         batches_per_epoch=1,
         early_stopping=False,
         validation_fraction=0.1,
@@ -242,6 +274,7 @@ class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegress
         self.T_max = T_max
         self.T_mult = T_mult
         self.warmup_epochs = warmup_epochs
+        self.anneal_per = anneal_per
         self.batches_per_epoch = batches_per_epoch
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
@@ -251,7 +284,6 @@ class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegress
         self.checkpoint_path = checkpoint_path
         self.checkpoint_every = checkpoint_every
 
-    @value_errors
     @compat.fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
         """Fit the model for ``max_iter`` epochs on the cosine schedule.
@@ -274,28 +306,17 @@ class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegress
         self : CosineSGDRegressor
             The fitted estimator.
         """
-        return self._cosine_fit(X, y, coef_init, intercept_init, sample_weight)
+        return self._fit(
+            X,
+            y,
+            sample_weight=sample_weight,
+            coef_init=coef_init,
+            intercept_init=intercept_init,
+        )
 
-    @value_errors
-    def predict(self, X):
-        """Predict with the linear model.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-            Predicted targets.
-        """
-        return super().predict(X)
-
-    @value_errors
     @compat.fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
-        """Train one epoch at the next position of the schedule.
+        """Train one pass at the next position of the schedule.
 
         Parameters
         ----------
@@ -311,18 +332,39 @@ class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegress
         self : CosineSGDRegressor
             The updated estimator.
         """
-        return self._cosine_partial_fit(X, y, sample_weight)
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
-    def _prepare_targets(self, y, dtype, classes, partial):
-        return y.astype(dtype, copy=False)
+    def predict(self, X):
+        """Predict with the linear model.
 
-    def _make_problems(self, y, X, coef_init, intercept_init):
-        (init,) = init_rows(coef_init, intercept_init, 1, X.shape[1], X.dtype)
-        (generator,) = self._problem_generators(1)
-        return [self._new_problem(generator, init=init)]
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
 
-    def _coefficients(self, problems):
-        (problem,) = problems
-        return np.array(problem.worker.coef_.ravel()), np.array(
-            problem.worker.intercept_
-        )
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Predicted targets.
+        """
+        return self._decision_function(X)
+
+    def _decision_function(self, X):
+        return self._linear_decision(X, "predict").ravel()
+
+    def _n_models(self):
+        return 1
+
+    def _encode_targets(self, y, settings, classes, incremental):
+        values = np.asarray(y, dtype=np.float64)
+        if values.size and np.max(np.abs(values)) > MAX_TARGET:
+            raise ValueError(
+                f"y has values up to {np.max(np.abs(values)):.3g}, so large that "
+                "squared errors overflow float64: scale y (for example with "
+                "sklearn.compose.TransformedTargetRegressor)."
+            )
+        ones = np.ones(1)
+        return Targets(values, None, ones, ones, [""])
+
+    def _publish_shapes(self, coef, intercept):
+        return coef[0].copy(), intercept.astype(coef.dtype)

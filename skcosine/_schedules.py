@@ -7,7 +7,13 @@ from sklearn.base import BaseEstimator
 
 from ._sklearn_compat import Interval, validate_params
 
-__all__ = ["CosineAnnealingLR", "CosineAnnealingWarmRestarts"]
+__all__ = ["CosineAnnealingLR", "CosineAnnealingWarmRestarts", "MAX_COUNT"]
+
+MAX_COUNT = 2**53
+"""Largest epoch count (and similar integer) accepted anywhere: counts up to it
+are exact as floats, so positions in the schedule stay exact."""
+
+_COUNT = Interval(Integral, 1, MAX_COUNT, closed="both")
 
 
 class _CosineSchedule(BaseEstimator):
@@ -20,7 +26,7 @@ class _CosineSchedule(BaseEstimator):
     _parameter_constraints: dict = {
         "lr_initial": [Interval(Real, 0, None, closed="neither")],
         "lr_min": [Interval(Real, 0, None, closed="left")],
-        "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
+        "warmup_epochs": [Interval(Integral, 0, MAX_COUNT, closed="both")],
     }
     _finite_epochs_only = True  # whether an infinite epoch is an error
 
@@ -38,32 +44,68 @@ class _CosineSchedule(BaseEstimator):
         lr : float or ndarray
             A float for a scalar ``epoch``, else an array of the same shape.
         """
+        lr = self._lr(self._checked_epochs(epoch))
+        return float(lr) if np.ndim(epoch) == 0 else lr
+
+    def segments(self, epochs):
+        """The schedule on each epoch ``[e, e + 1)``, as a line plus a cosine.
+
+        Within one epoch the schedule is a single smooth piece (warmup,
+        restarts and the end of the cycle all fall on whole epochs), so for
+        ``0 <= f < 1``::
+
+            rate(e + f) = base + slope * f + amplitude * cos(phase + frequency * f)
+
+        This is how the estimators anneal within an epoch
+        (``anneal_per="sample"``) without evaluating a cosine per sample.
+
+        Parameters
+        ----------
+        epochs : array-like of int
+            Whole epochs, counted from 0 (negative epochs count as 0).
+
+        Returns
+        -------
+        ndarray of shape (n_epochs, 5)
+            Columns ``base, slope, amplitude, phase, frequency``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skcosine import CosineAnnealingLR
+        >>> schedule = CosineAnnealingLR(lr_initial=0.1, T_max=4, warmup_epochs=1)
+        >>> base, slope, amplitude, phase, frequency = schedule.segments([2])[0]
+        >>> f = 0.25
+        >>> rate = base + slope * f + amplitude * np.cos(phase + frequency * f)
+        >>> bool(np.isclose(rate, schedule(2 + f)))
+        True
+        """
+        epochs = np.floor(np.maximum(self._checked_epochs(epochs), 0.0))
+        warmup = self.warmup_epochs
+        span = self.lr_initial - self.lr_min
+        t_cur, t_i = self._cycle_position(np.maximum(epochs - warmup, 0.0))
+        t_i = np.broadcast_to(t_i, epochs.shape)
+        table = np.zeros(epochs.shape + (5,))
+        table[..., 0] = self.lr_min + 0.5 * span
+        table[..., 2] = 0.5 * span
+        table[..., 3] = np.pi * t_cur / t_i
+        table[..., 4] = np.pi / t_i
+        ended = t_cur >= t_i  # a single cycle holds lr_min after T_max
+        table[ended] = (self.lr_min, 0.0, 0.0, 0.0, 0.0)
+        if warmup:
+            ramp = epochs < warmup
+            table[ramp, 0] = self.lr_min + span * (epochs[ramp] + 1.0) / (warmup + 1)
+            table[ramp, 1] = span / (warmup + 1)
+            table[ramp, 2:] = 0.0
+        return table
+
+    def _checked_epochs(self, epoch):
         validate_params(self)
         if self.lr_min > self.lr_initial:
             raise ValueError(
                 f"lr_min={self.lr_min!r} must be <= lr_initial={self.lr_initial!r}."
             )
-        epochs = _as_epochs(epoch, finite=self._finite_epochs_only)
-        lr = self._lr(epochs)
-        return float(lr) if np.ndim(epoch) == 0 else lr
-
-    def _rates(self, n_epochs):
-        """Learning rates of epochs ``0, 1, ..., n_epochs - 1``.
-
-        The estimators call this once per ``fit`` on a schedule built from
-        their own validated parameters, so it skips the validation.
-
-        Parameters
-        ----------
-        n_epochs : int
-            Number of epochs.
-
-        Returns
-        -------
-        ndarray of shape (n_epochs,)
-            The learning rate of every epoch.
-        """
-        return self._lr(np.arange(n_epochs, dtype=np.float64))
+        return _as_epochs(epoch, finite=self._finite_epochs_only)
 
     def _lr(self, epochs):
         warmup = self.warmup_epochs
@@ -160,7 +202,7 @@ class CosineAnnealingLR(_CosineSchedule):
 
     _parameter_constraints: dict = {
         **_CosineSchedule._parameter_constraints,
-        "T_max": [Interval(Integral, 1, None, closed="left")],
+        "T_max": [_COUNT],
     }
 
     def __init__(self, *, lr_initial, T_max, lr_min=0.0, warmup_epochs=0):
@@ -228,8 +270,8 @@ class CosineAnnealingWarmRestarts(_CosineSchedule):
 
     _parameter_constraints: dict = {
         **_CosineSchedule._parameter_constraints,
-        "T_0": [Interval(Integral, 1, None, closed="left")],
-        "T_mult": [Interval(Integral, 1, None, closed="left")],
+        "T_0": [_COUNT],
+        "T_mult": [_COUNT],
     }
 
     def __init__(self, *, lr_initial, T_0, lr_min=0.0, T_mult=1, warmup_epochs=0):

@@ -11,7 +11,6 @@ from skcosine import CosineSGDClassifier, CosineSGDRegressor
 TRUSTED = [
     "skcosine._classifier.CosineSGDClassifier",
     "skcosine._regressor.CosineSGDRegressor",
-    "skcosine._engine.Problem",
     "skcosine._schedules.CosineAnnealingLR",
     "skcosine._schedules.CosineAnnealingWarmRestarts",
 ]

@@ -19,7 +19,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.preprocessing import StandardScaler
 
 from skcosine import CosineAnnealingLR, CosineSGDClassifier, CosineSGDRegressor
-from skcosine import _sklearn_compat as compat
+from skcosine import _training
 
 # --- hostile parameters and data, generated -----------------------------------
 
@@ -236,9 +236,10 @@ def test_partial_fit_detects_divergence_at_its_epoch(raw_diabetes):
     X, y = raw_diabetes
     model = CosineSGDRegressor(eta0=1e-7, max_iter=10, random_state=0)
     model.partial_fit(X, y)
-    model.set_params(eta0=1.0)  # the schedule is fixed at the first call ...
-    model.partial_fit(X, y)
-    assert model.n_iter_ == 2  # ... so nothing diverges
+    model.set_params(eta0=1.0)  # the schedule is fixed at the first call
+    with pytest.raises(ValueError, match=r"eta0 changed .* \(1e-07 -> 1.0\)"):
+        model.partial_fit(X, y)
+    assert model.n_iter_ == 1
     diverging = CosineSGDRegressor(eta0=1.0, max_iter=10, random_state=0)
     with pytest.raises(ValueError, match="diverged at epoch 0"):
         diverging.partial_fit(X, y)
@@ -253,31 +254,19 @@ class Boom(RuntimeError):
 
 @pytest.fixture
 def fail_at_epoch(monkeypatch):
-    """Make the ``n``-th epoch of the next fit raise ``exception``."""
+    """Make the ``n``-th pass of the next fit raise ``exception``."""
 
     def arm(n, exception):
         calls = {"count": 0}
-        runner = "NativeEpochs" if compat.NATIVE else None
-        if runner:
-            original = compat.NativeEpochs.__call__
+        original = _training.Trainer.run
 
-            def failing(self, lr, y):
-                calls["count"] += 1
-                if calls["count"] == n:
-                    raise exception
-                return original(self, lr, y)
+        def failing(self, *args):
+            calls["count"] += 1
+            if calls["count"] == n:
+                raise exception
+            return original(self, *args)
 
-            monkeypatch.setattr(compat.NativeEpochs, "__call__", failing)
-        else:
-            original = SGDRegressor.partial_fit
-
-            def failing(self, *args, **kwargs):
-                calls["count"] += 1
-                if calls["count"] == n:
-                    raise exception
-                return original(self, *args, **kwargs)
-
-            monkeypatch.setattr(SGDRegressor, "partial_fit", failing)
+        monkeypatch.setattr(_training.Trainer, "run", failing)
 
     return arm
 
@@ -363,7 +352,7 @@ def test_resuming_between_partial_fit_calls_is_bitwise_identical(Estimator, stor
     else:
         extra = {"classes": [0, 1, 2]}
     X = StandardScaler().fit_transform(X)
-    params = dict(max_iter=6, T_max=4, random_state=0, average=compat.NATIVE)
+    params = dict(max_iter=6, T_max=4, random_state=0, average=True)
     straight = Estimator(**params)
     for _ in range(6):
         straight.partial_fit(X, y, **extra)

@@ -1,0 +1,336 @@
+"""Training passes: the kernel over the rows, with the checks in between.
+
+One pass of the kernel over the training rows is one epoch of ``fit``, or one
+``partial_fit`` call. :func:`run_passes` runs them in order; after each pass it
+hands a :class:`Report` to the hooks (the divergence rule, the stopping rule,
+verbose output, callbacks, checkpoints), the one interface through which
+anything happens between passes. A hook returns ``True`` to end training.
+
+The learning rate of every row comes from the schedule: with
+``anneal_per="epoch"`` a pass at position ``e`` runs at ``schedule(e)``; with
+``"sample"`` the ``i``-th of the ``n`` rows of a pass covering ``length``
+epochs from position ``e`` runs at ``schedule(e + i * length / n)``, through
+:meth:`~skcosine.CosineAnnealingLR.segments`.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._divergence import check_final, check_pass
+from ._kernel import RATE_COLUMNS, Kernel
+from ._losses import loss_values
+
+__all__ = [
+    "CHUNK",
+    "DivergenceHook",
+    "Hook",
+    "Problem",
+    "RatePlan",
+    "Report",
+    "Trainer",
+    "run_passes",
+]
+
+CHUNK = 256
+"""Epochs whose rates are computed at once (memory grows with the epochs run,
+not with ``max_iter``)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """The data of one call, and the constants of the models trained on it.
+
+    Attributes
+    ----------
+    X : ndarray or CSR matrix of shape (n_samples, n_features)
+        Validated data.
+    targets : ndarray of shape (n_samples,)
+        Regression targets (dtype of ``X``), or the class index of every row
+        (int32) when ``positive`` is set.
+    sample_weight : ndarray of shape (n_samples,)
+        Validated sample weights, dtype of ``X``.
+    rows : ndarray of int32
+        The training rows (all rows but the held-out ones).
+    alpha, weight_pos, weight_neg : ndarray of shape (n_models,)
+        Penalty strength and class weights of each model.
+    positive : ndarray of shape (n_models,), int32, or None
+        The class each model treats as positive (classification only).
+    negative : float
+        Target of a model's other classes: -1, or 0 for the log loss.
+    max_dloss : float
+        Bound on ``|dloss|``.
+    intercept_decay : float
+        Factor of the intercept updates.
+    """
+
+    X: object
+    targets: np.ndarray
+    sample_weight: np.ndarray
+    rows: np.ndarray
+    alpha: np.ndarray
+    weight_pos: np.ndarray
+    weight_neg: np.ndarray
+    positive: object = None
+    negative: float = -1.0
+    max_dloss: float = 1e12
+    intercept_decay: float = 1.0
+
+    @property
+    def n_models(self):
+        return len(self.alpha)
+
+    def model_targets(self, rows):
+        """Targets of ``rows`` as each model's loss sees them, ``(n, K)``."""
+        if self.positive is None:
+            return np.repeat(self.targets[rows, None], self.n_models, axis=1)
+        mine = self.targets[rows, None] == self.positive[None, :]
+        return np.where(mine, 1.0, self.negative)
+
+    def model_weights(self, rows):
+        """Sample times class weight of ``rows`` for each model, ``(n, K)``."""
+        positive = self.model_targets(rows) > 0
+        class_weight = np.where(positive, self.weight_pos, self.weight_neg)
+        return class_weight * self.sample_weight[rows, None]
+
+    def zero_losses(self, loss, epsilon):
+        """Mean loss of the all-zero model over every row, per model."""
+        targets = self.model_targets(slice(None))
+        weights = self.model_weights(slice(None))
+        values = loss_values(loss, epsilon, targets, 0.0)
+        total = weights.sum(axis=0)
+        return (weights * values).sum(axis=0) / np.where(total > 0, total, 1.0)
+
+
+@dataclass
+class Report:
+    """What one pass did, for the hooks.
+
+    Attributes
+    ----------
+    epoch : float
+        Position of the pass in the schedule (epochs).
+    learning_rate : float
+        The rate at the start of the pass.
+    losses : ndarray of shape (n_models,)
+        Progressive mean loss of every model over the pass.
+    finite : bool
+        Whether every trained model ended the pass finite.
+    trainer : Trainer
+        The trainer, for the hooks that look at the models.
+    """
+
+    epoch: float
+    learning_rate: float
+    losses: np.ndarray
+    finite: bool
+    trainer: object
+
+
+class Trainer:
+    """The kernel of one call, training the models of a state in place.
+
+    Parameters
+    ----------
+    problem : Problem
+        Data and per-model constants.
+    settings : Settings
+        The call's settings.
+    state : dict
+        A checked training state (see :mod:`skcosine._state`), updated in
+        place.
+    """
+
+    def __init__(self, problem, settings, state):
+        self.problem, self.settings, self.state = problem, settings, state
+        self.active = np.ones(problem.n_models, dtype=np.uint8)
+        self.losses = np.zeros(problem.n_models)
+        self._rates = np.zeros((problem.n_models, RATE_COLUMNS))
+        self.kernel = Kernel(
+            problem.X,
+            problem.targets,
+            problem.sample_weight,
+            problem.rows,
+            coef=state["coef"],
+            intercept=state["intercept"],
+            wscale=state["wscale"],
+            updates=state["updates"],
+            alpha=problem.alpha,
+            weight_pos=problem.weight_pos,
+            weight_neg=problem.weight_neg,
+            active=self.active,
+            losses=self.losses,
+            positive=problem.positive,
+            average_coef=state.get("average_coef") if settings.average else None,
+            average_intercept=state.get("average_intercept"),
+            average_a=state.get("average_a"),
+            average_b=state.get("average_b"),
+            l1_q=state.get("l1_q") if settings.truncates else None,
+            l1_u=state.get("l1_u"),
+            loss=settings.loss,
+            epsilon=settings.epsilon,
+            l1_ratio=settings.l1_ratio if settings.penalty is not None else 0.0,
+            penalized=settings.penalized,
+            fit_intercept=settings.fit_intercept,
+            intercept_decay=problem.intercept_decay,
+            average=float(settings.average),
+            max_dloss=problem.max_dloss,
+            negative=problem.negative,
+        )
+
+    def run(self, rates, start, step):
+        """One pass over the rows (shuffled first, with ``shuffle``).
+
+        Parameters
+        ----------
+        rates : ndarray of shape (5,) or (n_models, 5)
+            The rate plan (see :mod:`skcosine._kernel`).
+        start, step : float
+            Position within the plan of the first row, and per row.
+
+        Returns
+        -------
+        losses : ndarray of shape (n_models,)
+            Progressive mean loss of every model.
+        finite : bool
+            Whether the trained models are finite.
+        """
+        self._rates[...] = rates
+        if self.settings.shuffle:
+            self.kernel.shuffle(self.state["rng"])
+        finite = self.kernel.run(self._rates, start, step)
+        return self.losses.copy(), finite
+
+    def check_final(self, coef, intercept, describe):
+        """The divergence rule on the final models, over every row."""
+        problem = self.problem
+        check_final(
+            self.settings.loss,
+            self.settings.epsilon,
+            problem.X,
+            coef,
+            intercept,
+            problem.model_targets,
+            problem.model_weights,
+            self.state["reference_loss"],
+            describe,
+        )
+
+
+class RatePlan:
+    """The rate plan of every pass, from a schedule, in chunks of epochs.
+
+    Parameters
+    ----------
+    schedule : CosineAnnealingLR or CosineAnnealingWarmRestarts
+        The schedule.
+    anneal_per : {"epoch", "sample"}
+        Whether the rate is constant over a pass or follows the schedule
+        sample by sample.
+    """
+
+    def __init__(self, schedule, anneal_per):
+        self.schedule, self.anneal_per = schedule, anneal_per
+        self._first = None
+        self._rates = self._segments = None
+
+    def rate(self, position):
+        """The learning rate at ``position`` (epochs)."""
+        if position != int(position):
+            return float(self.schedule(position))
+        self._load(int(position))
+        return float(self._rates[int(position) - self._first])
+
+    def plan(self, position):
+        """The plan of a pass starting at ``position``: ``(rates, start)``.
+
+        ``rates`` has 5 columns (see :mod:`skcosine._kernel`); ``start`` is the
+        offset of ``position`` in its epoch.
+        """
+        if self.anneal_per == "epoch":
+            return np.array([self.rate(position), 0.0, 0.0, 0.0, 0.0]), 0.0
+        epoch = int(np.floor(position))
+        self._load(epoch)
+        return self._segments[epoch - self._first], position - epoch
+
+    def _load(self, epoch):
+        if self._first is None or not self._first <= epoch < self._first + CHUNK:
+            epochs = np.arange(epoch, epoch + CHUNK, dtype=np.float64)
+            self._first = epoch
+            self._rates = self.schedule(epochs)
+            if self.anneal_per == "sample":
+                self._segments = self.schedule.segments(epochs)
+
+
+class Hook:
+    """Something that happens between passes: the one interface for it.
+
+    ``before_pass(position)`` is called before every pass and
+    ``after_pass(report)`` after it; a true return value of ``after_pass``
+    ends training after that pass (the other hooks are still called).
+    """
+
+    def before_pass(self, position):
+        """Called before the pass at ``position``."""
+
+    def after_pass(self, report):
+        """Called after a pass with its :class:`Report`; ``True`` stops."""
+        return False
+
+
+class DivergenceHook(Hook):
+    """Applies the divergence rule (:mod:`skcosine._divergence`) after every
+    pass; ``describe(report, what)`` returns the error to raise."""
+
+    def __init__(self, loss, references, describe):
+        self.loss, self.references, self.describe = loss, references, describe
+
+    def after_pass(self, report):
+        check_pass(
+            self.loss,
+            report.losses,
+            self.references,
+            report.finite,
+            lambda what: self.describe(report, what),
+        )
+        return False
+
+
+def run_passes(trainer, plan, positions, length, hooks):
+    """Run one pass per position, calling the hooks around each.
+
+    Parameters
+    ----------
+    trainer : Trainer
+        The trainer.
+    plan : RatePlan
+        Where the rates come from.
+    positions : iterable of float
+        Schedule position of each pass (epochs).
+    length : float
+        Epochs covered by one pass: 1 for ``fit``, ``1 / batches_per_epoch``
+        for ``partial_fit``.
+    hooks : list of Hook
+        Called around every pass, in order.
+
+    Returns
+    -------
+    rates : list of float
+        The learning rate at the start of every pass run.
+    """
+    n_rows = trainer.kernel.n_rows
+    step = length / n_rows if n_rows else 0.0
+    learning_rates = []
+    for position in positions:
+        for hook in hooks:
+            hook.before_pass(position)
+        rates, start = plan.plan(position)
+        losses, finite = trainer.run(rates, start, step)
+        learning_rate = plan.rate(position)
+        learning_rates.append(learning_rate)
+        trainer.state["epochs"] = position + length
+        report = Report(position, learning_rate, losses, finite, trainer)
+        stop = [hook.after_pass(report) for hook in hooks]
+        if any(stop):
+            break
+    return learning_rates
