@@ -276,9 +276,13 @@ cdef class Kernel:
         ``[0, n_samples)``; a pass visits them in this order, after
         :meth:`shuffle`.
     coef : ndarray of shape (n_features, n_models), dtype of ``X``
-        The weights, C-contiguous.
+        The weights divided by ``wscale``, C-contiguous.
     intercept : ndarray of shape (n_models,), float64
         The intercepts.
+    wscale : ndarray of shape (n_models,), float64
+        Pending scale of each model's weights, in ``(0, 1]``: L2 shrinkage
+        multiplies it (O(1) per sample) and it is folded into ``coef`` only when
+        it gets small, as in scikit-learn's ``WeightVector``.
     updates : ndarray of shape (n_models,), float64
         ``t`` of every model: the number of updates made so far, plus one.
     alpha, weight_pos, weight_neg : ndarray of shape (n_models,), float64
@@ -291,12 +295,15 @@ cdef class Kernel:
     positive : ndarray of shape (n_models,), int32 or None
         For classification, the class index each model treats as positive:
         its target is 1 on those rows and ``negative`` elsewhere.
-    average_coef, average_intercept : ndarray or None
-        The averaged model, shapes of ``coef`` and ``intercept``, when
+    average_coef, average_intercept, average_a, average_b : ndarray or None
+        The averaged model (shapes of ``coef`` and ``intercept``) and its two
+        scalars per model (Bottou's representation: the average is
+        ``(average_coef + average_a * coef) / average_b``), when
         ``average > 0``.
     l1_q, l1_u : ndarray or None
-        Truncated-gradient state, float64 of shapes ``(n_features, n_models)``
-        and ``(n_models,)``, when ``l1_ratio > 0``.
+        Truncated-gradient state, of shapes ``(n_features, n_models)`` (dtype
+        of ``X``) and ``(n_models,)`` (float64), for an L1 or elastic-net
+        penalty.
     loss : str
         One of :data:`LOSSES`.
     epsilon : float
@@ -317,12 +324,16 @@ cdef class Kernel:
         Target of the rows outside a model's positive class (-1, or 0 for the
         log loss).
     track_loss : bool
-        Whether a pass sums the loss of every row before its update.
+        Whether a pass sums the loss of every row before its update (for the
+        divergence rule; switching it off is for measuring its cost).
+    prefetch : bool
+        Whether to prefetch the rows visited a few samples ahead (switching it
+        off is for measuring what it buys).
     """
 
     cdef object _keep  # references keeping the arrays alive
     cdef bint sparse, float32, classification, penalized, fit_intercept
-    cdef bint track_loss
+    cdef bint track_loss, prefetch
     cdef int loss
     cdef Py_ssize_t n_samples, n_features, n_models, n_rows, block
     cdef double epsilon, l1_ratio, intercept_decay, max_dloss, negative
@@ -399,6 +410,7 @@ cdef class Kernel:
         double max_dloss=1e12,
         double negative=-1.0,
         bint track_loss=True,
+        bint prefetch=True,
     ):
         keep = []
         if loss not in LOSSES:
@@ -446,6 +458,7 @@ cdef class Kernel:
         self.max_dloss = max_dloss
         self.negative = negative
         self.track_loss = track_loss
+        self.prefetch = prefetch
         if not (0.0 <= l1_ratio <= 1.0 and max_dloss > 0 and average >= 0):
             raise ValueError("l1_ratio, max_dloss or average out of range")
         k = self.n_models
@@ -740,6 +753,7 @@ cdef class Kernel:
         cdef double max_dloss = self.max_dloss, eps = self.epsilon
         cdef int loss = self.loss
         cdef bint track = self.track_loss, fit_intercept = self.fit_intercept
+        cdef bint prefetch = self.prefetch
         cdef bint classification = self.classification, sparse = self.sparse
         cdef bint averaging = self.averaging, l1 = self.l1
 
@@ -757,7 +771,7 @@ cdef class Kernel:
         for i in range(n):
             row = rows[i]
             # Bring the row visited AHEAD samples later into the cache.
-            if i + AHEAD < n:
+            if prefetch and i + AHEAD < n:
                 ahead = rows[i + AHEAD]
                 if sparse:
                     SKC_PREFETCH(&indptr[ahead])
