@@ -11,6 +11,8 @@ training sees. A failed or interrupted call leaves the estimator exactly as it
 was.
 """
 
+import os
+import sys
 import warnings
 from contextlib import ExitStack, contextmanager
 from numbers import Integral
@@ -145,9 +147,20 @@ class CosineSGDMixin:
 
     # --- the training flow ----------------------------------------------------
 
-    def _fit(self, X, y, *, sample_weight=None, coef_init=None, intercept_init=None,
-             classes=None, incremental=False):
-        settings = Settings.from_params(self.get_params(deep=False), incremental=incremental)
+    def _fit(
+        self,
+        X,
+        y,
+        *,
+        sample_weight=None,
+        coef_init=None,
+        intercept_init=None,
+        classes=None,
+        incremental=False,
+    ):
+        settings = Settings.from_params(
+            self.get_params(deep=False), incremental=incremental
+        )
         continuing = incremental and hasattr(self, "_state")
         if continuing:
             self._check_fitted_state()
@@ -167,7 +180,9 @@ class CosineSGDMixin:
         X, y, sample_weight = validate_training_data(
             self, method, X, y, sample_weight, reset=not continuing, dtype=dtype
         )
-        targets = self._encode_targets(y, settings, classes, incremental=method != "fit")
+        targets = self._encode_targets(
+            y, settings, classes, incremental=method != "fit"
+        )
         if not np.any(targets.row_weights(sample_weight) > 0):
             raise ValueError(
                 "class_weight and sample_weight give every sample the weight 0: "
@@ -220,7 +235,9 @@ class CosineSGDMixin:
         n_models = targets.n_models
         if settings.warm_start and hasattr(self, "coef_"):
             coef_init = self.coef_ if coef_init is None else coef_init
-            intercept_init = self.intercept_ if intercept_init is None else intercept_init
+            intercept_init = (
+                self.intercept_ if intercept_init is None else intercept_init
+            )
         with input_errors(self, "fit"):
             coef_init, intercept_init = check_init(
                 coef_init, intercept_init, n_models, X.shape[1], X.dtype
@@ -256,13 +273,16 @@ class CosineSGDMixin:
         self._record_fit(settings, run, schedule, X.shape[0])
         self._warn_after_fit(settings, schedule)
 
-    def _train_epochs(self, settings, problem, state, schedule, targets, y, validation,
-                      checkpoint):
+    def _train_epochs(
+        self, settings, problem, state, schedule, targets, y, validation, checkpoint
+    ):
         """The epochs of ``fit``, resumed from a checkpoint when there is one."""
         saved = None
         if checkpoint is not None:
             saved = checkpoint.load(
-                lambda s: check_state(s, problem.X.shape[1], targets.n_models, problem.X.dtype),
+                lambda s: check_state(
+                    s, problem.X.shape[1], targets.n_models, problem.X.dtype
+                ),
                 max_bytes=_max_checkpoint_bytes(problem, targets),
             )
         first = 0 if saved is None else saved.epochs
@@ -270,7 +290,10 @@ class CosineSGDMixin:
             state = saved.state
         trainer = Trainer(problem, settings, state)
         monitor = Monitor(
-            settings, problem, np.flatnonzero(validation), targets.names,
+            settings,
+            problem,
+            np.flatnonzero(validation),
+            targets.names,
             rule=self._saved_rule(settings, saved, targets.n_models),
         )
         if saved is not None:
@@ -343,7 +366,10 @@ class CosineSGDMixin:
             )
         prepare(state, average=settings.average, truncates=settings.truncates)
         lr_initial = self._initial_rate(
-            settings, X, targets.row_weights(sample_weight), previous=state["lr_initial"]
+            settings,
+            X,
+            targets.row_weights(sample_weight),
+            previous=state["lr_initial"],
         )
         state["lr_initial"] = lr_initial
         schedule = settings.schedule(lr_initial)
@@ -369,17 +395,23 @@ class CosineSGDMixin:
         ]
         with np.errstate(all="ignore"):
             (rate,) = run_passes(
-                trainer, RatePlan(schedule, settings.anneal_per), [position], length,
+                trainer,
+                RatePlan(schedule, settings.anneal_per),
+                [position],
+                length,
                 hooks,
             )
         batches = settings.batches_per_epoch
         state["epochs"] = (round(position * batches) + 1) / batches
-        self._record_partial(settings, state, schedule, rate, monitor.curve(), X.shape[0])
+        self._record_partial(
+            settings, state, schedule, rate, monitor.curve(), X.shape[0]
+        )
 
     # --- pieces of the flow -------------------------------------------------
 
-    def _initial_rate(self, settings, X, row_weights, rows=None, previous=None,
-                      warn=False):
+    def _initial_rate(
+        self, settings, X, row_weights, rows=None, previous=None, warn=False
+    ):
         """``eta0``, or the rate ``eta0='auto'`` derives from the training rows
         (the lowest over every block seen, with ``partial_fit``)."""
         if settings.eta0 != "auto":
@@ -404,14 +436,17 @@ class CosineSGDMixin:
             for j in stalled[:5]
         ]
         more = f" and {len(stalled) - 5} more" if len(stalled) > 5 else ""
-        warnings.warn(
+        listed = (
+            ", ".join(labels[:-1]) + " and " + labels[-1]
+            if len(labels) > 1
+            else labels[0]
+        )
+        warn(
             f"eta0='auto' is {rate:.3g}, set by the largest squared row norm of X "
-            f"({1.0 / rate:.3g}): at this rate {', '.join(labels)}{more} cannot "
-            f"move in max_iter={settings.max_iter} epochs, and the model will "
-            "predict poorly. The features have very different scales: "
-            "standardize them, for example with StandardScaler.",
-            UserWarning,
-            stacklevel=5,
+            f"({1.0 / rate:.3g}): at this rate {listed}{more} cannot move in "
+            f"max_iter={settings.max_iter} epochs, and the model will predict "
+            "poorly. The features have very different scales: standardize them, "
+            "for example with StandardScaler."
         )
 
     def _start_losses(self, settings, problem, coef, intercept):
@@ -420,8 +455,13 @@ class CosineSGDMixin:
         intercept = np.zeros(problem.n_models) if intercept is None else intercept
         with np.errstate(all="ignore"):
             means, _ = mean_losses(
-                settings.loss, settings.epsilon, problem.X, coef, intercept,
-                problem.model_targets, problem.model_weights,
+                settings.loss,
+                settings.epsilon,
+                problem.X,
+                coef,
+                intercept,
+                problem.model_targets,
+                problem.model_weights,
             )
         return means
 
@@ -470,9 +510,12 @@ class CosineSGDMixin:
         )
         best, count = saved.rule["best"], saved.rule["count"]
         if not (
-            isinstance(best, np.ndarray) and best.shape == (n_models,)
-            and best.dtype == np.float64 and isinstance(count, np.ndarray)
-            and count.shape == (n_models,) and count.dtype == np.int64
+            isinstance(best, np.ndarray)
+            and best.shape == (n_models,)
+            and best.dtype == np.float64
+            and isinstance(count, np.ndarray)
+            and count.shape == (n_models,)
+            and count.dtype == np.int64
             and np.all(count >= 0)
         ):
             raise ValueError(
@@ -566,13 +609,14 @@ class CosineSGDMixin:
     # --- warnings -------------------------------------------------------------
 
     def _warn_after_fit(self, settings, schedule):
-        could_stop = settings.tol is not None and settings.n_iter_no_change < settings.max_iter
+        could_stop = (
+            settings.tol is not None and settings.n_iter_no_change < settings.max_iter
+        )
         if could_stop and self.n_iter_ == settings.max_iter:
-            warnings.warn(
+            warn(
                 "Maximum number of iteration reached before convergence. Consider "
                 "increasing max_iter to improve the fit.",
                 ConvergenceWarning,
-                stacklevel=4,
             )
         if self.n_iter_ == settings.max_iter:
             _warn_if_mid_cycle(settings, schedule)
@@ -583,13 +627,11 @@ class CosineSGDMixin:
             len(previous_rates) == 0 or previous_rates[-1] > 0
         )
         if first_at_zero:
-            warnings.warn(
+            warn(
                 "partial_fit now trains at learning rate 0: the schedule has reached "
                 "lr_min=0 at its end, so further calls do not change the model. "
                 "For a stream that keeps learning, use warm restarts (T_mult=1 "
-                "restarts every T_max epochs) or lr_min > 0.",
-                UserWarning,
-                stacklevel=4,
+                "restarts every T_max epochs) or lr_min > 0."
             )
 
 
@@ -606,20 +648,35 @@ def _warn_if_mid_cycle(settings, schedule):
     span = schedule.lr_initial - schedule.lr_min
     if span <= 0:
         return
-    base, slope, amplitude, phase, frequency = schedule.segments([settings.max_iter - 1])[0]
-    end = base + slope + amplitude * np.cos(phase + frequency)  # at max_iter, from the left
+    base, slope, amplitude, phase, frequency = schedule.segments(
+        [settings.max_iter - 1]
+    )[0]
+    end = (
+        base + slope + amplitude * np.cos(phase + frequency)
+    )  # at max_iter, from the left
     share = (end - schedule.lr_min) / span
     if share > MID_CYCLE:
-        warnings.warn(
+        warn(
             f"The budget ends mid-cycle: at the end of epoch {settings.max_iter} the "
             f"learning rate is still {end:.3g}, {share:.0%} of the way from lr_min "
             f"back to eta0 (T_max={settings.T_max!r}, T_mult={settings.T_mult!r}, "
             f"warmup_epochs={settings.warmup_epochs!r}, max_iter="
             f"{settings.max_iter!r}). Use T_max=None for one cycle over the budget, "
-            "a larger max_iter, or a budget that ends a cycle.",
-            UserWarning,
-            stacklevel=5,
+            "a larger max_iter, or a budget that ends a cycle."
         )
+
+
+def warn(message, category=UserWarning):
+    """``warnings.warn``, attributed to the first caller outside skcosine (and
+    scikit-learn's decorators), whatever the depth of the call."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 2
+    while frame is not None and (
+        os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == package
+        or frame.f_code.co_filename.endswith(os.path.join("sklearn", "base.py"))
+    ):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
 
 
 def _seed(random_state):

@@ -125,10 +125,14 @@ class Checkpoint:
         directory = os.path.dirname(os.path.abspath(self.path))
         try:
             return os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-        except FileNotFoundError:
-            raise self._error(f"is in a directory that does not exist ({directory})")
+        except FileNotFoundError as exc:
+            raise self._error(
+                f"is in a directory that does not exist ({directory})"
+            ) from exc
         except OSError as exc:
-            raise self._error(f"cannot be written in {directory}: {exc.strerror}")
+            raise self._error(
+                f"cannot be written in {directory}: {exc.strerror}"
+            ) from exc
 
     def _try_lock(self, handle):
         """Lock ``handle``; ``False`` when it no longer is the lock file."""
@@ -137,13 +141,13 @@ class Checkpoint:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             else:  # pragma: no cover - Windows
                 msvcrt.locking(handle, msvcrt.LK_NBLCK, 1)
-        except OSError:
+        except OSError as exc:
             os.close(handle)
             raise self._error(
                 "is in use by another fit running now; give every concurrent fit "
                 "(for example each candidate of a parallel search) its own "
                 "checkpoint_path, or none"
-            )
+            ) from exc
         try:
             same = os.fstat(handle).st_ino == os.stat(self.lock_path).st_ino
         except FileNotFoundError:

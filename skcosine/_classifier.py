@@ -361,6 +361,11 @@ class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassi
                 "class_weight must give every class a finite, non-negative "
                 f"weight; got {class_weight!r}."
             )
+        if not np.any(weights > 0):
+            raise ValueError(
+                f"class_weight={class_weight!r} gives every class the weight 0: "
+                "there is nothing to learn from."
+            )
         return weights
 
     def _publish_shapes(self, coef, intercept):

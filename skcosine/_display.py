@@ -1,6 +1,7 @@
 """Plot a learning-rate schedule, following scikit-learn's Display API."""
 
 import numpy as np
+from sklearn.pipeline import Pipeline
 
 __all__ = ["LearningRateScheduleDisplay"]
 
@@ -149,8 +150,9 @@ class LearningRateScheduleDisplay:
 
         Parameters
         ----------
-        estimator : CosineSGDRegressor or CosineSGDClassifier
-            A fitted estimator (or any object with ``learning_rates_``).
+        estimator : CosineSGDRegressor, CosineSGDClassifier or Pipeline
+            A fitted estimator (or any object with ``learning_rates_``), or a
+            fitted pipeline ending with one.
         ax : matplotlib Axes, default=None
             Axes to draw on.
         name : str, default=None
@@ -163,6 +165,8 @@ class LearningRateScheduleDisplay:
         display : LearningRateScheduleDisplay
             The plotted display.
         """
+        if isinstance(estimator, Pipeline):
+            estimator = estimator[-1]
         rates = getattr(estimator, "learning_rates_", None)
         if rates is None:
             raise ValueError(

@@ -125,8 +125,9 @@ def mean_losses(loss, epsilon, X, coef, intercept, targets, weights):
     return total / np.where(weight_sum > 0, weight_sum, 1.0), finite
 
 
-def check_final(loss, epsilon, X, coef, intercept, targets, weights, references,
-                describe):
+def check_final(
+    loss, epsilon, X, coef, intercept, targets, weights, references, describe
+):
     """Raise ``ValueError`` unless the final models are finite and not diverged.
 
     The arguments are those of :func:`mean_losses`, plus the

@@ -560,8 +560,14 @@ cdef class Kernel:
         self.alpha = vectors["alpha"]
         self.weight_pos = vectors["weight_pos"]
         self.weight_neg = vectors["weight_neg"]
-        if np.any(np.asarray(updates) < 1):
+        if not np.all(np.asarray(updates) >= 1):
             raise ValueError("updates must be >= 1")
+        if not (np.all(np.isfinite(intercept)) and np.all(np.isfinite(coef))):
+            raise ValueError("coef and intercept must be finite")
+        for name in ("alpha", "weight_pos", "weight_neg"):
+            values = vectors[name]
+            if not np.all((values >= 0) & np.isfinite(values)):
+                raise ValueError(f"{name} must be finite and >= 0")
         if not np.all(np.asarray(wscale) > 0) or np.any(np.asarray(wscale) > 1):
             raise ValueError("wscale must be in (0, 1]")
         if positive is not None:
@@ -576,8 +582,16 @@ cdef class Kernel:
             )
             average_a = _vector(average_a, np.float64, k, "average_a", writeable=True)
             average_b = _vector(average_b, np.float64, k, "average_b", writeable=True)
-            if not (np.all(np.isfinite(average_a)) and np.all(average_b >= 1)):
-                raise ValueError("average_a must be finite and average_b >= 1")
+            if not (
+                np.all(np.isfinite(average_a))
+                and np.all(average_b >= 1)
+                and np.all(np.isfinite(average_intercept))
+                and np.all(np.isfinite(average_coef))
+            ):
+                raise ValueError(
+                    "average_coef, average_intercept and average_a must be finite "
+                    "and average_b >= 1"
+                )
             keep.extend([average_coef, average_intercept, average_a, average_b])
             self.avg_a = average_a
             self.avg_b = average_b
@@ -590,6 +604,8 @@ cdef class Kernel:
         if self.l1:
             l1_q = _matrix(l1_q, dtype, d, "l1_q", k)
             l1_u = _vector(l1_u, np.float64, k, "l1_u", writeable=True)
+            if not (np.all(np.isfinite(l1_q)) and np.all(np.isfinite(l1_u))):
+                raise ValueError("l1_q and l1_u must be finite")
             keep.extend([l1_q, l1_u])
             if self.float32:
                 self.q32 = l1_q
@@ -615,6 +631,8 @@ cdef class Kernel:
         """
         if state.shape[0] != 4:
             raise ValueError("the generator state has 4 words")
+        if state[0] == 0 and state[1] == 0 and state[2] == 0 and state[3] == 0:
+            raise ValueError("the generator state must not be all zero")
         cdef Py_ssize_t i, j, n = self.n_rows
         cdef int32_t swap
         with nogil:
@@ -1093,6 +1111,11 @@ def check_csr(Py_ssize_t n_rows, Py_ssize_t n_columns, data,
     every column index is in ``[0, n_columns)``. O(nnz), with the GIL
     released. (A CSC matrix is checked as the CSR matrix of its transpose.)
     """
+    if n_rows < 0 or n_columns < 0:
+        raise ValueError(
+            f"a sparse matrix cannot have {n_rows} rows and {n_columns} columns: "
+            "the matrix is malformed"
+        )
     if indptr.shape[0] != n_rows + 1:
         raise ValueError(
             f"the sparse matrix has {indptr.shape[0]} offsets (indptr), expected "

@@ -126,7 +126,10 @@ class Monitor(Hook):
         weight = problem.sample_weight[rows]
         if problem.positive is None:
             return np.array(
-                [r2_score(problem.targets[rows], d, sample_weight=weight) for d in decision.T]
+                [
+                    r2_score(problem.targets[rows], d, sample_weight=weight)
+                    for d in decision.T
+                ]
             )
         correct = (decision > 0) == (problem.targets[rows, None] == problem.positive)
         return np.average(correct, axis=0, weights=weight)
@@ -147,7 +150,10 @@ class Monitor(Hook):
         if not self.values or all(v is None for v in self.values):
             return None
         table = np.array(
-            [np.full(self.problem.n_models, np.nan) if v is None else v for v in self.values]
+            [
+                np.full(self.problem.n_models, np.nan) if v is None else v
+                for v in self.values
+            ]
         )
         with np.errstate(invalid="ignore"):
             counts = np.sum(~np.isnan(table), axis=1)

@@ -178,9 +178,9 @@ class Settings:
         return {
             "eta0": self.eta0,
             "lr_min": self.lr_min,
-            "T_max": self.cycle_length,
-            "T_mult": self.T_mult,
             "warmup_epochs": self.warmup_epochs,
+            "T_mult": self.T_mult,
+            "T_max": self.cycle_length,  # last: warmup_epochs changes it too
         }
 
     def schedule(self, lr_initial):

@@ -90,7 +90,11 @@ def validate_prediction_data(estimator, method, X):
     _check_sparse_structure(X)
     with input_errors(estimator, method):
         X = validate_data(
-            estimator, X, accept_sparse="csr", reset=False, dtype=[np.float64, np.float32]
+            estimator,
+            X,
+            accept_sparse="csr",
+            reset=False,
+            dtype=[np.float64, np.float32],
         )
     _check_converted(X)
     return X
@@ -113,17 +117,33 @@ def _refuse_dates(X):
 
 
 def _check_sparse_structure(X):
-    """Refuse malformed CSR / CSC matrices before anything reads them."""
-    if not sp.issparse(X) or X.format not in ("csr", "csc"):
+    """Refuse malformed sparse matrices before scipy or the kernel read them.
+
+    scipy's conversions between formats trust the index arrays; the formats
+    stored as index arrays (CSR, CSC, BSR, COO) are checked here, in O(nnz).
+    """
+    if not sp.issparse(X):
         return
-    n_major, n_minor = X.shape if X.format == "csr" else X.shape[::-1]
-    check_csr(
-        n_major,
-        n_minor,
-        np.asarray(X.data).reshape(-1),
-        np.ascontiguousarray(X.indices).reshape(-1),
-        np.ascontiguousarray(X.indptr).reshape(-1),
-    )
+    if X.format in ("csr", "csc", "bsr"):
+        n_rows, n_columns = X.shape if X.format != "csc" else X.shape[::-1]
+        if X.format == "bsr":
+            block_rows, block_columns = X.blocksize
+            n_rows, n_columns = n_rows // block_rows, n_columns // block_columns
+        check_csr(
+            n_rows,
+            n_columns,
+            np.asarray(X.data).reshape(len(X.data), -1),
+            np.ascontiguousarray(X.indices).reshape(-1),
+            np.ascontiguousarray(X.indptr).reshape(-1),
+        )
+    elif X.format == "coo":
+        for name, bound in (("row", X.shape[0]), ("col", X.shape[1])):
+            index = np.asarray(getattr(X, "coords", (X.row, X.col))[name == "col"])
+            if index.size and (index.min() < 0 or index.max() >= bound):
+                raise ValueError(
+                    f"the sparse COO matrix has a {name} index outside [0, {bound}): "
+                    "the matrix is malformed"
+                )
 
 
 def _check_converted(X):

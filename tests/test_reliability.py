@@ -18,8 +18,12 @@ from sklearn.linear_model import SGDRegressor
 from sklearn.model_selection import GridSearchCV
 from sklearn.preprocessing import StandardScaler
 
-from skcosine import CosineAnnealingLR, CosineSGDClassifier, CosineSGDRegressor
-from skcosine import _training
+from skcosine import (
+    CosineAnnealingLR,
+    CosineSGDClassifier,
+    CosineSGDRegressor,
+    _training,
+)
 
 # --- hostile parameters and data, generated -----------------------------------
 

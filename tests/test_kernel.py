@@ -1,0 +1,1009 @@
+"""The compiled SGD kernel (skcosine/_kernel.pyx), attacked from four sides.
+
+1. Parity: on a flat schedule, the cosine estimators are scikit-learn's
+   constant-rate SGD, loss by loss and penalty by penalty, with every option.
+2. Per-sample annealing: ``anneal_per="sample"`` is a plain SGD loop whose
+   ``i``-th update of epoch ``e`` runs at ``schedule_(e + i / n)``.
+3. Refusal: the kernel (and the estimators in front of it) raise ValueError on
+   arrays it cannot use, and never crash.
+4. Determinism: an int ``random_state`` fixes the result bit for bit, in
+   threads too.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from skcosine._kernel import Kernel, check_csr, seed_state
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris, load_wine
+from sklearn.linear_model import SGDClassifier, SGDRegressor
+from sklearn.preprocessing import StandardScaler
+
+from skcosine import CosineSGDClassifier, CosineSGDRegressor
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+REGRESSION_LOSSES = [
+    "squared_error",
+    "huber",
+    "epsilon_insensitive",
+    "squared_epsilon_insensitive",
+]
+CLASSIFICATION_LOSSES = [
+    "hinge",
+    "log_loss",
+    "modified_huber",
+    "squared_hinge",
+    "perceptron",
+    *REGRESSION_LOSSES,
+]
+PENALTIES = [None, "l2", "l1", "elasticnet"]
+PENALIZED = {"alpha": 0.01, "l1_ratio": 0.3}
+
+
+# --- data ----------------------------------------------------------------------
+
+
+def standardized(loader, n_rows=None):
+    X, y = loader(return_X_y=True)
+    if n_rows is not None:
+        rows = np.random.RandomState(0).permutation(len(y))[:n_rows]
+        X, y = X[rows], y[rows]
+    return StandardScaler().fit_transform(X), y
+
+
+def sparsified(X, threshold=0.8):
+    """CSR ``X`` with its small entries (over half of them) set to 0."""
+    return sp.csr_matrix(np.where(np.abs(X) < threshold, 0.0, X))
+
+
+@pytest.fixture(scope="module")
+def diabetes():
+    """Standardized features and target (so that every loss learns)."""
+    X, y = standardized(load_diabetes)
+    return X, (y - y.mean()) / y.std()
+
+
+@pytest.fixture(scope="module")
+def iris():
+    return standardized(load_iris)
+
+
+@pytest.fixture(scope="module")
+def wine():
+    return standardized(load_wine)
+
+
+@pytest.fixture(scope="module")
+def cancer():
+    return standardized(load_breast_cancer, n_rows=250)
+
+
+@pytest.fixture(scope="module")
+def small():
+    """60 rows x 4 features of diabetes, standardized, float64."""
+    X, y = load_diabetes(return_X_y=True)
+    X = StandardScaler().fit_transform(X[:60, :4])
+    return np.ascontiguousarray(X), y[:60]
+
+
+# --- 1. parity with scikit-learn on a flat schedule ------------------------------
+
+
+def penalty_params(penalty):
+    return {"penalty": penalty, **({} if penalty is None else PENALIZED)}
+
+
+def as_input(X, layout, dtype):
+    """``X`` dense or CSR, in ``dtype``."""
+    X = sparsified(X) if layout == "csr" else X
+    return X.astype(dtype)
+
+
+def fit_flat_pair(kind, X, y, *, eta0, max_iter, fit_params=None, **params):
+    """Ours on a flat schedule and scikit-learn's constant rate, both fitted."""
+    common = dict(eta0=eta0, tol=None, shuffle=False, max_iter=max_iter, **params)
+    common["random_state"] = 0
+    if kind == "regressor":
+        ours, theirs = CosineSGDRegressor, SGDRegressor
+    else:
+        ours, theirs = CosineSGDClassifier, SGDClassifier
+    ours = ours(lr_min=eta0, **common).fit(X, y, **(fit_params or {}))
+    theirs = theirs(learning_rate="constant", **common).fit(X, y, **(fit_params or {}))
+    return ours, theirs
+
+
+def assert_same_model(ours, theirs, dtype):
+    """Coefficients and intercepts equal to 1e-8 (float64) / 2e-4 (float32)."""
+    assert ours.coef_.shape == theirs.coef_.shape
+    assert np.any(theirs.coef_ != 0), "a trivial case: nothing was learned"
+    assert ours.coef_.dtype == theirs.coef_.dtype == dtype
+    scale = max(1.0, float(np.max(np.abs(theirs.coef_))))
+    if dtype == np.float64:
+        rtol, atol = 1e-8, 1e-10 * scale
+    else:
+        rtol, atol = 2e-4, 2e-5 * scale
+    assert_allclose(ours.coef_, theirs.coef_, rtol=rtol, atol=atol)
+    assert_allclose(ours.intercept_, theirs.intercept_, rtol=rtol, atol=atol)
+    assert ours.t_ == theirs.t_
+
+
+def assert_same_zeros(ours, theirs):
+    """The weights scikit-learn's L1 truncation clips to 0 are 0 in ours too."""
+    assert_array_equal(ours.coef_ == 0, theirs.coef_ == 0)
+
+
+@pytest.mark.parametrize("penalty", PENALTIES)
+@pytest.mark.parametrize("loss", REGRESSION_LOSSES)
+def test_flat_regressor_is_constant_sgd_regressor_for_every_loss_and_penalty(
+    diabetes, loss, penalty
+):
+    """Every regression loss x penalty: same weights as SGDRegressor(constant)."""
+    X, y = diabetes
+    ours, theirs = fit_flat_pair(
+        "regressor", X, y, eta0=0.01, max_iter=10, loss=loss, **penalty_params(penalty)
+    )
+    assert_same_model(ours, theirs, np.float64)
+    assert_same_zeros(ours, theirs)
+
+
+@pytest.mark.parametrize("penalty", PENALTIES)
+@pytest.mark.parametrize("loss", CLASSIFICATION_LOSSES)
+@pytest.mark.parametrize("data", ["cancer", "wine"])
+def test_flat_classifier_is_constant_sgd_classifier_for_every_loss_and_penalty(
+    data, loss, penalty, request
+):
+    """Every classification loss x penalty, binary and 3 classes: SGDClassifier."""
+    X, y = request.getfixturevalue(data)
+    ours, theirs = fit_flat_pair(
+        "classifier", X, y, eta0=0.01, max_iter=8, loss=loss, **penalty_params(penalty)
+    )
+    assert_same_model(ours, theirs, np.float64)
+    assert_same_zeros(ours, theirs)
+    assert_array_equal(ours.predict(X), theirs.predict(X))
+
+
+def sample_weights(n):
+    return np.random.RandomState(1).uniform(0.2, 3.0, n)
+
+
+# (estimator parameters, fit gets sample weights, layout, dtype)
+REGRESSOR_OPTIONS = {
+    "average=True": ({"average": True}, False, "dense", np.float64),
+    "average=50": ({"average": 50}, False, "dense", np.float64),
+    "average=50,elasticnet": (
+        {"average": 50, **penalty_params("elasticnet")},
+        False,
+        "dense",
+        np.float64,
+    ),
+    "sample_weight": ({}, True, "dense", np.float64),
+    "sample_weight,l2": ({**penalty_params("l2")}, True, "dense", np.float64),
+    "csr": ({}, False, "csr", np.float64),
+    "csr,l1": (penalty_params("l1"), False, "csr", np.float64),
+    "csr,average=True,sample_weight": ({"average": True}, True, "csr", np.float64),
+    "float32": ({}, False, "dense", np.float32),
+    "float32,elasticnet,average=50": (
+        {"average": 50, **penalty_params("elasticnet")},
+        False,
+        "dense",
+        np.float32,
+    ),
+    "float32,csr": ({}, False, "csr", np.float32),
+    "float32,csr,l2,sample_weight": (penalty_params("l2"), True, "csr", np.float32),
+}
+
+
+@pytest.mark.parametrize("option", REGRESSOR_OPTIONS)
+@pytest.mark.parametrize("loss", ["squared_error", "huber", "epsilon_insensitive"])
+def test_flat_regressor_is_constant_sgd_regressor_with_every_option(
+    diabetes, loss, option
+):
+    """Averaging, sample weights, CSR and float32 keep the parity."""
+    X, y = diabetes
+    params, weighted, layout, dtype = REGRESSOR_OPTIONS[option]
+    fit_params = {"sample_weight": sample_weights(len(y))} if weighted else {}
+    ours, theirs = fit_flat_pair(
+        "regressor",
+        as_input(X, layout, dtype),
+        y,
+        eta0=0.01,
+        max_iter=10,
+        fit_params=fit_params,
+        loss=loss,
+        **params,
+    )
+    assert_same_model(ours, theirs, dtype)
+
+
+def unequal_class_weights(y):
+    return dict(zip(np.unique(y).tolist(), [2.0, 0.5, 1.5]))
+
+
+CLASSIFIER_OPTIONS = {
+    "average=True": ({"average": True}, False, "dense", np.float64),
+    "average=50": ({"average": 50}, False, "dense", np.float64),
+    "average=50,l1": (
+        {"average": 50, **penalty_params("l1")},
+        False,
+        "dense",
+        np.float64,
+    ),
+    "sample_weight": ({}, True, "dense", np.float64),
+    "class_weight=balanced": ({"class_weight": "balanced"}, False, "dense", np.float64),
+    "class_weight=dict": ({"class_weight": "dict"}, False, "dense", np.float64),
+    "class_weight=dict,sample_weight,l2": (
+        {"class_weight": "dict", **penalty_params("l2")},
+        True,
+        "dense",
+        np.float64,
+    ),
+    "csr": ({}, False, "csr", np.float64),
+    "csr,elasticnet,class_weight=balanced": (
+        {"class_weight": "balanced", **penalty_params("elasticnet")},
+        False,
+        "csr",
+        np.float64,
+    ),
+    "csr,average=True,sample_weight": ({"average": True}, True, "csr", np.float64),
+    "float32": ({}, False, "dense", np.float32),
+    "float32,average=50,class_weight=dict": (
+        {"average": 50, "class_weight": "dict"},
+        False,
+        "dense",
+        np.float32,
+    ),
+    "float32,csr": ({}, False, "csr", np.float32),
+    "float32,csr,l2,sample_weight": (penalty_params("l2"), True, "csr", np.float32),
+}
+
+
+@pytest.mark.parametrize("option", CLASSIFIER_OPTIONS)
+@pytest.mark.parametrize("loss", ["hinge", "log_loss", "modified_huber"])
+@pytest.mark.parametrize("data", ["cancer", "iris"])
+def test_flat_classifier_is_constant_sgd_classifier_with_every_option(
+    data, loss, option, request
+):
+    """Averaging, sample and class weights, CSR and float32 keep the parity."""
+    X, y = request.getfixturevalue(data)
+    params, weighted, layout, dtype = CLASSIFIER_OPTIONS[option]
+    params = dict(params)
+    if params.get("class_weight") == "dict":
+        params["class_weight"] = unequal_class_weights(y)
+    fit_params = {"sample_weight": sample_weights(len(y))} if weighted else {}
+    X = as_input(X, layout, dtype)
+    ours, theirs = fit_flat_pair(
+        "classifier",
+        X,
+        y,
+        eta0=0.05,
+        max_iter=8,
+        fit_params=fit_params,
+        loss=loss,
+        **params,
+    )
+    assert_same_model(ours, theirs, dtype)
+    if dtype == np.float64:
+        assert_array_equal(ours.predict(X), theirs.predict(X))
+
+
+@pytest.mark.parametrize("layout", ["dense", "csr"])
+@pytest.mark.parametrize(
+    "kind, data, alpha",
+    [("regressor", "diabetes", 0.1), ("classifier", "cancer", 0.02)],
+)
+@pytest.mark.parametrize("penalty, l1_ratio", [("l1", 1.0), ("elasticnet", 0.7)])
+def test_weights_clipped_to_zero_by_l1_truncation_are_exactly_zero(
+    kind, data, alpha, penalty, l1_ratio, layout, request
+):
+    """A strong L1 penalty zeroes the same weights, exactly, as scikit-learn's."""
+    X, y = request.getfixturevalue(data)
+    ours, theirs = fit_flat_pair(
+        kind,
+        as_input(X, layout, np.float64),
+        y,
+        eta0=0.01,
+        max_iter=10,
+        penalty=penalty,
+        alpha=alpha,
+        l1_ratio=l1_ratio,
+    )
+    zeros = theirs.coef_ == 0
+    assert zeros.any() and not zeros.all(), "the case must clip some weights only"
+    assert_same_zeros(ours, theirs)
+    assert_same_model(ours, theirs, np.float64)
+
+
+# --- 2. per-sample annealing is a plain SGD loop ------------------------------------
+
+
+def plain_sgd(X, y, max_iter, rate):
+    """Squared-error SGD, no penalty, rows in order; ``rate(e, i)`` per update."""
+    n, d = X.shape
+    coef, intercept = np.zeros(d), 0.0
+    for epoch in range(max_iter):
+        for i in range(n):
+            update = -rate(epoch, i) * (X[i] @ coef + intercept - y[i])
+            coef += update * X[i]
+            intercept += update
+    return coef, intercept
+
+
+SCHEDULES = {
+    "cosine": dict(eta0=0.05, lr_min=0.001, max_iter=4),
+    "warmup": dict(eta0=0.05, lr_min=0.001, max_iter=6, warmup_epochs=2),
+    "warm restarts": dict(eta0=0.05, lr_min=0.001, max_iter=6, T_max=2, T_mult=2),
+    "T_max < max_iter": dict(eta0=0.05, lr_min=0.002, max_iter=6, T_max=3),
+}
+
+
+def fit_unpenalized(X, y, anneal_per, schedule):
+    return CosineSGDRegressor(
+        penalty=None, shuffle=False, anneal_per=anneal_per, random_state=0, **schedule
+    ).fit(X, y)
+
+
+def assert_matches_plain_sgd(model, X, y, rate):
+    coef, intercept = plain_sgd(X, y, model.max_iter, rate)
+    atol = 1e-9 * max(1.0, np.max(np.abs(coef)))
+    assert_allclose(model.coef_, coef, rtol=1e-9, atol=atol)
+    assert_allclose(model.intercept_, [intercept], rtol=1e-9, atol=atol)
+
+
+@pytest.mark.parametrize("schedule", SCHEDULES)
+def test_sample_annealing_updates_row_i_of_epoch_e_at_rate_schedule_e_plus_i_over_n(
+    small, schedule
+):
+    """anneal_per='sample' is plain SGD with the rate schedule_(e + i / n)."""
+    X, y = small
+    n = len(y)
+    model = fit_unpenalized(X, y, "sample", SCHEDULES[schedule])
+    within = [
+        model.schedule_(e + i / n) for e in range(model.max_iter) for i in (0, 30)
+    ]
+    assert len(set(within)) > model.max_iter, "the rate must vary within epochs"
+    assert_matches_plain_sgd(model, X, y, lambda e, i: model.schedule_(e + i / n))
+
+
+def test_explicit_t_max_holds_lr_min_within_the_epochs_after_it(small):
+    """After T_max, every per-sample rate is lr_min, not the cosine's continuation."""
+    X, y = small
+    model = fit_unpenalized(X, y, "sample", SCHEDULES["T_max < max_iter"])
+    late = [model.schedule_(e + i / 60) for e in (3, 4, 5) for i in range(0, 60, 7)]
+    assert late == [0.002] * len(late)
+    assert_matches_plain_sgd(model, X, y, lambda e, i: model.schedule_(e + i / 60))
+
+
+@pytest.mark.parametrize("anneal_per", ["epoch", "sample"])
+@pytest.mark.parametrize("schedule", SCHEDULES)
+def test_learning_rates_record_the_schedule_at_the_start_of_every_pass(
+    small, schedule, anneal_per
+):
+    """learning_rates_[e] == schedule_(e), exactly, for every epoch."""
+    X, y = small
+    model = fit_unpenalized(X, y, anneal_per, SCHEDULES[schedule])
+    assert len(model.learning_rates_) == model.max_iter
+    for epoch, rate in enumerate(model.learning_rates_):
+        assert rate == model.schedule_(epoch), epoch
+
+
+@pytest.mark.parametrize("schedule", SCHEDULES)
+def test_epoch_annealing_runs_each_epoch_at_the_constant_rate_schedule_e(
+    small, schedule
+):
+    """anneal_per='epoch' (the default) is plain SGD at schedule_(e) all epoch."""
+    X, y = small
+    model = fit_unpenalized(X, y, "epoch", SCHEDULES[schedule])
+    assert_matches_plain_sgd(model, X, y, lambda e, i: model.schedule_(e))
+
+
+# --- 3. the kernel refuses what it cannot use ---------------------------------------
+
+N_SAMPLES, N_FEATURES, N_MODELS = 6, 3, 2
+
+
+def kernel_inputs(*, sparse=False, classification=False, averaging=False, l1=False):
+    """Valid arguments of Kernel: ``(X, targets, sample_weight, rows), kwargs``."""
+    X = np.random.RandomState(0).randn(N_SAMPLES, N_FEATURES)
+    X[X < 0] = 0.0
+    if sparse:
+        X = sp.csr_matrix(X)
+    if classification:
+        targets = np.array([0, 1, 0, 1, 1, 0], dtype=np.int32)
+    else:
+        targets = np.linspace(-1.0, 1.0, N_SAMPLES)
+    args = [X, targets, np.ones(N_SAMPLES), np.arange(N_SAMPLES, dtype=np.int32)]
+    k = N_MODELS
+    kwargs = dict(
+        coef=np.zeros((N_FEATURES, k)),
+        intercept=np.zeros(k),
+        wscale=np.ones(k),
+        updates=np.ones(k),
+        alpha=np.full(k, 1e-4),
+        weight_pos=np.ones(k),
+        weight_neg=np.ones(k),
+        active=np.ones(k, dtype=np.uint8),
+        losses=np.zeros(k),
+    )
+    if classification:
+        kwargs.update(positive=np.arange(k, dtype=np.int32), loss="hinge")
+    if averaging:
+        kwargs.update(
+            average_coef=np.zeros((N_FEATURES, k)),
+            average_intercept=np.zeros(k),
+            average_a=np.zeros(k),
+            average_b=np.ones(k),
+            average=1.0,
+        )
+    if l1:
+        kwargs.update(
+            l1_q=np.zeros((N_FEATURES, k)),
+            l1_u=np.zeros(k),
+            l1_ratio=1.0,
+            penalized=True,
+        )
+    return args, kwargs
+
+
+def read_only(array):
+    array = array.copy()
+    array.flags.writeable = False
+    return array
+
+
+def strided(array):
+    """A non-contiguous view with the values (and shape) of ``array``."""
+    wide = np.zeros(array.shape[:-1] + (2 * array.shape[-1],), dtype=array.dtype)
+    wide[..., ::2] = array
+    return wide[..., ::2]
+
+
+@pytest.mark.parametrize("options", [{}, {"sparse": True}, {"classification": True}])
+def test_the_valid_kernel_inputs_train(options):
+    """The baseline of the hostile cases below is accepted and trains."""
+    args, kwargs = kernel_inputs(averaging=True, l1=True, **options)
+    kernel = Kernel(*args, **kwargs)
+    assert kernel.run(np.array([[0.1, 0, 0, 0, 0]] * N_MODELS), 0.0, 1.0 / N_SAMPLES)
+    assert np.any(kwargs["coef"] != 0) and np.all(kwargs["updates"] == 1 + N_SAMPLES)
+
+
+K, D = N_MODELS, N_FEATURES
+# name -> (options of kernel_inputs, arguments replaced, by name); the message
+# names the argument that opens the case's name, unless NAMED_IN_MESSAGE says
+HOSTILE_ARRAYS = {
+    "coef float32": ({}, {"coef": np.zeros((D, K), np.float32)}),
+    "coef int64": ({}, {"coef": np.zeros((D, K), np.int64)}),
+    "coef one row too many": ({}, {"coef": np.zeros((D + 1, K))}),
+    "coef one row short": ({}, {"coef": np.zeros((D - 1, K))}),
+    "coef 1-d": ({}, {"coef": np.zeros(D)}),
+    "coef 3-d": ({}, {"coef": np.zeros((D, K, 1))}),
+    "coef no models": ({}, {"coef": np.zeros((D, 0))}),
+    "coef Fortran order": ({}, {"coef": np.asfortranarray(np.zeros((D, K)))}),
+    "coef strided": ({}, {"coef": strided(np.zeros((D, K)))}),
+    "coef transposed": ({}, {"coef": np.zeros((K, D)).T}),
+    "coef read-only": ({}, {"coef": read_only(np.zeros((D, K)))}),
+    "coef float64 with float32 X": (
+        {},
+        {
+            "X": np.zeros((N_SAMPLES, D), np.float32),
+            "targets": np.zeros(N_SAMPLES, np.float32),
+            "sample_weight": np.ones(N_SAMPLES, np.float32),
+        },
+    ),
+    "coef list": ({}, {"coef": [[0.0] * K] * D}),
+    "intercept float32": ({}, {"intercept": np.zeros(K, np.float32)}),
+    "intercept too long": ({}, {"intercept": np.zeros(K + 1)}),
+    "intercept too short": ({}, {"intercept": np.zeros(K - 1)}),
+    "intercept 2-d": ({}, {"intercept": np.zeros((K, 1))}),
+    "intercept strided": ({}, {"intercept": strided(np.zeros(K))}),
+    "intercept read-only": ({}, {"intercept": read_only(np.zeros(K))}),
+    "intercept None": ({}, {"intercept": None}),
+    "wscale 0": ({}, {"wscale": np.array([1.0, 0.0])}),
+    "wscale negative": ({}, {"wscale": np.array([-0.5, 1.0])}),
+    "wscale above 1": ({}, {"wscale": np.array([1.0, 1.5])}),
+    "wscale nan": ({}, {"wscale": np.array([np.nan, 1.0])}),
+    "wscale inf": ({}, {"wscale": np.array([np.inf, 1.0])}),
+    "wscale float32": ({}, {"wscale": np.ones(K, np.float32)}),
+    "updates 0": ({}, {"updates": np.array([1.0, 0.0])}),
+    "updates 0.5": ({}, {"updates": np.array([0.5, 1.0])}),
+    "updates -inf": ({}, {"updates": np.array([1.0, -np.inf])}),
+    "updates nan": ({}, {"updates": np.array([np.nan, 1.0])}),
+    "updates wrong shape": ({}, {"updates": np.ones(K + 1)}),
+    "alpha int64": ({}, {"alpha": np.zeros(K, np.int64)}),
+    "alpha wrong shape": ({}, {"alpha": np.zeros(K + 3)}),
+    "weight_pos wrong shape": ({}, {"weight_pos": np.ones(1)}),
+    "weight_neg float32": ({}, {"weight_neg": np.ones(K, np.float32)}),
+    "active bool": ({}, {"active": np.ones(K, bool)}),
+    "active int64": ({}, {"active": np.ones(K, np.int64)}),
+    "active wrong shape": ({}, {"active": np.ones(K + 1, np.uint8)}),
+    "losses float32": ({}, {"losses": np.zeros(K, np.float32)}),
+    "losses wrong shape": ({}, {"losses": np.zeros(K - 1)}),
+    "losses read-only": ({}, {"losses": read_only(np.zeros(K))}),
+    "rows n_samples": ({}, {"rows": np.array([0, N_SAMPLES], np.int32)}),
+    "rows 10**9": ({}, {"rows": np.array([10**9, 0], np.int32)}),
+    "rows negative": ({}, {"rows": np.array([0, -1, 2], np.int32)}),
+    "rows int64": ({}, {"rows": np.arange(N_SAMPLES, dtype=np.int64)}),
+    "rows float": ({}, {"rows": np.arange(N_SAMPLES, dtype=np.float64)}),
+    "rows 2-d": ({}, {"rows": np.zeros((2, 2), np.int32)}),
+    "rows strided": ({}, {"rows": strided(np.arange(N_SAMPLES, dtype=np.int32))}),
+    "targets short": ({}, {"targets": np.zeros(N_SAMPLES - 1)}),
+    "targets float32": ({}, {"targets": np.zeros(N_SAMPLES, np.float32)}),
+    "targets 2-d": ({}, {"targets": np.zeros((N_SAMPLES, 1))}),
+    "sample_weight long": ({}, {"sample_weight": np.ones(N_SAMPLES + 1)}),
+    "sample_weight float32": ({}, {"sample_weight": np.ones(N_SAMPLES, np.float32)}),
+    "labels float64": (
+        {"classification": True},
+        {"targets": np.zeros(N_SAMPLES)},
+    ),
+    "labels int64": (
+        {"classification": True},
+        {"targets": np.zeros(N_SAMPLES, np.int64)},
+    ),
+    "positive int64": ({"classification": True}, {"positive": np.zeros(K, np.int64)}),
+    "positive wrong shape": (
+        {"classification": True},
+        {"positive": np.zeros(K + 1, np.int32)},
+    ),
+    "X float16": ({}, {"X": np.zeros((N_SAMPLES, D), np.float16)}),
+    "X int64": ({}, {"X": np.zeros((N_SAMPLES, D), np.int64)}),
+    "X Fortran order": ({}, {"X": np.asfortranarray(np.ones((N_SAMPLES, D)))}),
+    "X 1-d": ({}, {"X": np.ones(N_SAMPLES)}),
+    "X 3-d": ({}, {"X": np.ones((N_SAMPLES, D, 1))}),
+    "X no features": ({}, {"X": np.ones((N_SAMPLES, 0)), "coef": np.zeros((0, K))}),
+    "X list": ({}, {"X": [[0.0] * D] * N_SAMPLES}),
+    "average_coef without average_intercept": (
+        {"averaging": True},
+        {"average_intercept": None},
+    ),
+    "average_coef wrong shape": (
+        {"averaging": True},
+        {"average_coef": np.zeros((D, K + 1))},
+    ),
+    "average_coef float32": (
+        {"averaging": True},
+        {"average_coef": np.zeros((D, K), np.float32)},
+    ),
+    "average_coef Fortran order": (
+        {"averaging": True},
+        {"average_coef": np.asfortranarray(np.zeros((D, K)))},
+    ),
+    "average_b below 1": ({"averaging": True}, {"average_b": np.array([1.0, 0.5])}),
+    "average_a nan": ({"averaging": True}, {"average_a": np.array([np.nan, 0.0])}),
+    "average_a None": ({"averaging": True}, {"average_a": None}),
+    "l1_q without l1_u": ({"l1": True}, {"l1_u": None}),
+    "l1_q wrong shape": ({"l1": True}, {"l1_q": np.zeros((D + 1, K))}),
+    "l1_q float32": ({"l1": True}, {"l1_q": np.zeros((D, K), np.float32)}),
+    "l1_u wrong shape": ({"l1": True}, {"l1_u": np.zeros(K + 1)}),
+    "unknown loss": ({}, {"loss": "squared_errors"}),
+    "l1_ratio above 1": ({}, {"l1_ratio": 1.5}),
+    "max_dloss 0": ({}, {"max_dloss": 0.0}),
+    "average negative": ({}, {"average": -1.0}),
+}
+NAMED_IN_MESSAGE = {
+    "coef no models": "one model",
+    "labels float64": "targets",
+    "labels int64": "targets",
+    "average_coef without average_intercept": "average_intercept",
+    "l1_q without l1_u": "l1_u",
+}
+POSITIONAL = ("X", "targets", "sample_weight", "rows")
+
+
+def hostile_kernel(options, changes):
+    args, kwargs = kernel_inputs(**options)
+    for name, value in changes.items():
+        if name in POSITIONAL:
+            args[POSITIONAL.index(name)] = value
+        else:
+            kwargs[name] = value
+    return Kernel(*args, **kwargs)
+
+
+@pytest.mark.parametrize("case", HOSTILE_ARRAYS)
+def test_kernel_refuses_hostile_arrays_with_value_error(case):
+    """Wrong dtype, shape, layout or range: a ValueError naming the argument."""
+    options, changes = HOSTILE_ARRAYS[case]
+    named = NAMED_IN_MESSAGE.get(case, case.split()[0])
+    with pytest.raises(ValueError, match=re.escape(named)):
+        hostile_kernel(options, changes)
+
+
+def fake_csr(
+    indices,
+    indptr,
+    *,
+    shape=(3, 4),
+    data=None,
+    index_dtype=np.int32,
+    offset_dtype=np.int32,
+):
+    """An object with a CSR matrix's attributes, unchecked by scipy."""
+    indices = np.asarray(indices, index_dtype)
+    data = np.ones(len(indices)) if data is None else data
+    indptr = np.asarray(indptr, offset_dtype)
+    return SimpleNamespace(
+        format="csr", shape=shape, data=data, indices=indices, indptr=indptr
+    )
+
+
+def mutated_csr(where, value, part="indices"):
+    """A valid 3 x 4 csr_matrix of 6 entries with one of its arrays changed."""
+    X = sp.csr_matrix(np.array([[1.0, 0, 2, 0], [0, 3, 0, 4], [5, 0, 0, 6]]))
+    getattr(X, part)[where] = value
+    return X
+
+
+# name -> (X, what the message says)
+HOSTILE_CSR = {
+    "column index 10**9": (mutated_csr(1, 10**9), "malformed"),
+    "column index n_features": (mutated_csr(5, 4), "malformed"),
+    "column index -1": (mutated_csr(0, -1), "malformed"),
+    "column index int32 min": (mutated_csr(3, np.iinfo(np.int32).min), "malformed"),
+    "indptr decreases": (mutated_csr(1, 5, "indptr"), "malformed"),  # 0, 5, 4, 6
+    "indptr ends beyond nnz": (mutated_csr(3, 7, "indptr"), "malformed"),
+    "indptr starts above 0": (mutated_csr(0, 1, "indptr"), "malformed"),
+    "indptr negative": (mutated_csr(1, -2, "indptr"), "malformed"),
+    "indptr too short": (fake_csr([0, 1, 2], [0, 1, 3]), "malformed"),
+    "indptr too long": (fake_csr([0, 1, 2], [0, 1, 2, 3, 3]), "malformed"),
+    "data shorter than indices": (
+        fake_csr([0, 1, 2], [0, 1, 2, 3], data=np.ones(2)),
+        "malformed",
+    ),
+    "data float16": (
+        fake_csr([0, 1, 2], [0, 1, 2, 3], data=np.ones(3, np.float16)),
+        "float32 or float64",
+    ),
+    "data 2-d": (fake_csr([0, 1, 2], [0, 1, 2, 3], data=np.ones((3, 1))), "1-d"),
+    "indices int64": (
+        fake_csr([0, 1, 2], [0, 1, 2, 3], index_dtype=np.int64),
+        "indices must be int32",
+    ),
+    "indptr int64": (
+        fake_csr([0, 1, 2], [0, 1, 2, 3], offset_dtype=np.int64),
+        "indptr",
+    ),
+    "CSC matrix": (sp.csc_matrix(np.eye(3, 4)), "CSR"),
+    "no columns": (fake_csr([], [0, 0, 0, 0], shape=(3, 0)), "feature"),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE_CSR)
+def test_kernel_refuses_malformed_csr_matrices(case):
+    """Out-of-range indices and inconsistent offsets raise ValueError."""
+    X, message = HOSTILE_CSR[case]
+    args, kwargs = kernel_inputs()
+    n, d = X.shape
+    args[:4] = [X, np.zeros(n), np.ones(n), np.arange(n, dtype=np.int32)]
+    kwargs["coef"] = np.zeros((d, N_MODELS))
+    with pytest.raises(ValueError, match=message):
+        Kernel(*args, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda k: k.run(np.zeros((N_MODELS + 1, 5)), 0.0, 0.1), "rates"),
+        (lambda k: k.run(np.zeros((N_MODELS, 4)), 0.0, 0.1), "rates"),
+        (lambda k: k.run(np.zeros((N_MODELS, 5)), np.nan, 0.1), "finite"),
+        (lambda k: k.run(np.zeros((N_MODELS, 5)), 0.0, np.inf), "finite"),
+        (lambda k: k.shuffle(np.zeros(3, np.uint64)), "4 words"),
+        (lambda k: k.shuffle(np.zeros(4, np.int64)), None),
+    ],
+)
+def test_kernel_passes_refuse_bad_plans_and_generator_states(call, message):
+    """run() and shuffle() check their arguments before releasing the GIL."""
+    args, kwargs = kernel_inputs()
+    with pytest.raises(ValueError, match=message):
+        call(Kernel(*args, **kwargs))
+
+
+def run_python(code, timeout=60):
+    """Run ``code`` in a fresh interpreter at the repository root."""
+    try:
+        return subprocess.run(
+            [sys.executable, "-c", textwrap.dedent(code)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the child did not finish within {timeout} s:\n{code}")
+
+
+def test_kernel_shuffle_refuses_an_all_zero_generator_state():
+    """xoshiro256** is stuck at 0 from the zero state: refuse it, never hang."""
+    child = run_python(
+        """
+        import numpy as np
+        from tests.test_kernel import Kernel, kernel_inputs
+        args, kwargs = kernel_inputs()
+        try:
+            Kernel(*args, **kwargs).shuffle(np.zeros(4, np.uint64))
+        except ValueError:
+            print("refused")
+        """,
+        timeout=15,
+    )
+    assert child.returncode == 0 and "refused" in child.stdout, child.stderr
+
+
+def test_seed_state_is_never_all_zero_and_depends_on_the_seed():
+    """seed_state gives distinct, non-zero xoshiro states for every seed."""
+    seeds = [0, 1, 2, 2**63 - 1, 2**64 - 1]
+    states = [seed_state(seed) for seed in seeds]
+    assert all(state.dtype == np.uint64 and state.shape == (4,) for state in states)
+    assert all(np.any(state) for state in states)
+    assert len({state.tobytes() for state in states}) == len(seeds)
+    assert_array_equal(seed_state(7), seed_state(7))
+
+
+# check_csr(n_rows, n_columns, data, indices, indptr) on a 3 x 4 matrix
+MALFORMED_CSR_ARRAYS = {
+    "column index 10**9": ([0, 10**9, 2], [0, 1, 2, 3]),
+    "column index n_columns": ([0, 4, 2], [0, 1, 2, 3]),
+    "column index -1": ([0, -1, 2], [0, 1, 2, 3]),
+    "indptr decreases": ([0, 1, 2], [0, 2, 1, 3]),
+    "indptr ends beyond nnz": ([0, 1, 2], [0, 1, 2, 4]),
+    "indptr starts at 1": ([0, 1, 2], [1, 1, 2, 3]),
+    "indptr starts negative": ([0, 1, 2], [-1, 1, 2, 3]),
+    "indptr too short": ([0, 1, 2], [0, 1, 3]),
+    "indptr too long": ([0, 1, 2], [0, 1, 2, 3, 3]),
+}
+
+
+@pytest.mark.parametrize("offset_dtype", [np.int32, np.int64])
+@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
+@pytest.mark.parametrize("case", MALFORMED_CSR_ARRAYS)
+def test_check_csr_refuses_malformed_arrays(case, index_dtype, offset_dtype):
+    """check_csr raises a ValueError saying the matrix is malformed."""
+    indices, indptr = MALFORMED_CSR_ARRAYS[case]
+    indices = np.array(indices, dtype=index_dtype)
+    indptr = np.array(indptr, dtype=offset_dtype)
+    with pytest.raises(ValueError, match="malformed"):
+        check_csr(3, 4, np.ones(len(indices)), indices, indptr)
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64])
+def test_check_csr_refuses_data_and_indices_of_different_lengths(dtype):
+    """One value per column index, or the matrix is malformed."""
+    indices, indptr = np.array([0, 1, 2], dtype), np.array([0, 1, 2, 3], dtype)
+    with pytest.raises(ValueError, match="malformed"):
+        check_csr(3, 4, np.ones(4), indices, indptr)
+
+
+def test_check_csr_refuses_an_index_beyond_int32_in_int64_indices():
+    """An int64 index of 2**40 is not silently truncated to a valid int32."""
+    indices = np.array([0, 2**40, 2], np.int64)  # 2**40 % 2**32 == 0
+    with pytest.raises(ValueError, match="malformed"):
+        check_csr(3, 4, np.ones(3), indices, np.array([0, 1, 2, 3], np.int64))
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64])
+def test_check_csr_refuses_a_negative_row_count(dtype):
+    """n_rows = -1 with an empty indptr: refused, not read around the array.
+
+    The empty indptr is a view into zeros, so that reading outside it finds a
+    plausible 0 rather than garbage.
+    """
+    zeros = np.zeros(8, dtype)
+    with pytest.raises(ValueError, match="malformed"):
+        check_csr(-1, 4, np.ones(0), np.zeros(0, dtype), zeros[4:4])
+
+
+@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
+@pytest.mark.parametrize("offset_dtype", [np.int32, np.int64])
+def test_check_csr_accepts_valid_matrices(index_dtype, offset_dtype):
+    """Empty rows, trailing unused entries and an empty matrix are valid."""
+    data = np.ones(4)
+    indices = np.array([3, 0, 3, 1], index_dtype)  # the 4th entry is unused
+    for n_rows, indptr in [(3, [0, 1, 1, 3]), (0, [0]), (2, [0, 0, 0])]:
+        assert (
+            check_csr(n_rows, 4, data, indices, np.array(indptr, offset_dtype)) is None
+        )
+
+
+# --- the estimators refuse malformed sparse matrices (in a child process) --------
+
+
+def malformed_matrices():
+    """Sparse matrices of shape (6, 5) whose structure is inconsistent."""
+    X = np.random.RandomState(0).randn(6, 5)
+    X[np.abs(X) < 0.5] = 0.0
+
+    def changed(make, part, where, value):
+        matrix = make(X)
+        getattr(matrix, part)[where] = value
+        return matrix
+
+    return {
+        "csr column index 10**9": changed(sp.csr_matrix, "indices", 1, 10**9),
+        "csr column index n_features": changed(sp.csr_matrix, "indices", 2, 5),
+        "csr column index -1": changed(sp.csr_matrix, "indices", 0, -1),
+        "csr indptr decreases": changed(sp.csr_matrix, "indptr", 2, 0),
+        "csr indptr ends beyond nnz": changed(sp.csr_matrix, "indptr", -1, 10**6),
+        "csr_array column index n_features": changed(sp.csr_array, "indices", 2, 5),
+        "csc row index n_samples": changed(sp.csc_matrix, "indices", 1, 6),
+        "csc row index 10**9": changed(sp.csc_matrix, "indices", 1, 10**9),
+        "csc row index -1": changed(sp.csc_matrix, "indices", 0, -1),
+        "csc indptr decreases": changed(sp.csc_matrix, "indptr", 2, 0),
+    }
+
+
+def estimator_actions():
+    """What a user may call with a sparse matrix of 6 rows and 5 features."""
+    rng = np.random.RandomState(1)
+    X, y, labels = rng.randn(6, 5), rng.randn(6), np.array([0, 1, 2, 0, 1, 2])
+    regressor = CosineSGDRegressor(max_iter=2, random_state=0).fit(X, y)
+    classifier = CosineSGDClassifier(max_iter=2, random_state=0).fit(X, labels)
+    return {
+        "regressor.fit": lambda M: CosineSGDRegressor(max_iter=2).fit(M, y),
+        "regressor.partial_fit": lambda M: CosineSGDRegressor().partial_fit(M, y),
+        "regressor.predict": regressor.predict,
+        "regressor.score": lambda M: regressor.score(M, y),
+        "classifier.fit": lambda M: CosineSGDClassifier(max_iter=2).fit(M, labels),
+        "classifier.partial_fit": lambda M: CosineSGDClassifier().partial_fit(
+            M, labels, classes=[0, 1, 2]
+        ),
+        "classifier.predict": classifier.predict,
+        "classifier.decision_function": classifier.decision_function,
+    }
+
+
+ACTIONS = [
+    "regressor.fit",
+    "regressor.partial_fit",
+    "regressor.predict",
+    "regressor.score",
+    "classifier.fit",
+    "classifier.partial_fit",
+    "classifier.predict",
+    "classifier.decision_function",
+]
+
+
+def report_malformed_inputs(names):
+    """Child side: one JSON line per (matrix, action), flushed as it finishes."""
+    matrices, actions = malformed_matrices(), estimator_actions()
+    assert list(actions) == ACTIONS
+    for matrix in names:
+        for action, call in actions.items():
+            try:
+                call(matrices[matrix])
+                outcome = {"error": None, "message": "accepted"}
+            except Exception as exc:  # reported to the parent
+                outcome = {"error": type(exc).__name__, "message": str(exc)}
+                outcome["value_error"] = isinstance(exc, ValueError)
+            print(json.dumps({"case": [matrix, action], **outcome}), flush=True)
+
+
+def run_in_child(names):
+    child = run_python(
+        f"""
+        from tests.test_kernel import report_malformed_inputs
+        report_malformed_inputs({list(names)!r})
+        """,
+        timeout=120,
+    )
+    outcomes = {}
+    for line in child.stdout.splitlines():
+        if line.startswith("{"):
+            report = json.loads(line)
+            outcomes[tuple(report["case"])] = report
+    return child, outcomes
+
+
+@pytest.fixture(scope="module")
+def malformed_outcomes():
+    """Every malformed matrix through every estimator method, in one child."""
+    return run_in_child(malformed_matrices())
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+@pytest.mark.parametrize("matrix", list(malformed_matrices()))
+def test_estimators_refuse_malformed_sparse_matrices_with_value_error(
+    malformed_outcomes, matrix, action
+):
+    """fit / partial_fit / predict on a malformed CSR or CSC: 'malformed' error."""
+    child, outcomes = malformed_outcomes
+    report = outcomes.get((matrix, action))
+    assert report is not None, (
+        f"the child died (exit code {child.returncode}) before this case:\n"
+        f"{child.stderr[-2000:]}"
+    )
+    assert report.get("value_error"), report
+    assert "malformed" in report["message"], report
+    assert child.returncode == 0, child.stderr[-2000:]
+
+
+def test_estimators_refuse_a_coo_matrix_with_a_row_index_out_of_range():
+    """A COO matrix with a row index >= n_samples: a ValueError, not a crash.
+
+    scipy's COO -> CSR conversion writes out of bounds on such an index, so it
+    must be refused before conversion.
+    """
+    child = run_python(
+        """
+        import numpy as np, scipy.sparse as sp
+        from skcosine import CosineSGDRegressor
+        X = sp.coo_matrix(np.eye(3, 5))
+        X.row[1] = 10**8
+        try:
+            CosineSGDRegressor(max_iter=2).fit(X, np.arange(3.0))
+        except ValueError as exc:
+            print("refused:", exc)
+        """
+    )
+    assert child.returncode == 0, f"exit code {child.returncode}: {child.stderr[-500:]}"
+    assert "refused" in child.stdout and "malformed" in child.stdout, child.stdout
+
+
+# --- 4. determinism ------------------------------------------------------------------
+
+
+def determinism_configs():
+    return {
+        "dense regressor": (
+            CosineSGDRegressor,
+            dict(penalty="elasticnet", average=20),
+            "diabetes",
+            "dense",
+        ),
+        "csr regressor": (CosineSGDRegressor, dict(loss="huber"), "diabetes", "csr"),
+        "multiclass classifier, per-sample": (
+            CosineSGDClassifier,
+            dict(loss="log_loss", anneal_per="sample"),
+            "wine",
+            "dense",
+        ),
+    }
+
+
+def shuffled_fit(config, data, seed, max_iter=6):
+    Estimator, params, _, layout = config
+    X, y = data
+    X = sparsified(X) if layout == "csr" else X
+    model = Estimator(shuffle=True, max_iter=max_iter, random_state=seed, **params)
+    return model.fit(X, y)
+
+
+def fingerprint(model):
+    """The fitted weights, bit for bit."""
+    return model.coef_.tobytes() + np.asarray(model.intercept_).tobytes()
+
+
+@pytest.mark.parametrize("config", determinism_configs())
+def test_same_random_state_gives_bitwise_identical_fits(config, request):
+    """Two shuffled fits with one int seed agree bit for bit; seeds matter."""
+    config = determinism_configs()[config]
+    data = request.getfixturevalue(config[2])
+    first, second = (shuffled_fit(config, data, 3) for _ in range(2))
+    assert fingerprint(first) == fingerprint(second)
+    other = shuffled_fit(config, data, 4)
+    assert not np.allclose(other.coef_, first.coef_, rtol=1e-6, atol=0)
+
+
+@pytest.mark.parametrize("config", determinism_configs())
+def test_fits_in_threads_equal_serial_fits_bit_for_bit(config, request):
+    """8 shuffled fits on 4 threads (2 per seed) equal the serial fits."""
+    config = determinism_configs()[config]
+    data = request.getfixturevalue(config[2])
+    seeds = [0, 1, 2, 3] * 2
+
+    def fit(seed):  # enough epochs for the passes of the threads to overlap
+        return shuffled_fit(config, data, seed, max_iter=60)
+
+    serial = {seed: fingerprint(fit(seed)) for seed in seeds}
+    assert len(set(serial.values())) == 4
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        models = list(pool.map(fit, seeds))
+    assert [fingerprint(model) for model in models] == [serial[s] for s in seeds]
