@@ -243,7 +243,9 @@ class CosineSGDMixin:
                 coef_init, intercept_init, n_models, X.shape[1], X.dtype
             )
         validation = self._validation_split(settings, targets, sample_weight)
-        rows = np.flatnonzero(~validation).astype(np.int32)
+        rows = None
+        if validation.any():
+            rows = np.flatnonzero(~validation).astype(np.int32)
         problem = self._problem(settings, X, sample_weight, targets, rows)
         lr_initial = self._initial_rate(
             settings, X, targets.row_weights(sample_weight), rows=rows, warn=True
@@ -356,8 +358,7 @@ class CosineSGDMixin:
         X, _, sample_weight, targets = self._data(
             settings, X, y, sample_weight, classes, continuing, "partial_fit"
         )
-        rows = np.arange(X.shape[0], dtype=np.int32)
-        problem = self._problem(settings, X, sample_weight, targets, rows)
+        problem = self._problem(settings, X, sample_weight, targets, None)
         if continuing:
             state = copy_state(self._state)
         else:

@@ -22,12 +22,13 @@ The rule is checked
   of the pass (each row's loss just before its update): it costs nothing and
   names the epoch where the loss blew up;
 * at the end of ``fit``, exactly, on the decisions of the final model over
-  every row (in blocks: no extra copy of the data).
+  every row (in small blocks of rows: no copy of the data).
 """
 
 import numpy as np
 from sklearn.utils.extmath import safe_sparse_dot
 
+from ._blocks import row_blocks
 from ._losses import loss_values
 
 __all__ = [
@@ -40,7 +41,8 @@ __all__ = [
 ]
 
 FACTOR = 1e4
-BLOCK_VALUES = 2**20
+TEMPORARIES = 8
+"""Arrays of shape (rows, models) a block of the loss computation may hold."""
 SCALE_FREE = ("perceptron",)
 
 
@@ -110,13 +112,10 @@ def mean_losses(loss, epsilon, X, coef, intercept, targets, weights):
     finite : bool
         Whether every decision was finite.
     """
-    n_samples = X.shape[0]
     total = np.zeros(len(intercept))
     weight_sum = np.zeros(len(intercept))
-    step = max(1, BLOCK_VALUES // max(1, X.shape[1], len(intercept)))
     finite = True
-    for start in range(0, n_samples, step):
-        rows = slice(start, min(start + step, n_samples))
+    for rows in row_blocks(X, TEMPORARIES * len(intercept)):
         decision = safe_sparse_dot(X[rows], coef.T, dense_output=True) + intercept
         finite = finite and bool(np.all(np.isfinite(decision)))
         w = weights(rows)

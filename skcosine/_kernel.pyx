@@ -271,10 +271,10 @@ cdef class Kernel:
         index of every row (int32).
     sample_weight : ndarray of shape (n_samples,)
         Non-negative weights, dtype of ``X``.
-    rows : ndarray of shape (n_rows,), dtype int32
+    rows : ndarray of shape (n_rows,), dtype int32, or None
         The rows trained on (without held-out rows), each in
-        ``[0, n_samples)``; a pass visits them in this order, after
-        :meth:`shuffle`.
+        ``[0, n_samples)``; ``None`` for all of them, in order. A pass visits
+        them in this order, or in the order :meth:`shuffle` draws.
     coef : ndarray of shape (n_features, n_models), dtype of ``X``
         The weights divided by ``wscale``, C-contiguous.
     intercept : ndarray of shape (n_models,), float64
@@ -353,6 +353,7 @@ cdef class Kernel:
     cdef const int32_t[::1] labels
     cdef int32_t[::1] rows
     cdef const int32_t[::1] initial_rows
+    cdef bint all_rows
 
     # models
     cdef double[:, ::1] coef64
@@ -437,13 +438,19 @@ cdef class Kernel:
                 self.y32 = y
             else:
                 self.y64 = y
-        rows = _vector(rows, np.int32, None, "rows")
-        if rows.shape[0] and (rows.min() < 0 or rows.max() >= n):
-            raise ValueError(f"rows must be in [0, {n})")
-        self.n_rows = rows.shape[0]
-        self.initial_rows = rows
-        self.rows = rows.copy()
-        keep.extend([rows, self.rows])
+        if rows is None:  # every row: the order starts from 0, 1, ..., n - 1
+            self.rows = np.arange(n, dtype=np.int32)
+            self.all_rows = True
+        else:
+            rows = _vector(rows, np.int32, None, "rows")
+            if rows.shape[0] and (rows.min() < 0 or rows.max() >= n):
+                raise ValueError(f"rows must be in [0, {n})")
+            self.initial_rows = rows
+            self.rows = rows.copy()
+            self.all_rows = False
+            keep.append(rows)
+        self.n_rows = self.rows.shape[0]
+        keep.append(self.rows)
         self._check_models(
             keep, dtype, coef, intercept, wscale, updates, alpha, weight_pos,
             weight_neg, positive, average_coef, average_intercept, average_a,
@@ -637,7 +644,7 @@ cdef class Kernel:
         cdef int32_t swap
         with nogil:
             for i in range(n):
-                self.rows[i] = self.initial_rows[i]
+                self.rows[i] = i if self.all_rows else self.initial_rows[i]
             for i in range(n - 1, 0, -1):
                 j = <Py_ssize_t>_below(&state[0], <uint64_t>(i + 1))
                 swap = self.rows[i]

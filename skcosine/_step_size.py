@@ -16,6 +16,8 @@ when unscaled features make the rate too small to learn anything.
 import numpy as np
 import scipy.sparse as sp
 
+from ._blocks import row_blocks
+
 __all__ = ["CURVATURE", "DataScale", "auto_eta0", "data_scale", "stalled_features"]
 
 CURVATURE = {
@@ -31,10 +33,6 @@ CURVATURE = {
 }
 """Largest second derivative of each loss in the decision (1 for the piecewise
 linear losses, whose steps only need to match the scale of the data)."""
-
-BLOCK_VALUES = 2**20
-"""Values per block of rows: the scan never holds more than about 8 MB of
-float64 squares."""
 
 STALLED = 0.01
 """A feature whose summed step over the budget, ``rate_sum * sum_i c_i w_i
@@ -78,29 +76,22 @@ def data_scale(X, row_weights, fit_intercept, intercept_decay, rows=None):
     intercept_decay : float
         Factor of the intercept updates (0.01 for CSR input).
     rows : ndarray of int or None
-        The training rows; all rows when ``None``. Only blocks of rows are
-        ever copied.
+        The training rows; all rows when ``None``. Only small blocks of rows
+        are ever copied (see :mod:`skcosine._blocks`).
     """
-    n_samples, n_features = X.shape
-    rows = np.arange(n_samples) if rows is None else rows
-    column_sums = np.zeros(n_features)
+    column_sums = np.zeros(X.shape[1])
     max_step = 0.0
     intercept = intercept_decay if fit_intercept else 0.0
     with np.errstate(over="ignore", invalid="ignore"):
-        size = max(1, BLOCK_VALUES // n_features)
-        for start in range(0, len(rows), size):
-            block = rows[start : start + size]
-            if len(block) == block[-1] - block[0] + 1:  # contiguous: a view
-                block = slice(block[0], block[-1] + 1)
+        for block in row_blocks(X, X.shape[1], rows):
             weights = np.asarray(row_weights[block], dtype=np.float64)
             squares = _squares(X[block])
             row_norms = np.asarray(squares.sum(axis=1)).ravel()
             if len(row_norms):
-                max_step = max(
-                    max_step, float(np.max(weights * (row_norms + intercept)))
-                )
+                max_step = max(max_step, float(np.max(weights * (row_norms + intercept))))
             column_sums += np.asarray(squares.T @ weights).ravel()
-    intercept_sum = intercept * float(np.sum(row_weights[rows], dtype=np.float64))
+    kept = slice(None) if rows is None else rows
+    intercept_sum = intercept * float(np.sum(row_weights[kept], dtype=np.float64))
     if not np.isfinite(max_step):
         max_step = np.inf
     return DataScale(max_step, column_sums, intercept_sum)

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._divergence import check_final, check_pass
+from ._blocks import row_blocks
+from ._divergence import TEMPORARIES, check_final, check_pass
 from ._kernel import RATE_COLUMNS, Kernel
 from ._losses import loss_values
 
@@ -50,8 +51,8 @@ class Problem:
         (int32) when ``positive`` is set.
     sample_weight : ndarray of shape (n_samples,)
         Validated sample weights, dtype of ``X``.
-    rows : ndarray of int32
-        The training rows (all rows but the held-out ones).
+    rows : ndarray of int32 or None
+        The training rows (all rows but the held-out ones); ``None`` for all.
     alpha, weight_pos, weight_neg : ndarray of shape (n_models,)
         Penalty strength and class weights of each model.
     positive : ndarray of shape (n_models,), int32, or None
@@ -95,11 +96,14 @@ class Problem:
 
     def zero_losses(self, loss, epsilon):
         """Mean loss of the all-zero model over every row, per model."""
-        targets = self.model_targets(slice(None))
-        weights = self.model_weights(slice(None))
-        values = loss_values(loss, epsilon, targets, 0.0)
-        total = weights.sum(axis=0)
-        return (weights * values).sum(axis=0) / np.where(total > 0, total, 1.0)
+        total = np.zeros(self.n_models)
+        weight_sum = np.zeros(self.n_models)
+        for rows in row_blocks(self.X, TEMPORARIES * self.n_models):
+            weights = self.model_weights(rows)
+            values = loss_values(loss, epsilon, self.model_targets(rows), 0.0)
+            total += (weights * values).sum(axis=0)
+            weight_sum += weights.sum(axis=0)
+        return total / np.where(weight_sum > 0, weight_sum, 1.0)
 
 
 @dataclass
