@@ -88,7 +88,9 @@ def data_scale(X, row_weights, fit_intercept, intercept_decay, rows=None):
             squares = _squares(X[block])
             row_norms = np.asarray(squares.sum(axis=1)).ravel()
             if len(row_norms):
-                max_step = max(max_step, float(np.max(weights * (row_norms + intercept))))
+                max_step = max(
+                    max_step, float(np.max(weights * (row_norms + intercept)))
+                )
             column_sums += np.asarray(squares.T @ weights).ravel()
     kept = slice(None) if rows is None else rows
     intercept_sum = intercept * float(np.sum(row_weights[kept], dtype=np.float64))
