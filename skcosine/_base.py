@@ -158,9 +158,10 @@ class CosineSGDMixin:
         classes=None,
         incremental=False,
     ):
-        settings = Settings.from_params(
-            self.get_params(deep=False), incremental=incremental
-        )
+        # the constrained attributes are the parameters (get_params would
+        # inspect the signature of __init__ at every call)
+        params = {name: getattr(self, name) for name in self._parameter_constraints}
+        settings = Settings.from_params(params, incremental=incremental)
         continuing = incremental and hasattr(self, "_state")
         if continuing:
             self._check_fitted_state()
@@ -647,8 +648,8 @@ class _Run:
 def _warn_if_mid_cycle(settings, schedule):
     """Warn when the budget ends with the rate far above ``lr_min``."""
     span = schedule.lr_initial - schedule.lr_min
-    if span <= 0:
-        return
+    if span <= 0 or (settings.T_max is None and settings.T_mult is None):
+        return  # flat, or one cycle that ends with the budget
     base, slope, amplitude, phase, frequency = schedule.segments(
         [settings.max_iter - 1]
     )[0]

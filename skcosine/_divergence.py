@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 FACTOR = 1e4
-TEMPORARIES = 8
+TEMPORARIES = 4
 """Arrays of shape (rows, models) a block of the loss computation may hold."""
 SCALE_FREE = ("perceptron",)
 
@@ -101,9 +101,9 @@ def mean_losses(loss, epsilon, X, coef, intercept, targets, weights):
         Their intercepts.
     targets : callable
         ``targets(rows)`` gives the targets of a slice of rows as the loss sees
-        them, shape ``(n_rows, n_models)``.
+        them, broadcastable to ``(n_rows, n_models)``.
     weights : callable
-        ``weights(rows)`` gives the weights of those rows, same shape.
+        ``weights(rows)`` gives the weights of those rows, likewise.
 
     Returns
     -------
@@ -118,7 +118,7 @@ def mean_losses(loss, epsilon, X, coef, intercept, targets, weights):
     for rows in row_blocks(X, TEMPORARIES * len(intercept)):
         decision = safe_sparse_dot(X[rows], coef.T, dense_output=True) + intercept
         finite = finite and bool(np.all(np.isfinite(decision)))
-        w = weights(rows)
+        w = np.broadcast_to(weights(rows), decision.shape)
         total += (w * loss_values(loss, epsilon, targets(rows), decision)).sum(axis=0)
         weight_sum += w.sum(axis=0)
     return total / np.where(weight_sum > 0, weight_sum, 1.0), finite

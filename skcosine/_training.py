@@ -82,28 +82,33 @@ class Problem:
         return len(self.alpha)
 
     def model_targets(self, rows):
-        """Targets of ``rows`` as each model's loss sees them, ``(n, K)``."""
+        """Targets of ``rows`` as each model's loss sees them, broadcastable
+        to ``(n, K)``."""
         if self.positive is None:
-            return np.repeat(self.targets[rows, None], self.n_models, axis=1)
+            return self.targets[rows, None]
         mine = self.targets[rows, None] == self.positive[None, :]
         return np.where(mine, 1.0, self.negative)
 
     def model_weights(self, rows):
-        """Sample times class weight of ``rows`` for each model, ``(n, K)``."""
+        """Sample times class weight of ``rows`` for each model, broadcastable
+        to ``(n, K)``."""
+        if self.positive is None:  # regression: no class weights
+            return self.sample_weight[rows, None]
         positive = self.model_targets(rows) > 0
         class_weight = np.where(positive, self.weight_pos, self.weight_neg)
         return class_weight * self.sample_weight[rows, None]
 
     def zero_losses(self, loss, epsilon):
         """Mean loss of the all-zero model over every row, per model."""
-        total = np.zeros(self.n_models)
-        weight_sum = np.zeros(self.n_models)
-        for rows in row_blocks(self.X, TEMPORARIES * self.n_models):
-            weights = self.model_weights(rows)
-            values = loss_values(loss, epsilon, self.model_targets(rows), 0.0)
-            total += (weights * values).sum(axis=0)
-            weight_sum += weights.sum(axis=0)
-        return total / np.where(weight_sum > 0, weight_sum, 1.0)
+        if self.positive is not None:  # every target is 1 or `negative`
+            return np.full(self.n_models, loss_values(loss, epsilon, 1.0, 0.0))
+        total = weight_sum = 0.0
+        for rows in row_blocks(self.X, TEMPORARIES):
+            weights = self.sample_weight[rows]
+            values = loss_values(loss, epsilon, self.targets[rows], 0.0)
+            total += float(weights @ values)
+            weight_sum += float(weights.sum())
+        return np.full(self.n_models, total / weight_sum if weight_sum > 0 else 0.0)
 
 
 @dataclass

@@ -11,10 +11,10 @@
 """
 
 import json
-import os
 import re
 import subprocess
 import sys
+import tempfile
 import textwrap
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
@@ -29,8 +29,6 @@ from sklearn.linear_model import SGDClassifier, SGDRegressor
 from sklearn.preprocessing import StandardScaler
 
 from skcosine import CosineSGDClassifier, CosineSGDRegressor
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 REGRESSION_LOSSES = [
     "squared_error",
@@ -706,16 +704,28 @@ def test_kernel_passes_refuse_bad_plans_and_generator_states(call, message):
         call(Kernel(*args, **kwargs))
 
 
+CHILD_PREAMBLE = f"""
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("kernel_tests", {__file__!r})
+kernel_tests = importlib.util.module_from_spec(spec)
+sys.modules["kernel_tests"] = kernel_tests
+spec.loader.exec_module(kernel_tests)
+"""
+"""Makes this file importable as ``kernel_tests`` in a child process that runs
+outside the repository (so that it imports the installed skcosine)."""
+
+
 def run_python(code, timeout=60):
-    """Run ``code`` in a fresh interpreter at the repository root."""
+    """Run ``code`` in a fresh interpreter, in a directory of its own."""
     try:
-        return subprocess.run(
-            [sys.executable, "-c", textwrap.dedent(code)],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
+        with tempfile.TemporaryDirectory() as directory:
+            return subprocess.run(
+                [sys.executable, "-c", CHILD_PREAMBLE + textwrap.dedent(code)],
+                cwd=directory,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
     except subprocess.TimeoutExpired:
         pytest.fail(f"the child did not finish within {timeout} s:\n{code}")
 
@@ -725,7 +735,7 @@ def test_kernel_shuffle_refuses_an_all_zero_generator_state():
     child = run_python(
         """
         import numpy as np
-        from tests.test_kernel import Kernel, kernel_inputs
+        from kernel_tests import Kernel, kernel_inputs
         args, kwargs = kernel_inputs()
         try:
             Kernel(*args, **kwargs).shuffle(np.zeros(4, np.uint64))
@@ -889,7 +899,7 @@ def report_malformed_inputs(names):
 def run_in_child(names):
     child = run_python(
         f"""
-        from tests.test_kernel import report_malformed_inputs
+        from kernel_tests import report_malformed_inputs
         report_malformed_inputs({list(names)!r})
         """,
         timeout=120,
