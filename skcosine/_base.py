@@ -447,8 +447,8 @@ class CosineSGDMixin:
             f"eta0='auto' is {rate:.3g}, set by the largest squared row norm of X "
             f"({1.0 / rate:.3g}): at this rate {listed}{more} cannot move in "
             f"max_iter={settings.max_iter} epochs, and the model will predict "
-            "poorly. The features have very different scales: standardize them, "
-            "for example with StandardScaler."
+            "poorly. The features (or the sample weights) have very different "
+            "scales: standardize the features, for example with StandardScaler."
         )
 
     def _start_losses(self, settings, problem, coef, intercept):

@@ -160,7 +160,7 @@ def check_state(state, n_features, n_models, dtype):
     """
     if not isinstance(state, dict):
         raise _invalid("the training state is not a dict")
-    required = set(_MODEL_MATRICES + _MODEL_VECTORS) - _OPTIONAL
+    required = (set(_MODEL_MATRICES + _MODEL_VECTORS) - _OPTIONAL) | {"rng"}
     missing = required - set(state)
     if missing:
         raise _invalid(f"the training state lacks {sorted(missing)}")

@@ -4,11 +4,13 @@ import io
 import pickle
 import re
 import warnings
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
 import joblib
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_array_equal
@@ -55,10 +57,24 @@ PARAMETERS = st.fixed_dictionaries(
         "validation_fraction": st.sampled_from([0.1, 0.5, 0.99, 0.0]),
         "n_iter_no_change": st.sampled_from([1, 5, 0]),
         "random_state": st.sampled_from([0, 1, None]),
+        "anneal_per": st.sampled_from(["epoch", "sample", "batch"]),
     },
 )
-REGRESSION_LOSSES = ["squared_error", "huber", "epsilon_insensitive", "hinge"]
-CLASSIFICATION_LOSSES = ["hinge", "log_loss", "modified_huber", "squared_error"]
+REGRESSION_LOSSES = [
+    "squared_error",
+    "huber",
+    "epsilon_insensitive",
+    "squared_epsilon_insensitive",
+    "hinge",
+]
+CLASSIFICATION_LOSSES = [
+    "hinge",
+    "log_loss",
+    "modified_huber",
+    "squared_error",
+    "perceptron",
+    "squared_hinge",
+]
 
 
 @st.composite
@@ -132,13 +148,13 @@ HYPOTHESIS = settings(
 
 
 @HYPOTHESIS
-@given(PARAMETERS, datasets(classification=False), st.integers(0, 3))
+@given(PARAMETERS, datasets(classification=False), st.integers(0, 4))
 def test_regressor_survives_hostile_input(params, data, loss_index):
     check_guarantees(CosineSGDRegressor, REGRESSION_LOSSES, params, data, loss_index)
 
 
 @HYPOTHESIS
-@given(PARAMETERS, datasets(classification=True), st.integers(0, 3))
+@given(PARAMETERS, datasets(classification=True), st.integers(0, 5))
 def test_classifier_survives_hostile_input(params, data, loss_index):
     check_guarantees(
         CosineSGDClassifier, CLASSIFICATION_LOSSES, params, data, loss_index
@@ -375,3 +391,153 @@ def test_resuming_between_partial_fit_calls_is_bitwise_identical(Estimator, stor
     assert_array_equal(resumed.coef_, straight.coef_)
     assert_array_equal(resumed.intercept_, straight.intercept_)
     assert_array_equal(resumed.learning_rates_, straight.learning_rates_)
+
+
+# --- hostile inputs of the compiled kernel's era ------------------------------
+
+WEIGHTS = st.lists(
+    st.sampled_from([0.0, 1e-6, 1e-3, 1.0, 50.0, 1e3, 1e6]), min_size=40, max_size=40
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    WEIGHTS,
+    st.sampled_from(CLASSIFICATION_LOSSES),
+    st.sampled_from([None, "balanced", {0: 1e-3, 1: 1e3}]),
+)
+def test_auto_rate_trains_finite_models_under_any_weights(weights, loss, class_weight):
+    """eta0='auto' bounds every weighted step: never a false divergence."""
+    rng = np.random.RandomState(len(weights))
+    X = rng.randn(40, 3)
+    y = (X[:, 0] + 0.3 * rng.randn(40) > 0).astype(int)
+    weights = np.array(weights)
+    if not np.any(weights > 0):
+        return
+    model = CosineSGDClassifier(
+        loss=loss, class_weight=class_weight, max_iter=5, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(X, y, sample_weight=weights)
+    assert np.all(np.isfinite(model.decision_function(X)))
+
+
+@st.composite
+def compressed_arrays(draw):
+    """CSR arrays, often malformed: indices or offsets anywhere."""
+    n_rows = draw(st.integers(1, 6))
+    nnz = draw(st.integers(0, 12))
+    indices = draw(st.lists(st.integers(-3, 12), min_size=nnz, max_size=nnz))
+    indptr = sorted(
+        draw(st.lists(st.integers(0, nnz), min_size=n_rows - 1, max_size=n_rows - 1))
+    )
+    indptr = [0, *indptr, nnz]
+    if draw(st.booleans()):  # break the offsets too, sometimes
+        position = draw(st.integers(0, n_rows))
+        indptr[position] = draw(st.integers(-2, nnz + 3))
+    return n_rows, np.ones(nnz), np.array(indices, np.int32), np.array(indptr, np.int32)
+
+
+@settings(max_examples=200, deadline=None)
+@given(compressed_arrays(), st.sampled_from(["csr", "csc"]))
+def test_malformed_sparse_matrices_are_value_errors(arrays, layout):
+    """Fit and predict either work or raise ValueError; nothing else, never a
+    write out of bounds (which would crash this process)."""
+    n_rows, data, indices, indptr = arrays
+    n_columns = 8
+    shape = (n_rows, n_columns) if layout == "csr" else (n_columns, n_rows)
+    Matrix = sp.csr_matrix if layout == "csr" else sp.csc_matrix
+    try:
+        X = Matrix((data, indices, indptr), shape=shape)
+    except ValueError:
+        return  # scipy refused it itself
+    y = np.arange(X.shape[0], dtype=float)
+    good = CosineSGDRegressor(max_iter=1).fit(np.ones((4, X.shape[1])), np.arange(4.0))
+    for call in (
+        lambda: CosineSGDRegressor(max_iter=2).fit(X, y),
+        lambda: good.predict(X),
+    ):
+        try:
+            call()
+        except ValueError as exc:
+            assert str(exc)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=4000), st.booleans())
+def test_any_file_at_the_checkpoint_path_is_a_value_error(
+    tmp_path_factory, blob, zipped
+):
+    """Random bytes, or random bytes inside a zip archive: refused, naming the
+    file, and left in place."""
+    directory = tmp_path_factory.mktemp("planted")
+    path = directory / "fit.ckpt"
+    if zipped:
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("header.npy", blob)
+    else:
+        path.write_bytes(blob)
+    before = path.read_bytes()
+    X, y = load_diabetes(return_X_y=True)
+    with pytest.raises(ValueError, match="fit.ckpt"):
+        CosineSGDRegressor(checkpoint_path=path, max_iter=3).fit(X[:50], y[:50])
+    assert path.read_bytes() == before
+
+
+STATE_KEYS = [
+    "coef",
+    "intercept",
+    "wscale",
+    "updates",
+    "rng",
+    "average_coef",
+    "average_b",
+    "l1_q",
+    "l1_u",
+    "reference_loss",
+]
+VALUES = st.sampled_from([np.nan, np.inf, -1.0, 0.0, 1e308, 2.0])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.sampled_from(STATE_KEYS),
+    st.sampled_from(["shape", "dtype", "value", "type", "missing"]),
+    VALUES,
+)
+def test_a_tampered_state_is_a_value_error_or_harmless(key, how, value):
+    """Whatever a loaded file puts into the fitted state, partial_fit raises
+    ValueError or trains a finite model; the kernel never reads a bad array."""
+    X, y = load_diabetes(return_X_y=True)
+    X = StandardScaler().fit_transform(X)[:80]
+    y = y[:80]
+    model = CosineSGDRegressor(
+        max_iter=4, T_mult=1, penalty="elasticnet", average=True, random_state=0
+    ).fit(X, y)
+    state = model._state
+    original = state[key]
+    if how == "shape":
+        state[key] = np.zeros(tuple(s + 1 for s in original.shape), original.dtype)
+    elif how == "dtype":
+        state[key] = original.astype(
+            np.float32 if original.dtype != np.float32 else np.int64
+        )
+    elif how == "value":
+        state[key] = (
+            np.full_like(original, value, dtype=original.dtype)
+            if original.dtype.kind == "f"
+            else np.zeros_like(original)
+        )
+    elif how == "type":
+        state[key] = original.tolist()
+    else:
+        del state[key]
+    try:
+        model.partial_fit(X, y)
+    except ValueError as exc:
+        assert str(exc)
+    else:
+        assert np.all(np.isfinite(model.coef_)) and np.all(
+            np.isfinite(model.intercept_)
+        )
