@@ -191,8 +191,24 @@ class Checkpoint:
         rule = header["rule"]
         if rule is not None:
             rule = {key: arrays.get(f"rule.{key}") for key in ("best", "count")}
+            self._check_rule(rule)
         values = self._read_values(header["n_values"])
         return Saved(state, header["epochs"], values, rule)
+
+    def _check_rule(self, rule):
+        """The stopping rule's arrays: ``best`` (float64) and ``count`` (int64,
+        non-negative), one entry per model."""
+        shape = (self.n_models,)
+        for key, dtype in (("best", np.float64), ("count", np.int64)):
+            value = rule[key]
+            if (
+                type(value) is not np.ndarray
+                or value.shape != shape
+                or value.dtype != dtype
+            ):
+                raise self._error("holds a stopping rule that does not match this fit")
+        if np.any(rule["count"] < 0) or np.any(np.isnan(rule["best"])):
+            raise self._error("holds a stopping rule that does not match this fit")
 
     def _read(self, max_bytes):
         try:

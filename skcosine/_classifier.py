@@ -6,8 +6,9 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
 from . import _sklearn_compat as compat
-from ._base import CosineSGDMixin, Targets
+from ._base import CosineSGDMixin
 from ._settings import cosine_constraints
+from ._targets import classification_targets
 
 __all__ = ["CosineSGDClassifier"]
 
@@ -350,7 +351,7 @@ class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassi
                 f"{self.classes_!r}."
             )
         labels = np.searchsorted(self.classes_, y).astype(np.int32)
-        return _one_versus_all(
+        return classification_targets(
             labels, self.classes_, self._class_weights(settings.class_weight, y)
         )
 
@@ -370,26 +371,6 @@ class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassi
 
     def _publish_shapes(self, coef, intercept):
         return coef, intercept.astype(coef.dtype)
-
-
-def _one_versus_all(labels, classes, class_weight):
-    """The binary problems: one for two classes (class 1 positive), else one
-    per class against the others (weight 1 for the others, as scikit-learn)."""
-    if len(classes) == 2:
-        return Targets(
-            labels,
-            np.array([1], dtype=np.int32),
-            np.array([class_weight[1]], dtype=np.float64),
-            np.array([class_weight[0]], dtype=np.float64),
-            [""],
-        )
-    return Targets(
-        labels,
-        np.arange(len(classes), dtype=np.int32),
-        np.asarray(class_weight, dtype=np.float64),
-        np.ones(len(classes)),
-        [f"class {label}" for label in classes],
-    )
 
 
 def _checked_classes(labels):

@@ -15,13 +15,14 @@ consecutive epochs whose value did not improve on its best by at least
 
 import numpy as np
 from sklearn.metrics import r2_score
+from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from sklearn.utils.extmath import safe_sparse_dot
 
 from ._losses import penalty
 from ._state import model_arrays, penalty_norms
 from ._training import Hook
 
-__all__ = ["Monitor", "StoppingRule"]
+__all__ = ["Monitor", "StoppingRule", "validation_split"]
 
 
 class StoppingRule:
@@ -159,3 +160,49 @@ class Monitor(Hook):
             counts = np.sum(~np.isnan(table), axis=1)
             sums = np.nansum(table, axis=1)
             return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+
+
+def validation_split(settings, labels, sample_weight, stratify):
+    """Rows held out for early stopping, drawn as scikit-learn draws them.
+
+    Parameters
+    ----------
+    settings : Settings
+        ``early_stopping``, ``validation_fraction`` and ``random_state``; the
+        split draws from a ``RandomState`` before the seed of the row order,
+        as scikit-learn's does.
+    labels : ndarray of shape (n_samples,)
+        Targets (stratified by, for a classifier).
+    sample_weight : ndarray of shape (n_samples,)
+        Sample weights.
+    stratify : bool
+        Whether to keep the class proportions (classifiers).
+
+    Returns
+    -------
+    mask : ndarray of bool of shape (n_samples,)
+        ``True`` on the held-out rows (none without early stopping).
+    """
+    n_samples = len(labels)
+    mask = np.zeros(n_samples, dtype=bool)
+    if not settings.early_stopping:
+        return mask
+    splitter = StratifiedShuffleSplit if stratify else ShuffleSplit
+    cv = splitter(
+        test_size=settings.validation_fraction, random_state=settings.random_state
+    )
+    idx_train, idx_val = next(cv.split(np.zeros((n_samples, 1)), labels))
+    if idx_train.shape[0] == 0 or idx_val.shape[0] == 0:
+        raise ValueError(
+            f"Splitting {n_samples} samples with validation_fraction="
+            f"{settings.validation_fraction!r} left an empty training or "
+            "validation set; change validation_fraction, add samples or set "
+            "early_stopping=False."
+        )
+    if not np.any(sample_weight[idx_val] > 0):
+        raise ValueError(
+            "The sample weights of the validation set are all zero; use another "
+            "random_state or set early_stopping=False."
+        )
+    mask[idx_val] = True
+    return mask

@@ -1,16 +1,13 @@
 """CosineSGDRegressor: scikit-learn's SGDRegressor trained on a cosine schedule."""
 
-import numpy as np
 from sklearn.linear_model import SGDRegressor
 
 from . import _sklearn_compat as compat
-from ._base import CosineSGDMixin, Targets
+from ._base import CosineSGDMixin
 from ._settings import cosine_constraints
+from ._targets import regression_targets
 
 __all__ = ["CosineSGDRegressor"]
-
-MAX_TARGET = 1e150
-"""Largest absolute target accepted: squares of larger values overflow."""
 
 
 class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegressor):
@@ -356,15 +353,7 @@ class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegress
         return 1
 
     def _encode_targets(self, y, settings, classes, incremental):
-        values = np.asarray(y, dtype=np.float64)
-        if values.size and np.max(np.abs(values)) > MAX_TARGET:
-            raise ValueError(
-                f"y has values up to {np.max(np.abs(values)):.3g}, so large that "
-                "squared errors overflow float64: scale y (for example with "
-                "sklearn.compose.TransformedTargetRegressor)."
-            )
-        ones = np.ones(1)
-        return Targets(values, None, ones, ones, [""])
+        return regression_targets(y)
 
     def _publish_shapes(self, coef, intercept):
         return coef[0].copy(), intercept.astype(coef.dtype)

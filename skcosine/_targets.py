@@ -1,0 +1,105 @@
+"""Targets as the models see them: the one home of target encoding.
+
+A regression is one model on the targets. A classification is one binary
+problem for two classes (class 1 positive) or one per class against the others
+(one-versus-all, the others weighted 1, as in scikit-learn); the kernel gets
+the class index of every row and, per model, its positive class and its two
+class weights.
+"""
+
+import numpy as np
+
+__all__ = ["MAX_TARGET", "Targets", "classification_targets", "regression_targets"]
+
+MAX_TARGET = 1e150
+"""Largest absolute regression target accepted: squares of larger values
+overflow."""
+
+
+class Targets:
+    """The targets of one call as the models see them.
+
+    Attributes
+    ----------
+    values : ndarray of shape (n_samples,)
+        Regression targets (float64), or the class index of every row (int32).
+    positive : ndarray of shape (n_models,), int32, or None
+        The class each model treats as positive (classification).
+    weight_pos, weight_neg : ndarray of shape (n_models,)
+        Class weights of each model.
+    names : list of str
+        How verbose output names the models.
+    """
+
+    def __init__(self, values, positive, weight_pos, weight_neg, names):
+        self.values, self.positive = values, positive
+        self.weight_pos, self.weight_neg = weight_pos, weight_neg
+        self.names = names
+
+    @property
+    def n_models(self):
+        return len(self.weight_pos)
+
+    @property
+    def regression(self):
+        return self.positive is None
+
+    def max_abs(self):
+        """The largest absolute target (1 for a classification)."""
+        if self.regression and len(self.values):
+            return float(np.max(np.abs(self.values)))
+        return 1.0
+
+    def row_weights(self, sample_weight):
+        """The largest weight ``c_i * w_i`` of every row over the models."""
+        if self.regression:
+            return sample_weight
+        n_classes = max(int(self.positive.max()) + 1, 2)
+        per_class = np.ones(n_classes)
+        if len(self.positive) == 1:  # binary: class 1 positive, class 0 negative
+            per_class[:] = (self.weight_neg[0], self.weight_pos[0])
+        else:
+            per_class[self.positive] = np.maximum(self.weight_pos, self.weight_neg)
+        return np.take(per_class, self.values) * sample_weight
+
+
+def regression_targets(y):
+    """The targets of a regression; refuses values whose squares overflow."""
+    values = np.asarray(y, dtype=np.float64)
+    if values.size and np.max(np.abs(values)) > MAX_TARGET:
+        raise ValueError(
+            f"y has values up to {np.max(np.abs(values)):.3g}, so large that "
+            "squared errors overflow float64: scale y (for example with "
+            "sklearn.compose.TransformedTargetRegressor)."
+        )
+    ones = np.ones(1)
+    return Targets(values, None, ones, ones, [""])
+
+
+def classification_targets(labels, classes, class_weight):
+    """The binary problems of a classification.
+
+    Parameters
+    ----------
+    labels : ndarray of int32
+        The class index of every row.
+    classes : ndarray
+        The classes.
+    class_weight : ndarray of shape (n_classes,)
+        The weight of each class.
+    """
+    if len(classes) == 2:
+        return Targets(
+            labels,
+            np.array([1], dtype=np.int32),
+            np.array([class_weight[1]], dtype=np.float64),
+            np.array([class_weight[0]], dtype=np.float64),
+            [""],
+        )
+    return Targets(
+        labels,
+        np.arange(len(classes), dtype=np.int32),
+        np.asarray(class_weight, dtype=np.float64),
+        np.ones(len(classes)),
+        [f"class {label}" for label in classes],
+    )
