@@ -2,17 +2,30 @@
 
 Usage: ``python docs/bad_inputs.py`` rewrites ``docs/bad_inputs_table.rst``;
 ``tests/test_bad_inputs_doc.py`` fails when the committed table is stale.
+
+The cases that need files (checkpoints) write them in a temporary directory of
+their own, deleted when the case ends; nothing else is written but the table.
 """
 
 import pathlib
+import pickle
+import re
+import tempfile
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.datasets import load_diabetes, load_iris
 
 from skcosine import CosineAnnealingLR, CosineSGDClassifier, CosineSGDRegressor
 
 TABLE = pathlib.Path(__file__).with_name("bad_inputs_table.rst")
+TEMPORARY = "skcosine-bad-inputs-"
+"""Prefix of the temporary directories of the checkpoint cases; messages show
+such a directory as ``<tmp>``, so that the table does not change from run to
+run."""
+LONG_NUMBER = re.compile(r"\d{40,}")
+"""Numbers this long are shortened in the table (``T_max=10**400``)."""
 
 
 def _data():
@@ -22,6 +35,60 @@ def _data():
     return X, y, raw_X, raw_y, iris_X, iris_y
 
 
+def _in_temporary_directory(action):
+    """Run ``action(directory)`` in a new temporary directory, then delete it
+    with every file written there."""
+    with tempfile.TemporaryDirectory(prefix=TEMPORARY) as directory:
+        return action(pathlib.Path(directory))
+
+
+def _planted_checkpoint(X, y):
+    """A fit whose ``checkpoint_path`` holds a file that is not a checkpoint
+    (here a pickle, as an attacker could plant)."""
+
+    def action(directory):
+        path = directory / "fit.ckpt"
+        path.write_bytes(pickle.dumps({"not": "a checkpoint"}))
+        return CosineSGDRegressor(max_iter=5, checkpoint_path=path).fit(X, y)
+
+    return _in_temporary_directory(action)
+
+
+def _checkpoint_in_missing_directory(X, y):
+    def action(directory):
+        path = directory / "missing" / "fit.ckpt"
+        return CosineSGDRegressor(max_iter=5, checkpoint_path=path).fit(X, y)
+
+    return _in_temporary_directory(action)
+
+
+def _malformed_csr(X, y):
+    """A CSR matrix with a column index ``>= n_features``."""
+    matrix = sp.csr_matrix(X)
+    matrix.indices[0] = X.shape[1]
+    return CosineSGDRegressor(max_iter=2).fit(matrix, y)
+
+
+def _malformed_coo(X, y):
+    """A COO matrix with a column index ``>= n_features``."""
+    matrix = sp.coo_matrix(X)
+    matrix.col[0] = X.shape[1] + 5
+    return CosineSGDRegressor(max_iter=2).fit(matrix, y)
+
+
+def _schedule_changed(X, y):
+    model = CosineSGDRegressor(eta0=0.01).partial_fit(X, y)
+    return model.set_params(lr_min=0.001).partial_fit(X, y)
+
+
+def _tampered_state(X, y):
+    """A fitted model whose training state was replaced, as in a tampered
+    file, then trained further."""
+    model = CosineSGDRegressor(max_iter=2).fit(X, y)
+    model._state["coef"] = np.zeros((3, 1))
+    return model.partial_fit(X, y)
+
+
 def cases():
     """(what the user did, a function doing it) for every documented case."""
     X, y, raw_X, raw_y, iris_X, iris_y = _data()
@@ -29,6 +96,8 @@ def cases():
     nan_X[0, 0] = np.nan
     inf_y = y.copy()
     inf_y[0] = np.inf
+    dates = np.array(["2024-01-01", "2024-01-02", "2024-01-03"], dtype="datetime64[D]")
+    dates = dates.reshape(-1, 1)
     reg = CosineSGDRegressor
     return [
         ("``T_max=0``", lambda: reg(T_max=0).fit(X, y)),
@@ -36,7 +105,6 @@ def cases():
         ("``lr_min=-0.1``", lambda: reg(lr_min=-0.1).fit(X, y)),
         ("``lr_min=nan``", lambda: reg(lr_min=np.nan).fit(X, y)),
         ("``lr_min=0.5, eta0=0.1``", lambda: reg(lr_min=0.5, eta0=0.1).fit(X, y)),
-        ("``lr_min=5.0`` with ``eta0='auto'``", lambda: reg(lr_min=5.0).fit(X, y)),
         ("``eta0=0``", lambda: reg(eta0=0).fit(X, y)),
         ("``T_mult=0``", lambda: reg(T_mult=0).fit(X, y)),
         ("``warmup_epochs=-1``", lambda: reg(warmup_epochs=-1).fit(X, y)),
@@ -49,12 +117,32 @@ def cases():
             lambda: reg(penalty="elasticnet", l1_ratio=None).fit(X, y),
         ),
         ("``max_iter=0``", lambda: reg(max_iter=0).fit(X, y)),
+        ("``T_max=10**400``", lambda: reg(T_max=10**400).fit(X, y)),
+        ("``max_iter=2**63 - 1``", lambda: reg(max_iter=2**63 - 1).fit(X, y)),
+        (
+            "``early_stopping=True`` with ``tol=None``",
+            lambda: reg(early_stopping=True).fit(X, y),
+        ),
         ("NaN in ``X``", lambda: reg().fit(nan_X, y)),
         ("infinity in ``y``", lambda: reg().fit(X, inf_y)),
+        (
+            "features of ``1e154`` (squared row norms overflow)",
+            lambda: reg().fit(np.full((10, 3), 1e154), np.ones(10)),
+        ),
+        ("targets of ``1e200``", lambda: reg().fit(X, np.full(len(y), 1e200))),
         ("no samples", lambda: reg().fit(X[:0], y[:0])),
         ("``X`` and ``y`` of different lengths", lambda: reg().fit(X, y[:-1])),
         ("strings in ``X``", lambda: reg().fit([["a", "b"]] * 3, [1.0, 2.0, 3.0])),
         ("objects in ``X``", lambda: reg().fit([[object()]] * 3, [1.0, 2.0, 3.0])),
+        ("dates (``datetime64``) in ``X``", lambda: reg().fit(dates, [1.0, 2.0, 3.0])),
+        (
+            "a CSR matrix with a column index ``>= n_features``",
+            lambda: _malformed_csr(X, y),
+        ),
+        (
+            "a COO matrix with a column index ``>= n_features``",
+            lambda: _malformed_coo(X, y),
+        ),
         (
             "negative ``sample_weight``",
             lambda: reg().fit(X, y, sample_weight=-np.ones(len(y))),
@@ -88,6 +176,12 @@ def cases():
             ),
         ),
         (
+            "``class_weight`` of 0 for every class",
+            lambda: CosineSGDClassifier(class_weight={0: 0, 1: 0, 2: 0}).fit(
+                iris_X, iris_y
+            ),
+        ),
+        (
             "first ``partial_fit`` without ``classes``",
             lambda: CosineSGDClassifier().partial_fit(iris_X, iris_y),
         ),
@@ -100,6 +194,23 @@ def cases():
         (
             "``partial_fit`` with ``early_stopping=True``",
             lambda: reg(early_stopping=True).partial_fit(X, y),
+        ),
+        (
+            "``lr_min`` changed between ``partial_fit`` calls",
+            lambda: _schedule_changed(X, y),
+        ),
+        (
+            "``partial_fit`` on a tampered fitted state (``_state['coef']`` of "
+            "the wrong shape)",
+            lambda: _tampered_state(X, y),
+        ),
+        (
+            "a file that is not a checkpoint at ``checkpoint_path``",
+            lambda: _planted_checkpoint(X, y),
+        ),
+        (
+            "``checkpoint_path`` in a directory that does not exist",
+            lambda: _checkpoint_in_missing_directory(X, y),
         ),
         (
             "a schedule called at a NaN epoch",
@@ -115,8 +226,15 @@ def message(action):
         try:
             action()
         except Exception as exc:  # noqa: BLE001 - recorded, not handled
-            return type(exc).__name__, " ".join(str(exc).split())
+            return type(exc).__name__, _readable(" ".join(str(exc).split()))
     return "(none)", "no error"
+
+
+def _readable(text):
+    """The message with temporary directories shown as ``<tmp>`` and numbers
+    of 40 digits or more shortened."""
+    text = re.sub(rf"[^\s'(]*{TEMPORARY}[A-Za-z0-9_]+", "<tmp>", text)
+    return LONG_NUMBER.sub(lambda m: f"{m[0][:4]}...({len(m[0])} digits)", text)
 
 
 def table():

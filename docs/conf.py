@@ -1,12 +1,8 @@
 """Sphinx configuration of the skcosine documentation."""
 
-import os
-import sys
 from datetime import date
 
-sys.path.insert(0, os.path.abspath(".."))
-
-import skcosine  # noqa: E402
+import skcosine  # the installed package (with its compiled kernel)
 
 project = "skcosine"
 author = "skcosine developers"

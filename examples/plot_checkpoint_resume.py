@@ -7,7 +7,10 @@ With ``checkpoint_path`` set, ``fit`` saves its progress every
 ``checkpoint_every`` epochs. If the process dies (a crash, a pre-empted machine,
 Ctrl-C), running the same fit again -- same parameters, same data -- resumes
 from the last checkpoint, and the result is identical to an uninterrupted fit.
-The file is deleted once the fit completes.
+The checkpoint holds numbers and JSON only (never a pickle, so a file planted
+at the path cannot run code: it is refused), a lock keeps a second fit off the
+same path while the first runs, and the files are deleted once the fit
+completes or fails with an error.
 
 Here the interruption is simulated by a callback that raises after 25 epochs.
 """
@@ -60,6 +63,7 @@ print("checkpoint left behind:", path.exists())
 # Run the same fit again: it continues from epoch 25.
 resumed = CosineSGDRegressor(**params).fit(X, y)
 print("checkpoint after completion:", path.exists())
+path.parent.rmdir()  # the fit left nothing behind
 
 uninterrupted = CosineSGDRegressor(max_iter=60, random_state=0).fit(X, y)
 print(

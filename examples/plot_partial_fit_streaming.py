@@ -3,15 +3,22 @@
 Streaming training with ``partial_fit``
 =======================================
 
-Each ``partial_fit`` call trains one epoch at the next position of the
-schedule, so a stream of calls follows the same cosine curve as ``fit``. Here
-the data arrives in eight batches that we cycle over; every call sees one
-batch. The schedule position is part of the fitted state, so the model can be
-pickled between calls and resumed.
+Each ``partial_fit`` call trains one pass over its batch at the next position
+of the schedule (one epoch per call here; see ``batches_per_epoch`` for
+blocks of one epoch). Here the data arrives in eight batches that we cycle
+over, and halfway through the stream the relation between features and target
+changes (the target flips sign).
+
+A single cosine cycle ends at ``lr_min=0``: after ``T_max`` calls the model
+trains at rate 0, so it cannot follow the change, and skcosine warns. Warm
+restarts (``T_mult=1``) bring the rate back to ``eta0`` every ``T_max`` calls:
+the stream keeps learning. The schedule position is part of the fitted state,
+so a model can be pickled between calls and resumed.
 """
 
 # %%
 import pickle
+import warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -24,26 +31,41 @@ from skcosine import CosineSGDRegressor
 X, y = load_diabetes(return_X_y=True)
 X = StandardScaler().fit_transform(X)
 batches = np.array_split(np.random.RandomState(0).permutation(len(y)), 8)
+n_calls, drift = 64, 32
 
-model = CosineSGDRegressor(eta0=0.05, T_max=40, lr_min=0.0, random_state=0)
-scores = []
-for call in range(48):
+models = {
+    "single cycle (T_max=16)": CosineSGDRegressor(eta0=0.05, T_max=16),
+    "warm restarts (T_max=16, T_mult=1)": CosineSGDRegressor(
+        eta0=0.05, T_max=16, T_mult=1
+    ),
+}
+scores = {name: [] for name in models}
+for call in range(n_calls):
+    target = y if call < drift else -y  # the stream changes halfway
     rows = batches[call % len(batches)]
-    model.partial_fit(X[rows], y[rows])
+    for name, model in models.items():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model.partial_fit(X[rows], target[rows])
+        for warning in caught:
+            print(f"call {call}, {name}: {warning.message}")
+        scores[name].append(r2_score(target, model.predict(X)))
     if call == 20:  # stop, save, resume: nothing changes
-        model = pickle.loads(pickle.dumps(model))
-    scores.append(r2_score(y, model.predict(X)))
+        models = {name: pickle.loads(pickle.dumps(m)) for name, m in models.items()}
 
 # %%
-# The rate holds ``lr_min`` after ``T_max`` calls; the fit keeps improving
-# while the rate decays.
-fig, ax = plt.subplots(figsize=(7, 3.5))
-ax.step(range(48), model.learning_rates_, where="post", label="learning rate")
-ax.set_xlabel("partial_fit call")
-ax.set_ylabel("learning rate")
-ax2 = ax.twinx()
-ax2.plot(scores, color="tab:orange", label="R^2 on all data")
-ax2.set_ylabel("R^2")
-fig.legend(loc="center right")
+# The learning rate of every call and the R^2 on the current target. After
+# the change, only the model whose rate restarts recovers.
+fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(7, 5), sharex=True)
+for name, model in models.items():
+    ax1.step(range(n_calls), model.learning_rates_, where="post", label=name)
+    ax2.plot(scores[name], label=name)
+ax1.set_ylabel("learning rate")
+ax2.axvline(drift, color="k", linestyle=":")
+ax2.set_ylim(-1, 1)
+ax2.set_xlabel("partial_fit call")
+ax2.set_ylabel("R^2 on the current target")
+ax2.legend(loc="lower right")
 fig.tight_layout()
-print(f"final R^2: {scores[-1]:.4f}")
+for name in models:
+    print(f"{name}: final R^2 {scores[name][-1]:.4f}")

@@ -5,8 +5,11 @@ Progress bar and per-epoch scores (callbacks)
 
 With scikit-learn 1.9's callbacks, ``fit`` reports one step per epoch:
 ``ProgressBar`` draws a bar (it needs ``rich``) and ``ScoringMonitor`` scores
-the model as it stands after every epoch. Callbacks set on a ``Pipeline`` or a
-search reach the estimators inside it.
+the model as it stands after every epoch. ``ScoringMonitor`` scores the
+estimator it is set on: in a pipeline, set it on the final step
+(``make_pipeline(StandardScaler(), model.set_callbacks(monitor))``), not on
+the pipeline. ``ProgressBar`` set on a pipeline or a search reaches the
+estimators inside it (all levels with ``max_propagation_depth=None``).
 """
 
 # %%

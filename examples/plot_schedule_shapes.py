@@ -6,7 +6,8 @@ Shapes of a schedule
 The three shapes skcosine offers: one cosine cycle that then holds ``lr_min``,
 warm restarts with cycles that grow by ``T_mult``, and a linear warmup before
 the cosine. They are pure functions of the epoch, so plotting one is calling it
-on a range of epochs.
+on a range of epochs; the last plot shows how the estimators follow a short
+cycle epoch by epoch or sample by sample (``anneal_per``).
 """
 
 # %%
@@ -41,11 +42,19 @@ for ax, (name, schedule) in zip(axes, schedules.items()):
 fig.tight_layout()
 
 # %%
-# Schedules accept fractional epochs too, for example to change the rate
-# within an epoch in a custom loop.
-epochs = np.linspace(0, 12, 400)
+# Schedules accept fractional epochs too, and this is what the estimators'
+# ``anneal_per="sample"`` uses. Over a cycle of three epochs the default,
+# ``anneal_per="epoch"``, runs every update of epoch ``e`` at ``schedule(e)``:
+# a staircase that spends a whole epoch at the top rate. With
+# ``anneal_per="sample"``, the ``i``-th of the ``n`` updates of epoch ``e`` runs
+# at ``schedule(e + i / n)``, the smooth curve (the kernel evaluates it from
+# ``schedule.segments``, the closed form of the schedule within each epoch).
+short = CosineAnnealingLR(lr_initial=0.1, T_max=3)
+epochs = np.linspace(0, 3, 1000)
 plt.figure(figsize=(7, 2.5))
-plt.plot(epochs, schedules["CosineAnnealingWarmRestarts(T_0=5, T_mult=2)"](epochs))
+plt.step([0, 1, 2, 3], short([0, 1, 2, 2]), where="post", label='anneal_per="epoch"')
+plt.plot(epochs, short(epochs), label='anneal_per="sample"')
 plt.xlabel("epoch")
 plt.ylabel("learning rate")
+plt.legend()
 plt.tight_layout()

@@ -190,13 +190,16 @@ class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegress
     same permutation every epoch.
 
     Defaults: ``eta0='auto'`` keeps every per-sample step inside the stable
-    range of the loss, on standardized or raw data alike (a fixed rate such as
+    range of the loss, whatever the scale of the data (a fixed rate such as
     scikit-learn's 0.01 diverges on unscaled features and on wide one-hot
-    data); the cosine decay to ``lr_min=0`` removes the noise floor of a
-    constant rate at the end of training; ``tol=None`` spends the whole budget
-    of ``max_iter=100`` epochs. A run that diverges anyway (a large explicit
-    ``eta0``) raises a ``ValueError`` naming the epoch and its rate; see
-    :mod:`skcosine._divergence` for the rule.
+    data). Stable is not enough, though: on unscaled features of very
+    different scales, the step the largest rows allow is too small to move
+    the coefficients of the small features, and ``fit`` warns; put a
+    ``StandardScaler`` first. The cosine decay to ``lr_min=0`` removes the
+    noise floor of a constant rate at the end of training; ``tol=None`` spends
+    the whole budget of ``max_iter=100`` epochs. A run that diverges anyway (a
+    large explicit ``eta0``) raises a ``ValueError`` naming the epoch and its
+    rate; see :mod:`skcosine._divergence` for the rule.
 
     Sample weights, ``average``, ``warm_start``, ``coef_init`` /
     ``intercept_init``, ``early_stopping`` and ``tol`` / ``n_iter_no_change``

@@ -70,11 +70,12 @@ def warn_if_stalled(stalled, rate, max_iter, feature_names=None):
     )
     more = f" and {len(stalled) - 5} more" if len(stalled) > 5 else ""
     warn(
-        f"eta0='auto' is {rate:.3g}, set by the largest squared row norm of X "
-        f"({1.0 / rate:.3g}): at this rate {listed}{more} cannot move in "
-        f"max_iter={max_iter} epochs, and the model will predict poorly. The "
-        "features (or the sample weights) have very different scales: "
-        "standardize the features, for example with StandardScaler."
+        f"eta0='auto' is {rate:.3g}: 1 / {1.0 / rate:.3g}, the largest step a row "
+        "can take (its squared norm, times its weights and the curvature of the "
+        f"loss). At this rate {listed}{more} cannot move in max_iter={max_iter} "
+        "epochs, and the model will predict poorly. The features (or the sample "
+        "weights) have very different scales: standardize the features, for "
+        "example with StandardScaler."
     )
 
 
@@ -104,7 +105,7 @@ def warn_if_mid_cycle(settings, schedule):
         warn(
             f"The budget ends mid-cycle: at the end of epoch {settings.max_iter} the "
             f"learning rate is still {end:.3g}, {share:.0%} of the way from lr_min "
-            f"back to eta0 (T_max={settings.T_max!r}, T_mult={settings.T_mult!r}, "
+            f"up to eta0 (T_max={settings.T_max!r}, T_mult={settings.T_mult!r}, "
             f"warmup_epochs={settings.warmup_epochs!r}, max_iter="
             f"{settings.max_iter!r}). Use T_max=None for one cycle over the budget, "
             "a larger max_iter, or a budget that ends a cycle."
