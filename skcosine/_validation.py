@@ -80,7 +80,6 @@ def validate_training_data(estimator, method, X, y, sample_weight, *, reset, dty
             reset=reset,
         )
         weights = check_sample_weight(sample_weight, X.shape[0], X.dtype)
-    _check_converted(X)
     return X, y, weights
 
 
@@ -96,7 +95,6 @@ def validate_prediction_data(estimator, method, X):
             reset=False,
             dtype=[np.float64, np.float32],
         )
-    _check_converted(X)
     return X
 
 
@@ -144,11 +142,6 @@ def _check_sparse_structure(X):
                     f"the sparse COO matrix has a {name} index outside [0, {bound}): "
                     "the matrix is malformed"
                 )
-
-
-def _check_converted(X):
-    if sp.issparse(X):
-        _check_sparse_structure(X)
 
 
 def check_sample_weight(sample_weight, n_samples, dtype):
