@@ -627,7 +627,7 @@ def test_concurrent_fits_sharing_a_path_are_refused_before_training(tmp_path):
 
     def fit(seed, wait=True):
         model = CosineSGDRegressor(
-            checkpoint_path=path, max_iter=200, random_state=seed
+            checkpoint_path=path, max_iter=600, random_state=seed
         )
         if wait:
             start.wait()
