@@ -651,10 +651,6 @@ cdef class Kernel:
                 self.rows[i] = self.rows[j]
                 self.rows[j] = swap
 
-    def order(self):
-        """The order of the rows in the next pass (a copy)."""
-        return np.asarray(self.rows).copy()
-
     def run(self, const double[:, ::1] rates not None, double start, double step):
         """Train every active model for one pass over ``rows``.
 

@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
-from sklearn.datasets import load_diabetes, load_iris
+from sklearn.datasets import load_iris
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -44,12 +44,6 @@ class EpochRecorder:
 
     def teardown(self, estimator, context):
         self.calls["teardown"] += 1
-
-
-@pytest.fixture(scope="module")
-def diabetes():
-    X, y = load_diabetes(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
 
 
 def test_one_sub_task_per_epoch_with_the_model_of_that_epoch(diabetes):
