@@ -19,7 +19,6 @@ from numbers import Integral
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import is_classifier
-from sklearn.utils import check_random_state
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted
 
@@ -28,7 +27,14 @@ from ._checkpoint import Checkpoint, CheckpointHook, fingerprint
 from ._divergence import diverged, mean_losses, reference_losses
 from ._monitor import Monitor, StoppingRule, validation_split
 from ._settings import Settings
-from ._state import check_state, copy_state, model_arrays, new_state, prepare
+from ._state import (
+    check_state,
+    copy_state,
+    model_arrays,
+    new_state,
+    prepare,
+    seed_of,
+)
 from ._step_size import auto_eta0, data_scale, stalled_features
 from ._training import DivergenceHook, Problem, RatePlan, Trainer, run_passes
 from ._validation import (
@@ -46,9 +52,6 @@ from ._warnings import (
 
 __all__ = ["CosineSGDMixin", "atomic"]
 
-MAX_SEED = 2**63 - 1
-SPARSE_INTERCEPT_DECAY = 0.01
-"""scikit-learn's factor of the intercept updates on sparse data."""
 
 
 @contextmanager
@@ -201,7 +204,7 @@ class CosineSGDMixin:
                 X.shape[1],
                 targets.n_models,
                 X.dtype,
-                seed=_seed(settings.random_state),
+                seed=seed_of(settings.random_state),
                 coef=coef,
                 intercept=intercept,
             )
@@ -215,26 +218,11 @@ class CosineSGDMixin:
 
     def _problem(self, call):
         """The data and per-model constants the kernel trains on."""
-        settings, X, targets = call.settings, call.X, call.targets
-        values = targets.values
-        if targets.regression:  # regression targets in the dtype of X
-            values = values.astype(X.dtype, copy=False)
         rows = None
         if call.validation.any():
-            rows = np.flatnonzero(~call.validation).astype(np.int32)
-        return Problem(
-            X=X,
-            targets=values,
-            sample_weight=call.sample_weight,
-            rows=rows,
-            alpha=np.full(targets.n_models, float(settings.alpha)),
-            weight_pos=targets.weight_pos,
-            weight_neg=targets.weight_neg,
-            positive=targets.positive,
-            negative=0.0 if settings.loss == "log_loss" else -1.0,
-            # scikit-learn clips |dloss| at 1e12; large targets scale it up
-            max_dloss=1e12 * max(1.0, targets.max_abs()),
-            intercept_decay=SPARSE_INTERCEPT_DECAY if sp.issparse(X) else 1.0,
+            rows = np.flatnonzero(~call.validation)
+        return Problem.build(
+            call.settings, call.X, call.targets, call.sample_weight, rows
         )
 
     def _initial_rate(self, call, previous):
@@ -506,14 +494,6 @@ class CosineSGDMixin:
         if curve is not None:
             values[len(values) - len(curve) :] = curve
         setattr(self, name, values)
-
-
-def _seed(random_state):
-    """The seed of the row order: ``random_state`` itself when it is an int,
-    else drawn from it (once per fit)."""
-    if isinstance(random_state, Integral):
-        return int(random_state) % (MAX_SEED + 1)
-    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
 def _eta0_text(settings, lr_initial):

@@ -36,6 +36,8 @@ __all__ = [
     "check_final",
     "check_pass",
     "diverged",
+    "final_failures",
+    "loss_failures",
     "mean_losses",
     "reference_losses",
 ]
@@ -78,16 +80,33 @@ def check_pass(loss, mean_losses, references, finite, describe):
     """
     if not finite:
         raise describe("the coefficients overflowed")
-    if loss in SCALE_FREE:
-        return
-    bad = ~(mean_losses <= FACTOR * references)  # NaN is bad too
+    bad = loss_failures(loss, mean_losses, references)
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
         raise describe(_loss_text(mean_losses[k], references[k]))
 
 
-def mean_losses(loss, epsilon, X, coef, intercept, targets, weights):
-    """Weighted mean loss of every model over every row, in blocks of rows.
+def loss_failures(loss, mean_losses, references):
+    """Which models' mean losses break the rule (none for a scale-free loss).
+
+    Parameters
+    ----------
+    loss : str
+        Name of the loss.
+    mean_losses, references : ndarray of shape (n_models,)
+        Mean losses and :func:`reference_losses`.
+
+    Returns
+    -------
+    ndarray of bool of shape (n_models,)
+    """
+    if loss in SCALE_FREE:
+        return np.zeros(len(mean_losses), dtype=bool)
+    return ~(mean_losses <= FACTOR * references)  # NaN is bad too
+
+
+def mean_losses(loss, epsilon, X, coef, intercept, targets, weights, rows=None):
+    """Weighted mean loss of every model over the rows, in blocks of rows.
 
     Parameters
     ----------
@@ -104,24 +123,51 @@ def mean_losses(loss, epsilon, X, coef, intercept, targets, weights):
         them, broadcastable to ``(n_rows, n_models)``.
     weights : callable
         ``weights(rows)`` gives the weights of those rows, likewise.
+    rows : ndarray of int or None
+        The rows to average over (a fold of a cross-validation); all rows
+        when ``None``.
 
     Returns
     -------
     means : ndarray of shape (n_models,)
         The mean losses.
-    finite : bool
-        Whether every decision was finite.
+    finite : ndarray of bool of shape (n_models,)
+        Whether every decision of each model was finite.
     """
     total = np.zeros(len(intercept))
     weight_sum = np.zeros(len(intercept))
-    finite = True
-    for rows in row_blocks(X, TEMPORARIES * len(intercept)):
-        decision = safe_sparse_dot(X[rows], coef.T, dense_output=True) + intercept
-        finite = finite and bool(np.all(np.isfinite(decision)))
-        w = np.broadcast_to(weights(rows), decision.shape)
-        total += (w * loss_values(loss, epsilon, targets(rows), decision)).sum(axis=0)
+    finite = np.ones(len(intercept), dtype=bool)
+    for block in row_blocks(X, TEMPORARIES * len(intercept), rows):
+        decision = safe_sparse_dot(X[block], coef.T, dense_output=True) + intercept
+        finite &= np.all(np.isfinite(decision), axis=0)
+        w = np.broadcast_to(weights(block), decision.shape)
+        total += (w * loss_values(loss, epsilon, targets(block), decision)).sum(axis=0)
         weight_sum += w.sum(axis=0)
     return total / np.where(weight_sum > 0, weight_sum, 1.0), finite
+
+
+def final_failures(loss, epsilon, X, coef, intercept, targets, weights, references,
+                   rows=None):
+    """Which final models diverged: not finite, or a mean loss over the rows
+    above the rule's bound.
+
+    The arguments are those of :func:`mean_losses`, plus the
+    :func:`reference_losses`.
+
+    Returns
+    -------
+    overflowed, too_large : ndarray of bool of shape (n_models,)
+        Models with non-finite coefficients or decisions, and models whose
+        mean loss broke the rule.
+    means : ndarray of shape (n_models,)
+        The mean losses.
+    """
+    with np.errstate(all="ignore"):
+        means, finite = mean_losses(
+            loss, epsilon, X, coef, intercept, targets, weights, rows
+        )
+    finite &= np.all(np.isfinite(coef), axis=1) & np.isfinite(intercept)
+    return ~finite, loss_failures(loss, means, references) & finite, means
 
 
 def check_final(
@@ -132,11 +178,14 @@ def check_final(
     The arguments are those of :func:`mean_losses`, plus the
     :func:`reference_losses` and ``describe(what)``, which returns the error.
     """
-    with np.errstate(all="ignore"):
-        means, finite = mean_losses(loss, epsilon, X, coef, intercept, targets, weights)
-    if not (finite and np.all(np.isfinite(coef)) and np.all(np.isfinite(intercept))):
+    overflowed, too_large, means = final_failures(
+        loss, epsilon, X, coef, intercept, targets, weights, references
+    )
+    if overflowed.any():
         raise describe("the final model has non-finite coefficients or decisions")
-    check_pass(loss, means, references, True, describe)
+    if too_large.any():
+        k = int(np.flatnonzero(too_large)[0])
+        raise describe(_loss_text(means[k], references[k]))
 
 
 def _loss_text(value, reference):

@@ -28,18 +28,25 @@ Nothing compiled ever reads a state that :func:`check_state` has not accepted,
 so a tampered file cannot crash the process.
 """
 
+from numbers import Integral
+
 import numpy as np
+from sklearn.utils import check_random_state
 
 from ._kernel import seed_state
 
 __all__ = [
+    "MAX_SEED",
     "check_state",
     "copy_state",
     "model_arrays",
     "new_state",
     "penalty_norms",
     "prepare",
+    "seed_of",
 ]
+
+MAX_SEED = 2**63 - 1
 
 _MODEL_MATRICES = ("coef", "average_coef", "l1_q")
 _MODEL_VECTORS = (
@@ -60,6 +67,25 @@ _OPTIONAL = {
     "l1_q",
     "l1_u",
 }
+
+
+def seed_of(random_state):
+    """The seed of the row order: ``random_state`` itself when it is an int,
+    else drawn from it (once per fit).
+
+    Parameters
+    ----------
+    random_state : int, RandomState instance or None
+        The estimator's ``random_state``.
+
+    Returns
+    -------
+    int
+        A seed in ``[0, 2**63)``.
+    """
+    if isinstance(random_state, Integral):
+        return int(random_state) % (MAX_SEED + 1)
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
 def new_state(n_features, n_models, dtype, *, seed, coef=None, intercept=None):

@@ -16,15 +16,18 @@ epochs from position ``e`` runs at ``schedule(e + i * length / n)``, through
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from ._blocks import row_blocks
-from ._divergence import TEMPORARIES, check_final, check_pass
+from ._divergence import TEMPORARIES, check_final, check_pass, final_failures
 from ._kernel import RATE_COLUMNS, Kernel
 from ._losses import loss_values
 
 __all__ = [
     "CHUNK",
+    "SPARSE_INTERCEPT_DECAY",
     "DivergenceHook",
+    "GridPlan",
     "Hook",
     "Problem",
     "RatePlan",
@@ -36,6 +39,9 @@ __all__ = [
 CHUNK = 256
 """Epochs whose rates are computed at once (memory grows with the epochs run,
 not with ``max_iter``)."""
+
+SPARSE_INTERCEPT_DECAY = 0.01
+"""scikit-learn's factor of the intercept updates on sparse data."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,10 @@ class Problem:
         Validated sample weights, dtype of ``X``.
     rows : ndarray of int32 or None
         The training rows (all rows but the held-out ones); ``None`` for all.
+    sample_rows : ndarray of int or None
+        Every row of the data set the models are fitted on, held-out rows
+        included (a fold of a cross-validation); ``None`` for all rows of
+        ``X``. The reference and final losses are means over these rows.
     alpha, weight_pos, weight_neg : ndarray of shape (n_models,)
         Penalty strength and class weights of each model.
     positive : ndarray of shape (n_models,), int32, or None
@@ -76,6 +86,51 @@ class Problem:
     negative: float = -1.0
     max_dloss: float = 1e12
     intercept_decay: float = 1.0
+    sample_rows: object = None
+
+    @classmethod
+    def build(cls, settings, X, targets, sample_weight, rows, *, sample_rows=None,
+              alphas=None):
+        """The problem of ``settings`` on validated data.
+
+        Parameters
+        ----------
+        settings : Settings
+            The loss and ``alpha``.
+        X : ndarray or CSR matrix of shape (n_samples, n_features)
+            Validated data.
+        targets : Targets
+            The encoded targets of every row of ``X``.
+        sample_weight : ndarray of shape (n_samples,)
+            Validated sample weights.
+        rows, sample_rows : ndarray of int or None
+            See the attributes.
+        alphas : sequence of float or None
+            One ``alpha`` per candidate of a grid, each candidate getting the
+            ``targets.n_models`` models of the targets; ``None`` for the one
+            ``settings.alpha``.
+        """
+        values = targets.values
+        if targets.regression:  # regression targets in the dtype of X
+            values = values.astype(X.dtype, copy=False)
+        alphas = [settings.alpha] if alphas is None else alphas
+        n_candidates, per_candidate = len(alphas), targets.n_models
+        positive = targets.positive
+        return cls(
+            X=X,
+            targets=values,
+            sample_weight=sample_weight,
+            rows=None if rows is None else np.asarray(rows, dtype=np.int32),
+            sample_rows=sample_rows,
+            alpha=np.repeat(np.asarray(alphas, dtype=np.float64), per_candidate),
+            weight_pos=np.tile(targets.weight_pos, n_candidates),
+            weight_neg=np.tile(targets.weight_neg, n_candidates),
+            positive=None if positive is None else np.tile(positive, n_candidates),
+            negative=0.0 if settings.loss == "log_loss" else -1.0,
+            # scikit-learn clips |dloss| at 1e12; large targets scale it up
+            max_dloss=1e12 * max(1.0, targets.max_abs()),
+            intercept_decay=SPARSE_INTERCEPT_DECAY if sp.issparse(X) else 1.0,
+        )
 
     @property
     def n_models(self):
@@ -99,11 +154,11 @@ class Problem:
         return class_weight * self.sample_weight[rows, None]
 
     def zero_losses(self, loss, epsilon):
-        """Mean loss of the all-zero model over every row, per model."""
+        """Mean loss of the all-zero model over the sample rows, per model."""
         if self.positive is not None:  # every target is 1 or `negative`
             return np.full(self.n_models, loss_values(loss, epsilon, 1.0, 0.0))
         total = weight_sum = 0.0
-        for rows in row_blocks(self.X, TEMPORARIES):
+        for rows in row_blocks(self.X, TEMPORARIES, self.sample_rows):
             weights = self.sample_weight[rows]
             values = loss_values(loss, epsilon, self.targets[rows], 0.0)
             total += float(weights @ values)
@@ -225,6 +280,24 @@ class Trainer:
             describe,
         )
 
+    def final_failures(self, coef, intercept):
+        """Which final models diverged, over the sample rows (see
+        :func:`skcosine._divergence.final_failures`): ``overflowed | too_large``.
+        """
+        problem = self.problem
+        overflowed, too_large, _ = final_failures(
+            self.settings.loss,
+            self.settings.epsilon,
+            problem.X,
+            coef,
+            intercept,
+            problem.model_targets,
+            problem.model_weights,
+            self.state["reference_loss"],
+            rows=problem.sample_rows,
+        )
+        return overflowed | too_large
+
 
 class RatePlan:
     """The rate plan of every pass, from a schedule, in chunks of epochs.
@@ -269,6 +342,34 @@ class RatePlan:
             self._rates = self.schedule(epochs)
             if self.anneal_per == "sample":
                 self._segments = self.schedule.segments(epochs)
+
+
+class GridPlan:
+    """The rate plans of a grid of candidates trained together: the plan of
+    each candidate's schedule, repeated for its ``per_candidate`` models.
+
+    Parameters
+    ----------
+    plans : list of RatePlan
+        One plan per candidate.
+    per_candidate : int
+        Models per candidate (the classes of a one-versus-all classifier).
+    """
+
+    def __init__(self, plans, per_candidate):
+        self.plans, self.per_candidate = plans, per_candidate
+
+    def rate(self, position):
+        """The learning rate of every model at ``position``."""
+        rates = [plan.rate(position) for plan in self.plans]
+        return np.repeat(rates, self.per_candidate)
+
+    def plan(self, position):
+        """The plan of every model for a pass at ``position``: ``(rates of
+        shape (n_models, 5), start)``."""
+        plans = [plan.plan(position) for plan in self.plans]
+        rates = np.repeat([rates for rates, _ in plans], self.per_candidate, axis=0)
+        return rates, plans[0][1]
 
 
 class Hook:
