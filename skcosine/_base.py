@@ -53,7 +53,6 @@ from ._warnings import (
 __all__ = ["CosineSGDMixin", "atomic"]
 
 
-
 @contextmanager
 def atomic(estimator):
     """Undo every attribute change of ``estimator`` if the block raises.

@@ -2,13 +2,11 @@
 
 import numpy as np
 from sklearn.linear_model import SGDClassifier
-from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import check_classification_targets
 
 from . import _sklearn_compat as compat
 from ._base import CosineSGDMixin
 from ._settings import cosine_constraints
-from ._targets import classification_targets
+from ._targets import checked_classes, label_targets
 
 __all__ = ["CosineSGDClassifier"]
 
@@ -330,13 +328,13 @@ class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassi
 
     def _encode_targets(self, y, settings, classes, incremental):
         if not incremental:
-            self.classes_ = _checked_classes(y)
+            self.classes_ = checked_classes(y)
         elif not hasattr(self, "_state"):
             if classes is None:
                 raise ValueError(
                     "classes must be passed on the first call to partial_fit."
                 )
-            self.classes_ = _checked_classes(classes)
+            self.classes_ = checked_classes(classes)
         elif classes is not None and not np.array_equal(
             np.unique(classes), self.classes_
         ):
@@ -350,36 +348,7 @@ class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassi
                 f"y contains labels {unknown!r} that are not in classes "
                 f"{self.classes_!r}."
             )
-        labels = np.searchsorted(self.classes_, y).astype(np.int32)
-        return classification_targets(
-            labels, self.classes_, self._class_weights(settings.class_weight, y)
-        )
-
-    def _class_weights(self, class_weight, y):
-        weights = compute_class_weight(class_weight, classes=self.classes_, y=y)
-        if not np.all(np.isfinite(weights) & (weights >= 0)):
-            raise ValueError(
-                "class_weight must give every class a finite, non-negative "
-                f"weight; got {class_weight!r}."
-            )
-        if not np.any(weights > 0):
-            raise ValueError(
-                f"class_weight={class_weight!r} gives every class the weight 0: "
-                "there is nothing to learn from."
-            )
-        return weights
+        return label_targets(y, self.classes_, settings.class_weight)
 
     def _publish_shapes(self, coef, intercept):
         return coef, intercept.astype(coef.dtype)
-
-
-def _checked_classes(labels):
-    """The sorted distinct labels, which must be at least two classes."""
-    classes = np.unique(labels)
-    check_classification_targets(classes)
-    if classes.shape[0] < 2:
-        raise ValueError(
-            "The number of classes has to be greater than one; got "
-            f"{classes.shape[0]} class."
-        )
-    return classes

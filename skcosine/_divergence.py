@@ -146,8 +146,9 @@ def mean_losses(loss, epsilon, X, coef, intercept, targets, weights, rows=None):
     return total / np.where(weight_sum > 0, weight_sum, 1.0), finite
 
 
-def final_failures(loss, epsilon, X, coef, intercept, targets, weights, references,
-                   rows=None):
+def final_failures(
+    loss, epsilon, X, coef, intercept, targets, weights, references, rows=None
+):
     """Which final models diverged: not finite, or a mean loss over the rows
     above the rule's bound.
 

@@ -24,6 +24,7 @@ __all__ = [
     "fit_context",
     "has_callbacks",
     "validate_params",
+    "validate_values",
 ]
 
 fit_context = _fit_context
@@ -64,3 +65,13 @@ def validate_params(obj):
         {name: getattr(obj, name) for name in constraints},
         caller_name=type(obj).__name__,
     )
+
+
+def validate_values(constraints, values, caller):
+    """Check ``values`` (``{name: value}``) against ``constraints``: the
+    entries of a searched list, named as ``'alphas[2]'``.
+
+    Raises scikit-learn's ``InvalidParameterError`` (a ``ValueError``) naming
+    the entry and the value.
+    """
+    validate_parameter_constraints(constraints, values, caller_name=caller)

@@ -8,8 +8,18 @@ class weights.
 """
 
 import numpy as np
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
 
-__all__ = ["MAX_TARGET", "Targets", "classification_targets", "regression_targets"]
+__all__ = [
+    "MAX_TARGET",
+    "Targets",
+    "checked_classes",
+    "class_weights",
+    "classification_targets",
+    "label_targets",
+    "regression_targets",
+]
 
 MAX_TARGET = 1e150
 """Largest absolute regression target accepted: squares of larger values
@@ -50,6 +60,15 @@ class Targets:
             return float(np.max(np.abs(self.values)))
         return 1.0
 
+    def expand(self, rows, n_samples):
+        """These targets, of the rows ``rows`` of a data set of ``n_samples``
+        rows, as targets of every row (0 elsewhere, never trained on)."""
+        values = np.zeros(n_samples, dtype=self.values.dtype)
+        values[rows] = self.values
+        return Targets(
+            values, self.positive, self.weight_pos, self.weight_neg, self.names
+        )
+
     def row_weights(self, sample_weight):
         """The largest weight ``c_i * w_i`` of every row over the models."""
         if self.regression:
@@ -74,6 +93,32 @@ def regression_targets(y):
         )
     ones = np.ones(1)
     return Targets(values, None, ones, ones, [""])
+
+
+def class_weights(class_weight, classes, y):
+    """The weight of every class, checked.
+
+    Parameters
+    ----------
+    class_weight : dict, 'balanced' or None
+        The estimator's ``class_weight``.
+    classes : ndarray
+        The sorted classes.
+    y : ndarray
+        The labels of the training rows.
+    """
+    weights = compute_class_weight(class_weight, classes=classes, y=y)
+    if not np.all(np.isfinite(weights) & (weights >= 0)):
+        raise ValueError(
+            "class_weight must give every class a finite, non-negative "
+            f"weight; got {class_weight!r}."
+        )
+    if not np.any(weights > 0):
+        raise ValueError(
+            f"class_weight={class_weight!r} gives every class the weight 0: "
+            "there is nothing to learn from."
+        )
+    return weights
 
 
 def classification_targets(labels, classes, class_weight):
@@ -103,3 +148,32 @@ def classification_targets(labels, classes, class_weight):
         np.ones(len(classes)),
         [f"class {label}" for label in classes],
     )
+
+
+def label_targets(y, classes, class_weight):
+    """The targets of the labels ``y`` (all in ``classes``).
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        Class labels.
+    classes : ndarray
+        The sorted classes.
+    class_weight : dict, 'balanced' or None
+        The estimator's ``class_weight`` ('balanced' is computed from ``y``).
+    """
+    labels = np.searchsorted(classes, y).astype(np.int32)
+    weights = class_weights(class_weight, classes, y)
+    return classification_targets(labels, classes, weights)
+
+
+def checked_classes(labels):
+    """The sorted distinct labels, which must be at least two classes."""
+    classes = np.unique(labels)
+    check_classification_targets(classes)
+    if classes.shape[0] < 2:
+        raise ValueError(
+            "The number of classes has to be greater than one; got "
+            f"{classes.shape[0]} class."
+        )
+    return classes

@@ -89,8 +89,9 @@ class Problem:
     sample_rows: object = None
 
     @classmethod
-    def build(cls, settings, X, targets, sample_weight, rows, *, sample_rows=None,
-              alphas=None):
+    def build(
+        cls, settings, X, targets, sample_weight, rows, *, sample_rows=None, alphas=None
+    ):
         """The problem of ``settings`` on validated data.
 
         Parameters

@@ -1,0 +1,337 @@
+"""CosineSGDRegressorCV and CosineSGDClassifierCV: the grid search over the
+schedule, one pass per fold.
+
+scikit-learn's convention for estimators that search their own
+hyper-parameters efficiently (``RidgeCV``, ``LassoCV``,
+``LogisticRegressionCV``), for cosine SGD: the grid of ``eta0s`` x ``lr_mins``
+x ``T_maxs`` x ``alphas`` is searched by cross-validation, every candidate of
+a fold trained in the same pass over the fold's rows
+(:mod:`skcosine._search`), then the best candidate is refitted on every row.
+The answer is ``GridSearchCV``'s on the same grid and splits.
+"""
+
+import inspect
+import time
+import warnings
+from numbers import Integral
+
+import numpy as np
+from joblib import Parallel, delayed
+from scipy.stats import rankdata
+from sklearn.base import is_classifier
+from sklearn.exceptions import FitFailedWarning, NotFittedError
+from sklearn.metrics import check_scoring, get_scorer_names
+from sklearn.model_selection import ParameterGrid, check_cv
+from sklearn.utils.validation import check_is_fitted
+
+from . import _sklearn_compat as compat
+from ._base import atomic
+from ._search import fit_fold
+from ._settings import Settings
+from ._targets import checked_classes, label_targets, regression_targets
+from ._validation import validate_prediction_data, validate_training_data
+
+__all__ = [
+    "CosineSGDSearchMixin",
+    "DEFAULT_GRID",
+    "SEARCH_ENTRIES",
+    "search_constraints",
+]
+
+SEARCHED = {"eta0s": "eta0", "lr_mins": "lr_min", "T_maxs": "T_max", "alphas": "alpha"}
+"""The searched lists, and the parameter of the plain estimator each sets."""
+
+DEFAULT_GRID = {
+    "eta0s": ("auto",),
+    "lr_mins": (0.0,),
+    "T_maxs": (None,),
+    "alphas": (1e-6, 1e-5, 1e-4, 1e-3),
+}
+"""The default grid (see the estimators' Notes for why)."""
+
+
+def search_constraints(plain):
+    """The parameter constraints of the CV estimator of ``plain``: its own,
+    with the searched lists instead of the searched parameters."""
+    kept = {
+        name: rule
+        for name, rule in plain._parameter_constraints.items()
+        if name not in SEARCHED.values() and name != "n_jobs"
+    }
+    return {
+        **kept,
+        **{name: ["array-like"] for name in SEARCHED},
+        "cv": ["cv_object"],
+        "scoring": [compat.StrOptions(set(get_scorer_names())), callable, None],
+        "refit": ["boolean"],
+        "n_jobs": [Integral, None],
+    }
+
+
+SEARCH_ENTRIES = {
+    "eta0s": """eta0s : sequence of float or 'auto', default=('auto',)
+    Initial learning rates searched (see ``eta0``). 'auto' is computed on
+    each fold's training rows, as a standalone fit on them would.""",
+    "lr_mins": """lr_mins : sequence of float, default=(0.0,)
+    Final learning rates searched (see ``lr_min``); each must be at most
+    every numeric value of ``eta0s``.""",
+    "T_maxs": """T_maxs : sequence of int or None, default=(None,)
+    Cycle lengths searched (see ``T_max``); ``None`` fills the budget.""",
+    "alphas": """alphas : sequence of float, default=(1e-6, 1e-5, 1e-4, 1e-3)
+    Penalty strengths searched (see ``alpha``).""",
+    "cv": """cv : int, cross-validation generator or iterable, default=5
+    The splits, as in ``GridSearchCV``: an int is the number of folds of a
+    ``KFold`` (a ``StratifiedKFold`` for the classifier).""",
+    "scoring": """scoring : str, callable or None, default=None
+    How a candidate is scored on a test fold: a scikit-learn scorer name
+    or a callable ``scorer(estimator, X, y)``; ``None`` is the estimator's
+    ``score`` (R^2 for the regressor, the accuracy for the classifier).""",
+    "refit": """refit : bool, default=True
+    Refit the best candidate on every row (``best_estimator_``), whose
+    fitted attributes and methods the estimator then offers.""",
+    "n_jobs": """n_jobs : int or None, default=None
+    Folds trained in parallel threads (the kernel releases the GIL);
+    ``None`` is 1 unless in a ``joblib.parallel_backend`` context. The
+    result does not depend on it.""",
+}
+"""The entries of the CV estimators' own parameters."""
+
+
+class CosineSGDSearchMixin:
+    """``fit``, the search results and the refitted model, for both CV
+    estimators. Subclasses set ``_plain``, the estimator searched over."""
+
+    _plain = None
+
+    @compat.fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Search the grid by cross-validation, then refit the best candidate.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Targets (class labels for the classifier).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples, for the fits (as
+            ``GridSearchCV`` passes them); the scores are unweighted.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        grid = self._grid()
+        shared = self._shared_params()
+        settings = [
+            Settings.from_params({**shared, **candidate}, incremental=False)
+            for candidate in grid
+        ]
+        with atomic(self):
+            data = validate_training_data(
+                self, "fit", X, y, sample_weight, reset=True, dtype=None
+            )
+            if is_classifier(self):
+                checked_classes(data[1])
+            cv = check_cv(self.cv, data[1], classifier=is_classifier(self))
+            splits = list(cv.split(data[0], data[1]))
+            scorer = check_scoring(self._plain(**shared), scoring=self.scoring)
+            folds = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+                delayed(self._fold)(data, train, test, settings, grid, scorer)
+                for train, test in splits
+            )
+            self._record_search(grid, folds, scorer)
+            if self.refit:
+                self._refit(X, y, sample_weight, shared)
+        return self
+
+    # --- the grid ---------------------------------------------------------------
+
+    def _grid(self):
+        """The candidates, in ``ParameterGrid`` order (``GridSearchCV``'s for
+        the same grid); a ``ValueError`` naming the list and the value for a
+        bad one."""
+        lists = {}
+        constraints = self._plain._parameter_constraints
+        for list_name, name in SEARCHED.items():
+            values = list(getattr(self, list_name))
+            if not values:
+                raise ValueError(
+                    f"{list_name} must not be empty: give at least one {name}."
+                )
+            for i, value in enumerate(values):
+                compat.validate_values(
+                    {f"{list_name}[{i}]": constraints[name]},
+                    {f"{list_name}[{i}]": value},
+                    type(self).__name__,
+                )
+            lists[name] = values
+        rates = [eta0 for eta0 in lists["eta0"] if eta0 != "auto"]
+        for lr_min in lists["lr_min"]:
+            if rates and lr_min > min(rates):
+                raise ValueError(
+                    f"lr_mins contains {lr_min!r}, above {min(rates)!r} in eta0s: "
+                    "every lr_min must be <= every eta0, as the learning rate is "
+                    "annealed from eta0 down to lr_min ('auto' lowers lr_min to "
+                    "the rate it computes)."
+                )
+        return list(ParameterGrid(lists))
+
+    def _shared_params(self):
+        """The parameters of the plain estimator every candidate shares."""
+        names = inspect.signature(self._plain).parameters
+        own = set(SEARCHED.values()) | {"n_jobs"}
+        return {name: getattr(self, name) for name in names if name not in own}
+
+    # --- one fold -----------------------------------------------------------------
+
+    def _fold(self, data, train, test, settings, grid, scorer):
+        """Fit every candidate on ``train`` and score it on ``test``:
+        ``(scores, fit_time, score_time, failures)``."""
+        X, y, sample_weight = data
+        classes = None
+        try:
+            if is_classifier(self):
+                classes = checked_classes(y[train])
+                targets = label_targets(y[train], classes, settings[0].class_weight)
+            else:
+                targets = regression_targets(y[train])
+        except ValueError as error:
+            n = len(grid)
+            return np.full(n, np.nan), 0.0, 0.0, [str(error)] * n
+        fit = fit_fold(
+            X, targets, sample_weight, train, settings, stratify=classes is not None
+        )
+        start = time.perf_counter()
+        scores = np.full(len(grid), np.nan)
+        X_test, y_test = X[test], y[test]
+        for c, candidate in enumerate(grid):
+            if fit.failures[c] is None:
+                model = self._candidate(
+                    candidate, fit.coef[c], fit.intercept[c], classes
+                )
+                scores[c] = scorer(model, X_test, y_test)
+        return scores, fit.fit_time, time.perf_counter() - start, fit.failures
+
+    def _candidate(self, params, coef, intercept, classes):
+        """A fitted plain estimator holding one candidate's model, to score."""
+        model = self._plain(**self._shared_params(), **params)
+        model.coef_, model.intercept_ = model._publish_shapes(coef, intercept)
+        model.n_features_in_ = self.n_features_in_
+        if classes is not None:
+            model.classes_ = classes
+        return model
+
+    # --- results ------------------------------------------------------------------
+
+    def _record_search(self, grid, folds, scorer):
+        """``cv_results_`` and the best candidate, as ``GridSearchCV`` names
+        them."""
+        n_candidates, n_splits = len(grid), len(folds)
+        scores = np.array([fold[0] for fold in folds])  # (n_splits, n_candidates)
+        _warn_failures(folds, n_candidates)
+        # the fold's one pass is shared: each candidate is charged its share
+        fit_times = np.array(
+            [[fold[1] / n_candidates] * n_candidates for fold in folds]
+        )
+        score_times = np.array(
+            [[fold[2] / n_candidates] * n_candidates for fold in folds]
+        )
+        results = {
+            "mean_fit_time": fit_times.mean(axis=0),
+            "std_fit_time": fit_times.std(axis=0),
+            "mean_score_time": score_times.mean(axis=0),
+            "std_score_time": score_times.std(axis=0),
+        }
+        for name in grid[0]:
+            values = np.empty(n_candidates, dtype=object)
+            values[:] = [candidate[name] for candidate in grid]
+            results[f"param_{name}"] = np.ma.MaskedArray(values, mask=False)
+        results["params"] = grid
+        for k in range(n_splits):
+            results[f"split{k}_test_score"] = scores[k]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
+            results["mean_test_score"] = np.mean(scores, axis=0)
+            results["std_test_score"] = np.std(scores, axis=0)
+        results["rank_test_score"] = _rank(results["mean_test_score"])
+        self.cv_results_ = results
+        self.n_splits_ = n_splits
+        self.scorer_ = scorer
+        self.best_index_ = int(results["rank_test_score"].argmin())
+        self.best_params_ = grid[self.best_index_]
+        self.best_score_ = float(results["mean_test_score"][self.best_index_])
+
+    def _refit(self, X, y, sample_weight, shared):
+        """Fit the best candidate on every row; publish its fitted attributes."""
+        start = time.perf_counter()
+        best = self._plain(**shared, **self.best_params_)
+        best.fit(X, y, sample_weight=sample_weight)
+        self.refit_time_ = time.perf_counter() - start
+        self.best_estimator_ = best
+        for name, value in vars(best).items():
+            if name.endswith("_") and not name.startswith("_"):
+                setattr(self, name, value)
+
+    # --- the refitted model -------------------------------------------------------
+
+    def _best(self, X, method):
+        """The refitted estimator, after checking ``X`` against this one."""
+        check_is_fitted(self)
+        if not hasattr(self, "best_estimator_"):
+            raise NotFittedError(
+                f"{type(self).__name__} was fitted with refit=False: it has no "
+                f"model to {method} with. Fit a {self._plain.__name__} with "
+                "best_params_, or set refit=True."
+            )
+        validate_prediction_data(self, method, X)
+        return self.best_estimator_
+
+    def predict(self, X):
+        """Predict with the refitted best candidate.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Predicted targets (class labels for the classifier).
+        """
+        return self._best(X, "predict").predict(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+def _rank(means):
+    """Ranks of the mean scores, best first, failed (NaN) candidates last,
+    ties sharing the lowest rank (``GridSearchCV``'s rule)."""
+    if np.all(np.isnan(means)):
+        return np.ones(len(means), dtype=np.int32)
+    filled = np.nan_to_num(means, nan=np.nanmin(means) - 1)
+    return rankdata(-filled, method="min").astype(np.int32)
+
+
+def _warn_failures(folds, n_candidates):
+    """``GridSearchCV``'s warning for failed fits (their score is NaN), or its
+    error when every fit failed."""
+    reasons = [reason for fold in folds for reason in fold[3] if reason is not None]
+    if not reasons:
+        return
+    total = n_candidates * len(folds)
+    if len(reasons) == total:
+        raise ValueError(
+            f"All the {total} fits failed. The first failure: {reasons[0]}."
+        )
+    warnings.warn(
+        f"{len(reasons)} fits failed out of a total of {total}; their score is "
+        f"NaN. The first failure: {reasons[0]}.",
+        FitFailedWarning,
+        stacklevel=4,
+    )

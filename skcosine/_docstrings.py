@@ -1,0 +1,70 @@
+"""Docstrings that share parameter entries: one home for each description.
+
+The cross-validated estimators take every parameter of the plain estimator
+they search over; their docstrings quote the plain estimator's entries rather
+than repeat them, so a description is written (and corrected) once.
+"""
+
+import inspect
+import re
+
+__all__ = ["parameter_entries", "with_parameters"]
+
+_ENTRY = re.compile(r"^(\w+) :")
+
+
+def parameter_entries(cls):
+    """The entries of the ``Parameters`` section of ``cls``'s docstring.
+
+    Parameters
+    ----------
+    cls : type
+        A class with a numpydoc docstring.
+
+    Returns
+    -------
+    dict
+        ``{name: entry}``, each entry its lines (name line and description),
+        dedented.
+    """
+    lines = inspect.getdoc(cls).splitlines()
+    start = lines.index("Parameters") + 2
+    entries, name = {}, None
+    for line, underline in zip(lines[start:], lines[start + 1 :] + [""]):
+        if underline.startswith("---"):  # the next section begins
+            break
+        match = _ENTRY.match(line)
+        if match:
+            name = match.group(1)
+            entries[name] = []
+        if name is not None and line.strip():
+            entries[name].append(line)
+    return {name: "\n".join(text) for name, text in entries.items()}
+
+
+def with_parameters(template, names, own, source):
+    """A class docstring from ``template``, whose ``{parameters}`` becomes the
+    entries of ``names`` in order: from ``own`` when there, else from the
+    docstring of ``source``.
+
+    Parameters
+    ----------
+    template : str
+        The docstring, indented by 4 spaces after its first line, with a
+        ``{parameters}`` field.
+    names : list of str
+        The parameters, in the order of the signature.
+    own : dict
+        Entries written for this class, dedented.
+    source : type
+        The class whose entries are quoted.
+
+    Returns
+    -------
+    str
+    """
+    quoted = parameter_entries(source)
+    entries = [own[name] if name in own else quoted[name] for name in names]
+    text = "\n".join(entries)
+    indented = "\n".join("    " + line if line else line for line in text.splitlines())
+    return template.replace("{parameters}", indented.lstrip())

@@ -1,0 +1,265 @@
+"""Every candidate of a grid trained on a fold in one pass: the engine of the
+cross-validated estimators.
+
+A grid search over ``eta0``, ``lr_min``, ``T_max`` and ``alpha`` fits one model
+per candidate (and per class, one-versus-all) on the same rows. :func:`fit_fold`
+trains them all in one kernel of ``K = candidates x classes`` models, so that
+each row is read once for every model, and gives each candidate exactly what a
+standalone ``fit`` on the fold's rows, with the same ``random_state``, gives:
+
+* the same rows in the same order: the kernel trains on the fold's rows of the
+  whole data set, in the order the splitter gave them, shuffled by the
+  generator a standalone fit seeds, so that pass ``e`` visits the rows in the
+  permutation of the standalone fit's epoch ``e``;
+* the same arithmetic: the kernel computes every model as it would alone, bit
+  for bit;
+* the same ``eta0='auto'`` (measured on the fold's training rows), the same
+  held-out rows with ``early_stopping``, the same stopping rule, model by
+  model;
+* the same failures: a candidate that diverges stops training, and is
+  reported as failed, where its standalone fit raises a ``ValueError``.
+
+A ``random_state`` instance is copied for every fold, as ``GridSearchCV``'s
+clones copy it for every fit; with ``random_state=None`` every candidate of a
+fold shares one row order, drawn once per fold (a standalone search would draw
+one per fit).
+"""
+
+import copy
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ._divergence import loss_failures, reference_losses
+from ._monitor import Monitor, validation_split
+from ._state import model_arrays, new_state, prepare, seed_of
+from ._step_size import auto_eta0, data_scale
+from ._training import GridPlan, Hook, Problem, RatePlan, Trainer, run_passes
+
+__all__ = ["FoldFit", "fit_fold"]
+
+
+@dataclass
+class FoldFit:
+    """The models every candidate of a grid fitted on one fold.
+
+    Attributes
+    ----------
+    coef : ndarray of shape (n_candidates, n_models, n_features)
+        Published coefficients (averaged, with ``average``) of every model of
+        every candidate.
+    intercept : ndarray of shape (n_candidates, n_models)
+        Their intercepts.
+    failures : list of str or None
+        Why each candidate failed (its standalone fit would have raised), or
+        ``None``.
+    n_iter : ndarray of shape (n_candidates,)
+        Epochs each candidate trained.
+    fit_time : float
+        Seconds the fold took.
+    """
+
+    coef: np.ndarray
+    intercept: np.ndarray
+    failures: list
+    n_iter: np.ndarray
+    fit_time: float
+
+
+def fit_fold(X, targets, sample_weight, train, settings, *, stratify):
+    """Train every candidate on the rows ``train`` of ``X``, in one kernel.
+
+    Parameters
+    ----------
+    X : ndarray or CSR matrix of shape (n_samples, n_features)
+        Every row of the validated data (never copied).
+    targets : Targets
+        The targets of the fold's rows, encoded from them alone.
+    sample_weight : ndarray of shape (n_samples,)
+        Validated sample weights of every row.
+    train : ndarray of int
+        The fold's rows, in the splitter's order.
+    settings : list of Settings
+        One per candidate; they differ in ``eta0``, ``lr_min``, ``T_max`` and
+        ``alpha`` only.
+    stratify : bool
+        Whether the early-stopping split keeps the class proportions.
+
+    Returns
+    -------
+    FoldFit
+    """
+    start = time.perf_counter()
+    try:
+        trainer, plan, hooks = _setup(
+            X, targets, sample_weight, train, settings, stratify
+        )
+    except ValueError as error:  # the data of the fold: every candidate fails
+        return _failed_fold(X, targets, settings, str(error), start)
+    shared = trainer.settings
+    with np.errstate(all="ignore"):
+        run_passes(trainer, plan, range(shared.max_iter), 1.0, hooks)
+    failure_hook, counter = hooks[0], hooks[-1]
+    per_candidate = targets.n_models
+    n_iter = counter.passes.reshape(len(settings), per_candidate).max(axis=1)
+    coef, intercept = _published(trainer.state, shared.average, n_iter, len(train))
+    failed = trainer.final_failures(coef, intercept)
+    failures = failure_hook.failures
+    for c in np.flatnonzero(failed.reshape(len(settings), per_candidate).any(axis=1)):
+        failures[c] = failures[c] or "the final model diverged"
+    return FoldFit(
+        coef.reshape(len(settings), per_candidate, -1),
+        intercept.reshape(len(settings), per_candidate),
+        failures,
+        n_iter,
+        time.perf_counter() - start,
+    )
+
+
+def _setup(X, targets, sample_weight, train, settings, stratify):
+    """The trainer of the fold, its plan and its hooks (failures first, the
+    pass counter last)."""
+    first = settings[0]
+    # GridSearchCV's clones give every fit its own copy of a RandomState
+    random_state = copy.deepcopy(first.random_state)
+    shared = replace(
+        first,
+        random_state=random_state,
+        verbose=0,
+        alpha=max(s.alpha for s in settings),  # penalized if any candidate is
+    )
+    fold_weight = sample_weight[train]
+    if not np.any(targets.row_weights(fold_weight) > 0):
+        raise ValueError(
+            "class_weight and sample_weight give every sample of the fold the weight 0"
+        )
+    held_out = validation_split(shared, targets.values, fold_weight, stratify)
+    seed = seed_of(random_state)  # after the split, as in a standalone fit
+    expanded = targets.expand(train, X.shape[0])
+    problem = Problem.build(
+        shared,
+        X,
+        expanded,
+        sample_weight,
+        train[~held_out],
+        sample_rows=train,
+        alphas=[s.alpha for s in settings],
+    )
+    rates = _initial_rates(settings, problem, expanded)
+    state = new_state(X.shape[1], problem.n_models, X.dtype, seed=seed)
+    prepare(state, average=shared.average, truncates=shared.truncates)
+    state["reference_loss"] = reference_losses(
+        None, problem.zero_losses(shared.loss, shared.epsilon)
+    )
+    trainer = Trainer(problem, shared, state)
+    plan = GridPlan(
+        [RatePlan(s.schedule(rate), s.anneal_per) for s, rate in zip(settings, rates)],
+        targets.n_models,
+    )
+    names = [""] * problem.n_models
+    hooks = [
+        FailureHook(trainer, len(settings)),
+        Monitor(shared, problem, train[held_out], names),
+        PassCounter(trainer),
+    ]
+    return trainer, plan, hooks
+
+
+def _initial_rates(settings, problem, targets):
+    """The initial rate of every candidate: its ``eta0``, or the rate
+    ``eta0='auto'`` derives from the fold's training rows."""
+    if all(s.eta0 != "auto" for s in settings):
+        return [float(s.eta0) for s in settings]
+    first = settings[0]
+    scale = data_scale(
+        problem.X,
+        targets.row_weights(problem.sample_weight),
+        first.fit_intercept,
+        problem.intercept_decay,
+        rows=problem.rows,
+    )
+    auto = auto_eta0(scale, first.loss)
+    return [auto if s.eta0 == "auto" else float(s.eta0) for s in settings]
+
+
+def _published(state, average, n_iter, n_samples):
+    """The published models ``(K, d)`` and ``(K,)``: averaged for the
+    candidates whose ``average`` start was reached, as in a standalone fit
+    after ``n_iter`` epochs of ``n_samples`` rows."""
+    coef, intercept = model_arrays(state, averaged=False)
+    if not average:
+        return coef, intercept
+    per_candidate = len(intercept) // len(n_iter)
+    reached = np.repeat(average <= n_iter * n_samples, per_candidate)
+    mean_coef, mean_intercept = model_arrays(state, averaged=True)
+    coef = np.where(reached[:, None], mean_coef, coef)
+    return coef, np.where(reached, mean_intercept, intercept)
+
+
+def _failed_fold(X, targets, settings, reason, start):
+    n_candidates, n_models = len(settings), targets.n_models
+    return FoldFit(
+        np.zeros((n_candidates, n_models, X.shape[1]), dtype=X.dtype),
+        np.zeros((n_candidates, n_models)),
+        [reason] * n_candidates,
+        np.zeros(n_candidates, dtype=np.int64),
+        time.perf_counter() - start,
+    )
+
+
+class FailureHook(Hook):
+    """The divergence rule, candidate by candidate: a candidate with a model
+    that is not finite, or whose loss broke the rule, stops training and is
+    recorded as failed (its standalone fit raises ``ValueError`` there).
+
+    Parameters
+    ----------
+    trainer : Trainer
+        The fold's trainer.
+    n_candidates : int
+        Candidates of the grid (the models are candidate-major).
+    """
+
+    def __init__(self, trainer, n_candidates):
+        self.trainer, self.n_candidates = trainer, n_candidates
+        self.failures = [None] * n_candidates
+
+    def after_pass(self, report):
+        trainer = self.trainer
+        state, settings = trainer.state, trainer.settings
+        overflowed = ~_finite_models(state)
+        too_large = loss_failures(settings.loss, report.losses, state["reference_loss"])
+        bad = (overflowed | too_large) & trainer.active.astype(bool)
+        by_model = bad.reshape(self.n_candidates, -1)
+        rates = np.reshape(report.learning_rate, by_model.shape)
+        active = trainer.active.reshape(by_model.shape)  # a view
+        for c in np.flatnonzero(by_model.any(axis=1)):
+            self.failures[c] = (
+                f"SGD diverged at epoch {report.epoch:g} (learning rate "
+                f"{rates[c, 0]:.3g})"
+            )
+            active[c] = 0
+        return not trainer.active.any()
+
+
+def _finite_models(state):
+    """Whether each model's weights and intercept (and averages) are finite."""
+    finite = np.all(np.isfinite(state["coef"]), axis=0) & np.isfinite(
+        state["intercept"]
+    )
+    if "average_coef" in state:
+        finite &= np.all(np.isfinite(state["average_coef"]), axis=0)
+        finite &= np.isfinite(state["average_intercept"])
+    return finite
+
+
+class PassCounter(Hook):
+    """Counts the passes each model trained in (its ``n_iter_``)."""
+
+    def __init__(self, trainer):
+        self.trainer = trainer
+        self.passes = np.zeros(len(trainer.active), dtype=np.int64)
+
+    def before_pass(self, position):
+        self.passes += self.trainer.active
