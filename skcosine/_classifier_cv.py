@@ -203,8 +203,9 @@ CosineSGDClassifierCV.__doc__ = with_parameters(
     candidates of a fold share one row order.
 
     ``verbose``, ``warm_start``, ``batches_per_epoch`` and the checkpoint
-    parameters concern the refit only. ``sample_weight`` weights the fits,
-    not the scores (as in ``GridSearchCV`` without metadata routing).
+    parameters concern the refit only. ``sample_weight`` weights the fits
+    and, when the scorer takes weights, the test scores, as ``GridSearchCV``
+    does.
 
     The default grid keeps the stable ``eta0='auto'`` and the full cosine cycle
     down to 0, and searches the penalty, the parameter the quality of a

@@ -18,7 +18,7 @@ from numbers import Integral
 import numpy as np
 from joblib import Parallel, delayed
 from scipy.stats import rankdata
-from sklearn.base import is_classifier
+from sklearn.base import clone, is_classifier
 from sklearn.exceptions import FitFailedWarning, NotFittedError
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import ParameterGrid, check_cv
@@ -114,8 +114,9 @@ class CosineSGDSearchMixin:
         y : array-like of shape (n_samples,)
             Targets (class labels for the classifier).
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights of the samples, for the fits (as
-            ``GridSearchCV`` passes them); the scores are unweighted.
+            Non-negative weights of the samples: they weight the fits and,
+            when the scorer takes weights, the test scores (as
+            ``GridSearchCV`` passes them).
 
         Returns
         -------
@@ -137,8 +138,9 @@ class CosineSGDSearchMixin:
             cv = check_cv(self.cv, data[1], classifier=is_classifier(self))
             splits = list(cv.split(data[0], data[1]))
             scorer = check_scoring(self._plain(**shared), scoring=self.scoring)
+            weighted = sample_weight is not None and _weights_scores(scorer, self)
             folds = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-                delayed(self._fold)(data, train, test, settings, grid, scorer)
+                delayed(self._fold)(data, train, test, settings, grid, scorer, weighted)
                 for train, test in splits
             )
             self._record_search(grid, folds, scorer)
@@ -186,8 +188,9 @@ class CosineSGDSearchMixin:
 
     # --- one fold -----------------------------------------------------------------
 
-    def _fold(self, data, train, test, settings, grid, scorer):
-        """Fit every candidate on ``train`` and score it on ``test``:
+    def _fold(self, data, train, test, settings, grid, scorer, weighted):
+        """Fit every candidate on ``train`` and score it on ``test`` (with
+        the test rows' weights when ``weighted``):
         ``(scores, fit_time, score_time, failures)``."""
         X, y, sample_weight = data
         classes = None
@@ -206,12 +209,13 @@ class CosineSGDSearchMixin:
         start = time.perf_counter()
         scores = np.full(len(grid), np.nan)
         X_test, y_test = X[test], y[test]
+        kwargs = {"sample_weight": sample_weight[test]} if weighted else {}
         for c, candidate in enumerate(grid):
             if fit.failures[c] is None:
                 model = self._candidate(
                     candidate, fit.coef[c], fit.intercept[c], classes
                 )
-                scores[c] = scorer(model, X_test, y_test)
+                scores[c] = scorer(model, X_test, y_test, **kwargs)
         return scores, fit.fit_time, time.perf_counter() - start, fit.failures
 
     def _candidate(self, params, coef, intercept, classes):
@@ -266,7 +270,8 @@ class CosineSGDSearchMixin:
     def _refit(self, X, y, sample_weight, shared):
         """Fit the best candidate on every row; publish its fitted attributes."""
         start = time.perf_counter()
-        best = self._plain(**shared, **self.best_params_)
+        # cloned, as GridSearchCV's refit is: a RandomState is copied, not drawn from
+        best = clone(self._plain(**shared, **self.best_params_))
         best.fit(X, y, sample_weight=sample_weight)
         self.refit_time_ = time.perf_counter() - start
         self.best_estimator_ = best
@@ -307,6 +312,21 @@ class CosineSGDSearchMixin:
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def _weights_scores(scorer, estimator):
+    """Whether the test scores are weighted: when the scorer takes sample
+    weights, as ``GridSearchCV`` does (and warns otherwise)."""
+    if compat.scorer_accepts_sample_weight(scorer):
+        return True
+    warnings.warn(
+        f"The scoring {scorer} does not support sample_weight, which may lead "
+        f"to statistically incorrect results when fitting {estimator} with "
+        "sample_weight.",
+        UserWarning,
+        stacklevel=4,
+    )
+    return False
 
 
 def _rank(means):

@@ -9,6 +9,8 @@ scikit-learn 1.9. The training epoch is skcosine's own kernel
 version runs the same code.
 """
 
+import inspect
+
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import (
     Interval,
@@ -23,6 +25,7 @@ __all__ = [
     "StrOptions",
     "fit_context",
     "has_callbacks",
+    "scorer_accepts_sample_weight",
     "validate_params",
     "validate_values",
 ]
@@ -75,3 +78,12 @@ def validate_values(constraints, values, caller):
     the entry and the value.
     """
     validate_parameter_constraints(constraints, values, caller_name=caller)
+
+
+def scorer_accepts_sample_weight(scorer):
+    """Whether ``scorer`` takes ``sample_weight``, decided as ``GridSearchCV``
+    decides it (a scorer object tells; a callable's signature shows)."""
+    accepts = getattr(scorer, "_accept_sample_weight", None)
+    if accepts is not None:
+        return bool(accepts())
+    return "sample_weight" in inspect.signature(scorer).parameters

@@ -1,0 +1,467 @@
+"""The CV estimators give GridSearchCV's answer, whatever is thrown at them."""
+
+import threading
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.compose import ColumnTransformer
+from sklearn.datasets import load_diabetes, load_wine
+from sklearn.exceptions import FitFailedWarning, NotFittedError
+from sklearn.model_selection import GridSearchCV, KFold, ShuffleSplit, StratifiedKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from skcosine import (
+    CosineSGDClassifier,
+    CosineSGDClassifierCV,
+    CosineSGDRegressor,
+    CosineSGDRegressorCV,
+)
+
+LISTS = {"eta0s": "eta0", "lr_mins": "lr_min", "T_maxs": "T_max", "alphas": "alpha"}
+
+
+def plain_grid(lists):
+    return {LISTS[name]: list(values) for name, values in lists.items()}
+
+
+def assert_same_search(ours, reference, X):
+    """Scores to 1e-9, the same best candidate, the same refitted model."""
+    mine, theirs = ours.cv_results_, reference.cv_results_
+    assert len(mine["params"]) == len(theirs["params"])
+    for candidate, searched in zip(mine["params"], theirs["params"]):
+        assert {name: candidate[name] for name in searched} == searched
+    splits = [f"split{k}_test_score" for k in range(reference.n_splits_)]
+    for key in ["mean_test_score", "std_test_score", *splits]:
+        assert_allclose(mine[key], theirs[key], rtol=0, atol=1e-9, err_msg=key)
+    assert_array_equal(mine["rank_test_score"], theirs["rank_test_score"])
+    assert ours.best_index_ == reference.best_index_
+    best = reference.best_params_
+    assert {name: ours.best_params_[name] for name in best} == best
+    assert ours.best_score_ == pytest.approx(
+        reference.best_score_, abs=1e-9, nan_ok=True
+    )
+    assert ours.n_splits_ == reference.n_splits_
+    if hasattr(reference, "classes_"):
+        assert_array_equal(ours.predict(X), reference.predict(X))
+    else:
+        assert_allclose(ours.predict(X), reference.predict(X), rtol=1e-9, atol=1e-9)
+    assert_allclose(ours.coef_, reference.best_estimator_.coef_, rtol=1e-9, atol=1e-12)
+
+
+def both(cv_class, plain_class, lists, X, y, cv, sample_weight=None, **params):
+    """Our search and GridSearchCV's over the same grid (default lists
+    included)."""
+    defaults = cv_class().get_params()
+    lists = {**{name: defaults[name] for name in LISTS}, **lists}
+    ours = cv_class(**lists, cv=cv, **params).fit(X, y, sample_weight=sample_weight)
+    reference = GridSearchCV(plain_class(**params), plain_grid(lists), cv=cv)
+    fit_params = {} if sample_weight is None else {"sample_weight": sample_weight}
+    reference.fit(X, y, **fit_params)
+    return ours, reference
+
+
+@pytest.fixture(scope="module")
+def regression():
+    X, y = load_diabetes(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.fixture(scope="module")
+def wine():
+    X, y = load_wine(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+GRID = {"eta0s": [0.005, 0.02, "auto"], "lr_mins": [0.0, 0.001], "T_maxs": [10, None]}
+
+
+def test_regression_equals_grid_search_with_auto_in_the_grid(regression):
+    X, y = regression
+    cv = KFold(5, shuffle=True, random_state=0)
+    lists = {**GRID, "alphas": [1e-4, 1e-2]}
+    ours, reference = both(
+        CosineSGDRegressorCV,
+        CosineSGDRegressor,
+        lists,
+        X,
+        y,
+        cv,
+        max_iter=30,
+        random_state=0,
+    )
+    assert len(ours.cv_results_["params"]) == 24
+    assert_same_search(ours, reference, X)
+
+
+@pytest.mark.parametrize("loss", ["hinge", "log_loss", "modified_huber"])
+def test_binary_classification_equals_grid_search(wine, loss):
+    X, y = wine
+    y = (y == 1).astype(int)
+    lists = {"eta0s": [0.01, "auto"], "lr_mins": [0.0], "alphas": [1e-4, 1e-3]}
+    ours, reference = both(
+        CosineSGDClassifierCV,
+        CosineSGDClassifier,
+        lists,
+        X,
+        y,
+        4,
+        loss=loss,
+        max_iter=20,
+        random_state=3,
+    )
+    assert_same_search(ours, reference, X)
+    if loss != "hinge":
+        assert_allclose(ours.predict_proba(X), reference.predict_proba(X), atol=1e-9)
+
+
+def test_multiclass_with_string_labels_and_balanced_weights(wine):
+    X, y = wine
+    labels = np.array(["barolo", "grignolino", "barbera"])[y]
+    lists = {"eta0s": [0.01, 0.05], "T_maxs": [5, None]}
+    ours, reference = both(
+        CosineSGDClassifierCV,
+        CosineSGDClassifier,
+        lists,
+        X,
+        labels,
+        StratifiedKFold(3, shuffle=True, random_state=1),
+        class_weight="balanced",
+        max_iter=15,
+        random_state=0,
+    )
+    assert_same_search(ours, reference, X)
+    assert_array_equal(ours.classes_, ["barbera", "barolo", "grignolino"])
+    assert_allclose(
+        ours.decision_function(X), reference.decision_function(X), atol=1e-9
+    )
+
+
+def test_csr_input_and_float32(regression):
+    X, y = regression
+    X = np.where(np.abs(X) < 0.5, 0.0, X)
+    for data in (sp.csr_matrix(X), X.astype(np.float32)):
+        ours, reference = both(
+            CosineSGDRegressorCV,
+            CosineSGDRegressor,
+            {"eta0s": [0.01, "auto"], "alphas": [1e-4, 1e-3]},
+            data,
+            y,
+            3,
+            max_iter=10,
+            random_state=0,
+        )
+        assert_same_search(ours, reference, data)
+
+
+def test_sample_weights_weight_the_fits(regression):
+    X, y = regression
+    weights = np.random.RandomState(0).uniform(0, 3, len(y))
+    weights[::7] = 0.0
+    ours, reference = both(
+        CosineSGDRegressorCV,
+        CosineSGDRegressor,
+        {"lr_mins": [0.0, 0.001]},
+        X,
+        y,
+        5,
+        sample_weight=weights,
+        max_iter=10,
+        random_state=0,
+    )
+    assert_same_search(ours, reference, X)
+    unweighted = CosineSGDRegressorCV(
+        lr_mins=[0.0, 0.001], max_iter=10, random_state=0
+    ).fit(X, y)
+    assert not np.allclose(
+        unweighted.cv_results_["mean_test_score"], ours.cv_results_["mean_test_score"]
+    )
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"tol": 1e-3, "n_iter_no_change": 2},  # models stop at different epochs
+        {"early_stopping": True, "tol": 1e-4, "n_iter_no_change": 3},
+        {"average": 50},
+        {"penalty": "elasticnet", "l1_ratio": 0.5},
+        {"penalty": "l1", "average": True, "anneal_per": "sample"},
+        {"T_mult": 2, "warmup_epochs": 2, "loss": "huber"},
+        {"shuffle": False, "fit_intercept": False},
+    ],
+    ids=lambda params: ",".join(params),
+)
+def test_every_training_option_still_equals_grid_search(regression, params):
+    X, y = regression
+    lists = {"eta0s": [0.01, "auto"], "T_maxs": [4, None], "alphas": [0.0, 1e-2]}
+    ours, reference = both(
+        CosineSGDRegressorCV,
+        CosineSGDRegressor,
+        lists,
+        X,
+        y,
+        ShuffleSplit(3, test_size=0.25, random_state=0),
+        max_iter=25,
+        random_state=7,
+        **params,
+    )
+    assert_same_search(ours, reference, X)
+
+
+def test_early_stopping_classifier_stops_classes_alone(wine):
+    X, y = wine
+    ours, reference = both(
+        CosineSGDClassifierCV,
+        CosineSGDClassifier,
+        {"eta0s": [0.01, 0.1], "alphas": [1e-4, 1e-2]},
+        X,
+        y,
+        3,
+        early_stopping=True,
+        tol=1e-3,
+        n_iter_no_change=2,
+        max_iter=40,
+        random_state=0,
+    )
+    assert_same_search(ours, reference, X)
+
+
+def test_a_random_state_instance_is_copied_per_fit_as_clone_does(regression):
+    X, y = regression
+    ours, reference = both(
+        CosineSGDRegressorCV,
+        CosineSGDRegressor,
+        {"lr_mins": [0.0, 0.002]},
+        X,
+        y,
+        3,
+        max_iter=10,
+        random_state=np.random.RandomState(5),
+    )
+    assert_same_search(ours, reference, X)
+
+
+def test_parallel_folds_give_the_serial_result(wine):
+    X, y = wine
+    runs = [
+        CosineSGDClassifierCV(
+            eta0s=[0.01, "auto"],
+            alphas=[1e-4, 1e-3],
+            max_iter=20,
+            random_state=0,
+            n_jobs=n_jobs,
+        ).fit(X, y)
+        for n_jobs in (1, 2, -1)
+    ]
+    for run in runs[1:]:
+        for k in range(5):
+            key = f"split{k}_test_score"
+            assert_array_equal(run.cv_results_[key], runs[0].cv_results_[key])
+        assert_array_equal(run.coef_, runs[0].coef_)
+
+
+def test_diverging_candidates_score_nan_as_grid_search_error_score(regression):
+    X, y = regression
+    X = X * 30.0  # unscaled: a large fixed eta0 diverges, 'auto' does not
+    lists = {"eta0s": [1.0, "auto"], "alphas": [1e-4]}
+    with pytest.warns(FitFailedWarning, match="5 fits failed out of a total of 10"):
+        ours = CosineSGDRegressorCV(**lists, max_iter=5, random_state=0).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference = GridSearchCV(
+            CosineSGDRegressor(max_iter=5, random_state=0), plain_grid(lists)
+        ).fit(X, y)
+    scores = ours.cv_results_["mean_test_score"]
+    assert np.isnan(scores[0]) and np.isnan(reference.cv_results_["mean_test_score"][0])
+    assert_array_equal(ours.cv_results_["rank_test_score"], [2, 1])
+    assert ours.best_params_["eta0"] == "auto"
+    assert_same_search(ours, reference, X)
+
+
+def test_every_candidate_failing_is_an_error(regression):
+    X, y = regression
+    with pytest.raises(ValueError, match="All the 5 fits failed.*diverged"):
+        CosineSGDRegressorCV(eta0s=[5.0], alphas=[0.0], max_iter=5).fit(X * 100, y)
+
+
+def test_a_fold_without_two_classes_fails_its_candidates_only(iris):
+    X, y = iris
+    X, y = X[:100], y[:100]  # classes 0 then 1
+    splits = [
+        (np.arange(0, 40), np.arange(40, 100)),
+        (np.arange(20, 100), np.arange(20)),
+    ]
+    lists = {"alphas": [1e-4, 1e-3]}
+    with pytest.warns(FitFailedWarning, match="2 fits failed out of a total of 4"):
+        ours = CosineSGDClassifierCV(**lists, cv=splits, max_iter=5).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference = GridSearchCV(
+            CosineSGDClassifier(max_iter=5), plain_grid(lists), cv=splits
+        ).fit(X, y)
+    assert np.isnan(ours.cv_results_["split0_test_score"]).all()
+    assert np.isfinite(ours.cv_results_["split1_test_score"]).all()
+    assert_same_search(ours, reference, X)
+
+
+def test_pipeline_after_a_column_transformer_on_a_dataframe():
+    data = load_diabetes(as_frame=True)
+    frame = data.data.copy()
+    frame["sex"] = np.where(frame["sex"] > 0, "f", "m")
+    prepare = ColumnTransformer(
+        [
+            ("num", StandardScaler(), [c for c in frame if c != "sex"]),
+            ("cat", OneHotEncoder(), ["sex"]),
+        ]
+    )
+    search = CosineSGDRegressorCV(lr_mins=[0.0, 0.001], max_iter=15, random_state=0)
+    pipe = make_pipeline(prepare, search).fit(frame, data.target)
+    reference = GridSearchCV(
+        make_pipeline(prepare, CosineSGDRegressor(max_iter=15, random_state=0)),
+        {
+            "cosinesgdregressor__lr_min": [0.0, 0.001],
+            "cosinesgdregressor__alpha": [1e-6, 1e-5, 1e-4, 1e-3],
+        },
+    ).fit(frame, data.target)
+    # the scaler sees every row here, each fold's rows there: compare the refit
+    assert pipe.score(frame, data.target) > 0.4
+    assert search.n_features_in_ == 11
+    assert reference.best_score_ == pytest.approx(search.best_score_, abs=0.05)
+
+
+def test_dataframe_feature_names_are_kept_and_checked():
+    data = load_diabetes(as_frame=True)
+    X = (data.data - data.data.mean()) / data.data.std()
+    search = CosineSGDRegressorCV(alphas=[1e-4], max_iter=10, random_state=0)
+    search.fit(X, data.target)
+    assert_array_equal(search.feature_names_in_, X.columns)
+    assert_array_equal(search.best_estimator_.feature_names_in_, X.columns)
+    with pytest.raises(ValueError, match="feature names"):
+        search.predict(X[X.columns[::-1]])
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"eta0s": []}, "eta0s must not be empty"),
+        ({"alphas": ()}, "alphas must not be empty"),
+        ({"eta0s": [0.01, -1.0]}, r"eta0s\[1\].*-1.0"),
+        ({"eta0s": ["fast"]}, r"eta0s\[0\].*fast"),
+        ({"T_maxs": [10, 0]}, r"T_maxs\[1\].*0"),
+        ({"T_maxs": [2.5]}, r"T_maxs\[0\].*2.5"),
+        ({"alphas": [np.nan]}, r"alphas\[0\]"),
+        ({"lr_mins": [-0.1]}, r"lr_mins\[0\].*-0.1"),
+        ({"eta0s": [0.01, 0.1], "lr_mins": [0.0, 0.05]}, "lr_mins contains 0.05.*0.01"),
+        ({"eta0s": "auto"}, "eta0s"),
+        ({"cv": "five"}, "cv"),
+        ({"scoring": "accuracy_of_it"}, "scoring"),
+        ({"warmup_epochs": 100}, "warmup_epochs"),
+    ],
+)
+def test_bad_grids_are_refused_before_training(regression, params, match):
+    X, y = regression
+    search = CosineSGDRegressorCV(**params)
+    with pytest.raises(ValueError, match=match):
+        search.fit(X, y)
+    assert not hasattr(search, "cv_results_")
+
+
+def test_a_failed_fit_leaves_the_previous_search(regression):
+    X, y = regression
+    search = CosineSGDRegressorCV(alphas=[1e-4], max_iter=5, random_state=0).fit(X, y)
+    before = dict(vars(search))
+    search.set_params(eta0s=[50.0])
+    with pytest.raises(ValueError):
+        search.fit(X * 100, y)
+    assert vars(search).keys() == before.keys()
+    assert search.cv_results_ is before["cv_results_"]
+
+
+def test_inputs_are_never_modified(regression):
+    X, y = regression
+    X, y = X.copy(), y.copy()
+    weights = np.ones(len(y))
+    copies = X.copy(), y.copy(), weights.copy()
+    X.flags.writeable = False
+    CosineSGDRegressorCV(alphas=[1e-4], max_iter=5).fit(X, y, sample_weight=weights)
+    for a, b in zip((X, y, weights), copies):
+        assert_array_equal(a, b)
+
+
+def test_scoring_by_name_and_by_callable(regression):
+    X, y = regression
+    lists = {"lr_mins": [0.0, 0.001], "alphas": [1e-4]}
+    for scoring in (
+        "neg_mean_absolute_error",
+        lambda est, X, y: -np.abs(est.predict(X) - y).max(),
+    ):
+        ours = CosineSGDRegressorCV(
+            **lists, scoring=scoring, max_iter=10, random_state=0
+        )
+        reference = GridSearchCV(
+            CosineSGDRegressor(max_iter=10, random_state=0),
+            plain_grid(lists),
+            scoring=scoring,
+        )
+        ours.fit(X, y)
+        reference.fit(X, y)
+        assert_allclose(
+            ours.cv_results_["mean_test_score"],
+            reference.cv_results_["mean_test_score"],
+            atol=1e-9,
+        )
+
+
+def test_refit_false_keeps_the_search_but_no_model(regression):
+    X, y = regression
+    search = CosineSGDRegressorCV(alphas=[1e-4, 1e-3], refit=False, max_iter=5)
+    search.fit(X, y)
+    assert set(search.best_params_) == {"eta0", "lr_min", "T_max", "alpha"}
+    assert not hasattr(search, "coef_")
+    with pytest.raises(NotFittedError, match="refit=False"):
+        search.predict(X)
+
+
+def test_probabilities_only_for_probabilistic_losses(wine):
+    X, y = wine
+    search = CosineSGDClassifierCV(alphas=[1e-4], max_iter=5).fit(X, y)
+    assert not hasattr(search, "predict_proba")
+    search.set_params(loss="log_loss").fit(X, y)
+    assert_allclose(search.predict_proba(X).sum(axis=1), 1.0)
+
+
+def test_concurrent_searches_in_threads_do_not_interfere(wine):
+    X, y = wine
+    expected = CosineSGDClassifierCV(alphas=[1e-4, 1e-3], max_iter=10, random_state=0)
+    expected.fit(X, y)
+    results, errors = [], []
+
+    def run():
+        try:
+            search = CosineSGDClassifierCV(
+                alphas=[1e-4, 1e-3], max_iter=10, random_state=0, n_jobs=2
+            )
+            results.append(search.fit(X, y).cv_results_["mean_test_score"])
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    for scores in results:
+        assert_array_equal(scores, expected.cv_results_["mean_test_score"])
+
+
+def test_cv_results_work_as_a_dataframe(regression):
+    X, y = regression
+    search = CosineSGDRegressorCV(max_iter=5, random_state=0).fit(X, y)
+    table = pd.DataFrame(search.cv_results_)
+    assert len(table) == 4 and table["rank_test_score"].min() == 1
+    assert (table["mean_fit_time"] > 0).all()
