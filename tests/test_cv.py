@@ -297,11 +297,14 @@ def test_a_fold_without_two_classes_fails_its_candidates_only(iris):
     ]
     lists = {"alphas": [1e-4, 1e-3]}
     with pytest.warns(FitFailedWarning, match="2 fits failed out of a total of 4"):
-        ours = CosineSGDClassifierCV(**lists, cv=splits, max_iter=5).fit(X, y)
+        ours = CosineSGDClassifierCV(**lists, cv=splits, max_iter=5, random_state=0)
+        ours.fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         reference = GridSearchCV(
-            CosineSGDClassifier(max_iter=5), plain_grid(lists), cv=splits
+            CosineSGDClassifier(max_iter=5, random_state=0),
+            plain_grid(lists),
+            cv=splits,
         ).fit(X, y)
     assert np.isnan(ours.cv_results_["split0_test_score"]).all()
     assert np.isfinite(ours.cv_results_["split1_test_score"]).all()
