@@ -13,6 +13,7 @@ The answer is ``GridSearchCV``'s on the same grid and splits.
 import inspect
 import time
 import warnings
+from dataclasses import dataclass
 from numbers import Integral
 
 import numpy as np
@@ -20,8 +21,9 @@ from joblib import Parallel, delayed
 from scipy.stats import rankdata
 from sklearn.base import clone, is_classifier
 from sklearn.exceptions import FitFailedWarning, NotFittedError
-from sklearn.metrics import check_scoring, get_scorer_names
+from sklearn.metrics import check_scoring, get_scorer_names, r2_score
 from sklearn.model_selection import ParameterGrid, check_cv
+from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted
 
 from . import _sklearn_compat as compat
@@ -130,18 +132,20 @@ class CosineSGDSearchMixin:
             for candidate in grid
         ]
         with atomic(self):
-            data = validate_training_data(
+            X_valid, y_valid, weights = validate_training_data(
                 self, "fit", X, y, sample_weight, reset=True, dtype=None
             )
             if is_classifier(self):
-                checked_classes(data[1])
-            cv = check_cv(self.cv, data[1], classifier=is_classifier(self))
-            splits = list(cv.split(data[0], data[1]))
+                checked_classes(y_valid)
+            cv = check_cv(self.cv, y_valid, classifier=is_classifier(self))
+            splits = list(cv.split(X_valid, y_valid))
             scorer = check_scoring(self._plain(**shared), scoring=self.scoring)
             weighted = sample_weight is not None and _weights_scores(scorer, self)
+            search = _Search(
+                X_valid, y_valid, weights, weighted, settings, grid, shared, scorer
+            )
             folds = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-                delayed(self._fold)(data, train, test, settings, grid, scorer, weighted)
-                for train, test in splits
+                delayed(self._fold)(search, train, test) for train, test in splits
             )
             self._record_search(grid, folds, scorer)
             if self.refit:
@@ -188,11 +192,10 @@ class CosineSGDSearchMixin:
 
     # --- one fold -----------------------------------------------------------------
 
-    def _fold(self, data, train, test, settings, grid, scorer, weighted):
-        """Fit every candidate on ``train`` and score it on ``test`` (with
-        the test rows' weights when ``weighted``):
+    def _fold(self, search, train, test):
+        """Fit every candidate on ``train`` and score it on ``test``:
         ``(scores, fit_time, score_time, failures)``."""
-        X, y, sample_weight = data
+        X, y, settings = search.X, search.y, search.settings
         classes = None
         try:
             if is_classifier(self):
@@ -201,31 +204,41 @@ class CosineSGDSearchMixin:
             else:
                 targets = regression_targets(y[train])
         except ValueError as error:
-            n = len(grid)
+            n = len(settings)
             return np.full(n, np.nan), 0.0, 0.0, [str(error)] * n
         fit = fit_fold(
-            X, targets, sample_weight, train, settings, stratify=classes is not None
+            X,
+            targets,
+            search.sample_weight,
+            train,
+            settings,
+            stratify=classes is not None,
         )
         start = time.perf_counter()
-        scores = np.full(len(grid), np.nan)
-        X_test, y_test = X[test], y[test]
-        kwargs = {"sample_weight": sample_weight[test]} if weighted else {}
-        for c, candidate in enumerate(grid):
-            if fit.failures[c] is None:
-                model = self._candidate(
-                    candidate, fit.coef[c], fit.intercept[c], classes
-                )
-                scores[c] = scorer(model, X_test, y_test, **kwargs)
+        weights = search.sample_weight[test] if search.weighted else None
+        if self.scoring is None:
+            scores = _own_scores(fit, X[test], y[test], weights, classes)
+        else:
+            scores = self._scores(search, fit, X[test], y[test], weights, classes)
+        failed = [reason is not None for reason in fit.failures]
+        scores[failed] = np.nan
         return scores, fit.fit_time, time.perf_counter() - start, fit.failures
 
-    def _candidate(self, params, coef, intercept, classes):
-        """A fitted plain estimator holding one candidate's model, to score."""
-        model = self._plain(**self._shared_params(), **params)
-        model.coef_, model.intercept_ = model._publish_shapes(coef, intercept)
-        model.n_features_in_ = self.n_features_in_
-        if classes is not None:
-            model.classes_ = classes
-        return model
+    def _scores(self, search, fit, X_test, y_test, weights, classes):
+        """The scorer's score of every candidate that did not fail."""
+        kwargs = {} if weights is None else {"sample_weight": weights}
+        scores = np.full(len(search.grid), np.nan)
+        for c, candidate in enumerate(search.grid):
+            if fit.failures[c] is None:
+                model = self._plain(**search.shared, **candidate)
+                model.coef_, model.intercept_ = model._publish_shapes(
+                    fit.coef[c], fit.intercept[c]
+                )
+                model.n_features_in_ = self.n_features_in_
+                if classes is not None:
+                    model.classes_ = classes
+                scores[c] = search.scorer(model, X_test, y_test, **kwargs)
+        return scores
 
     # --- results ------------------------------------------------------------------
 
@@ -312,6 +325,51 @@ class CosineSGDSearchMixin:
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+@dataclass(frozen=True)
+class _Search:
+    """What every fold of one search shares."""
+
+    X: object
+    y: np.ndarray
+    sample_weight: np.ndarray
+    weighted: bool  # whether the test scores are weighted
+    settings: list
+    grid: list
+    shared: dict  # the plain estimator's shared parameters
+    scorer: object
+
+
+def _own_scores(fit, X_test, y_test, weights, classes):
+    """The plain estimator's own ``score`` of every candidate at once: R^2 of
+    ``predict`` for a regression, the accuracy of ``predict`` for a
+    classification (the positive side for two classes, else the highest
+    decision), with the decisions computed as ``predict`` computes them."""
+    n_candidates, per_candidate, _ = fit.coef.shape
+    decision = np.empty((len(y_test), n_candidates, per_candidate), fit.coef.dtype)
+    with np.errstate(all="ignore"):  # failed candidates may not be finite
+        for c in range(n_candidates):
+            product = safe_sparse_dot(X_test, fit.coef[c].T, dense_output=True)
+            intercept = fit.intercept[c].astype(fit.coef.dtype)
+            decision[:, c] = np.asarray(product) + intercept
+    finite = np.all(np.isfinite(decision), axis=(0, 2))
+    decision[:, ~finite] = 0.0
+    if classes is None:
+        truth = np.repeat(
+            np.asarray(y_test, dtype=np.float64)[:, None], n_candidates, 1
+        )
+        scores = r2_score(
+            truth, decision[:, :, 0], sample_weight=weights, multioutput="raw_values"
+        )
+    else:
+        if per_candidate == 1:
+            index = (decision[:, :, 0] > 0).astype(np.intp)
+        else:
+            index = decision.argmax(axis=2)
+        correct = classes[index] == np.asarray(y_test)[:, None]
+        scores = np.average(correct, axis=0, weights=weights)
+    return np.where(finite, scores, np.nan)
 
 
 def _weights_scores(scorer, estimator):

@@ -346,8 +346,9 @@ class RatePlan:
 
 
 class GridPlan:
-    """The rate plans of a grid of candidates trained together: the plan of
-    each candidate's schedule, repeated for its ``per_candidate`` models.
+    """The rate plans of a grid of candidates trained together: each
+    candidate's schedule, repeated for its ``per_candidate`` models, tabulated
+    for a chunk of epochs at once.
 
     Parameters
     ----------
@@ -359,18 +360,41 @@ class GridPlan:
 
     def __init__(self, plans, per_candidate):
         self.plans, self.per_candidate = plans, per_candidate
+        self._first = None
+        self._rates = self._table = None
 
     def rate(self, position):
         """The learning rate of every model at ``position``."""
-        rates = [plan.rate(position) for plan in self.plans]
-        return np.repeat(rates, self.per_candidate)
+        if position != int(position):
+            rates = [plan.rate(position) for plan in self.plans]
+            return np.repeat(rates, self.per_candidate)
+        self._load(int(position))
+        return self._rates[int(position) - self._first]
 
     def plan(self, position):
         """The plan of every model for a pass at ``position``: ``(rates of
         shape (n_models, 5), start)``."""
-        plans = [plan.plan(position) for plan in self.plans]
-        rates = np.repeat([rates for rates, _ in plans], self.per_candidate, axis=0)
-        return rates, plans[0][1]
+        if position != int(position):
+            plans = [plan.plan(position) for plan in self.plans]
+            rates = np.repeat([rates for rates, _ in plans], self.per_candidate, axis=0)
+            return rates, plans[0][1]
+        self._load(int(position))
+        return self._table[int(position) - self._first], 0.0
+
+    def _load(self, epoch):
+        if self._first is not None and self._first <= epoch < self._first + CHUNK:
+            return
+        epochs = np.arange(epoch, epoch + CHUNK, dtype=np.float64)
+        schedules = [plan.schedule for plan in self.plans]
+        rates = np.array([schedule(epochs) for schedule in schedules]).T
+        if self.plans[0].anneal_per == "sample":
+            table = np.stack([schedule.segments(epochs) for schedule in schedules], 1)
+        else:
+            table = np.zeros(rates.shape + (RATE_COLUMNS,))
+            table[:, :, 0] = rates
+        self._first = epoch
+        self._rates = np.repeat(rates, self.per_candidate, axis=1)
+        self._table = np.ascontiguousarray(np.repeat(table, self.per_candidate, axis=1))
 
 
 class Hook:
