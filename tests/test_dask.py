@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 from scipy.stats import loguniform
+from sklearn.base import clone
 from sklearn.datasets import load_diabetes, load_wine
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401
 from sklearn.model_selection import (
@@ -18,7 +19,12 @@ from sklearn.model_selection import (
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skcosine import CosineSGDClassifier, CosineSGDRegressor
+from skcosine import (
+    CosineSGDClassifier,
+    CosineSGDClassifierCV,
+    CosineSGDRegressor,
+    CosineSGDRegressorCV,
+)
 
 distributed = pytest.importorskip("distributed")
 
@@ -106,3 +112,26 @@ def test_search_on_dask_equals_n_jobs_1(cluster, name):
         on_dask.best_estimator_[-1].coef_, serial.best_estimator_[-1].coef_
     )
     assert np.all(np.isfinite(on_dask.cv_results_["mean_test_score"]))
+
+
+@pytest.mark.parametrize("estimator", ["regressor", "classifier"])
+def test_cv_estimator_folds_on_dask_equal_n_jobs_1(cluster, estimator):
+    if estimator == "regressor":
+        X, y = load_diabetes(return_X_y=True)
+        search = CosineSGDRegressorCV(lr_mins=[0.0, 1e-3], max_iter=15, random_state=0)
+    else:
+        X, y = load_wine(return_X_y=True)
+        search = CosineSGDClassifierCV(
+            eta0s=[0.01, "auto"], max_iter=15, random_state=0
+        )
+    X = StandardScaler().fit_transform(X)
+    serial = clone(search).set_params(n_jobs=1).fit(X, y)
+    with distributed.get_task_stream(cluster) as tasks:
+        with joblib.parallel_config(backend="dask"):
+            on_dask = clone(search).set_params(n_jobs=-1).fit(X, y)
+    assert len({task["worker"] for task in tasks.data}) == 2
+    for k in range(5):
+        key = f"split{k}_test_score"
+        assert_array_equal(on_dask.cv_results_[key], serial.cv_results_[key])
+    assert on_dask.best_params_ == serial.best_params_
+    assert_array_equal(on_dask.coef_, serial.coef_)
