@@ -62,9 +62,183 @@ cdef extern from *:
         return p11 + (p01 >> 32) + (p10 >> 32) + (middle >> 32);
     }
     #endif
+
+    /* The two loops over a row for K > 1 models side by side: the decisions
+       P[k] = sum_jj W[J(jj) * K + k] * x[jj] (coef[j, k] is W[j * K + k];
+       feature J(jj) is ind[jj], or jj when dense), and the update
+       W[J(jj) * K + k] += x[jj] * step[k]. One model's dot product is
+       _dot4's: the products of position jj go to partial sum jj % 4, summed
+       as (s0 + s1) + (s2 + s3). Each model's arithmetic is that of the scalar
+       loop; the vectors only run models side by side (no fused multiply-adds:
+       the build says -ffp-contract=off), so results are the same bits. */
+    #define SKC_J(jj) (ind ? ind[jj] : (jj))
+
+    /* Model c alone. */
+    #define SKC_ONE_MODEL(T)                                                   \
+    static inline void skc_one_##T(                                            \
+        T *W, const T *x, const int32_t *ind, Py_ssize_t nnz, Py_ssize_t K,    \
+        double *P, const T *step, Py_ssize_t c)                                \
+    {                                                                          \
+        Py_ssize_t jj, end = nnz - nnz % 4;                                    \
+        const T *w = W + c;                                                    \
+        if (P) {                                                               \
+            double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;                     \
+            for (jj = 0; jj < end; jj += 4) {                                  \
+                s0 += w[SKC_J(jj) * K] * x[jj];                                \
+                s1 += w[SKC_J(jj + 1) * K] * x[jj + 1];                        \
+                s2 += w[SKC_J(jj + 2) * K] * x[jj + 2];                        \
+                s3 += w[SKC_J(jj + 3) * K] * x[jj + 3];                        \
+            }                                                                  \
+            if (end < nnz) s0 += w[SKC_J(end) * K] * x[end];                   \
+            if (end + 1 < nnz) s1 += w[SKC_J(end + 1) * K] * x[end + 1];       \
+            if (end + 2 < nnz) s2 += w[SKC_J(end + 2) * K] * x[end + 2];       \
+            P[c] = (s0 + s1) + (s2 + s3);                                      \
+        } else {                                                               \
+            T st = step[c];                                                    \
+            for (jj = 0; jj < nnz; jj++)                                       \
+                W[SKC_J(jj) * K + c] += x[jj] * st;                            \
+        }                                                                      \
+    }
+    SKC_ONE_MODEL(double)
+    SKC_ONE_MODEL(float)
+
+    #if defined(_MSC_VER)
+    #define SKC_INLINE static __forceinline
+    #elif defined(__GNUC__) || defined(__clang__)
+    #define SKC_INLINE static inline __attribute__((always_inline))
+    #else
+    #define SKC_INLINE static inline
+    #endif
+    /* Models c .. c + NV L - 1, in NV vectors of L lanes (V of T, widened by
+       WIDEN to D of double for the sums): the feature loop inside, so that the
+       4 NV partial sums (or NV steps) stay in registers over the whole row. */
+    #define SKC_CHUNK(T, NAME, V, D, L, WIDEN)                                 \
+    SKC_INLINE void NAME(                                                      \
+        T *W, const T *x, const int32_t *ind, Py_ssize_t nnz, Py_ssize_t K,    \
+        double *P, const T *step, Py_ssize_t c, const int NV)                  \
+    {                                                                          \
+        Py_ssize_t jj, end = nnz - nnz % 4;                                    \
+        int v;                                                                 \
+        W += c;                                                                \
+        if (P) {                                                               \
+            D s0[4], s1[4], s2[4], s3[4];                                      \
+            for (v = 0; v < NV; v++)                                           \
+                s0[v] = s1[v] = s2[v] = s3[v] = (D){0};                        \
+            for (jj = 0; jj < end; jj += 4) {                                  \
+                const T *w0 = W + SKC_J(jj) * K, *w1 = W + SKC_J(jj + 1) * K;  \
+                const T *w2 = W + SKC_J(jj + 2) * K, *w3 = W + SKC_J(jj + 3) * K; \
+                for (v = 0; v < NV; v++) {                                     \
+                    s0[v] += WIDEN(*(const V *)(w0 + L * v) * x[jj], D);       \
+                    s1[v] += WIDEN(*(const V *)(w1 + L * v) * x[jj + 1], D);   \
+                    s2[v] += WIDEN(*(const V *)(w2 + L * v) * x[jj + 2], D);   \
+                    s3[v] += WIDEN(*(const V *)(w3 + L * v) * x[jj + 3], D);   \
+                }                                                              \
+            }                                                                  \
+            for (jj = end; jj < nnz; jj++) {                                   \
+                const T *w = W + SKC_J(jj) * K;                                \
+                for (v = 0; v < NV; v++) {                                     \
+                    D z = WIDEN(*(const V *)(w + L * v) * x[jj], D);           \
+                    if (jj == end) s0[v] += z;                                 \
+                    else if (jj == end + 1) s1[v] += z;                        \
+                    else s2[v] += z;                                           \
+                }                                                              \
+            }                                                                  \
+            for (v = 0; v < NV; v++)                                           \
+                *(D *)(P + c + L * v) = (s0[v] + s1[v]) + (s2[v] + s3[v]);     \
+        } else {                                                               \
+            V st[4];                                                           \
+            for (v = 0; v < NV; v++)                                           \
+                st[v] = *(const V *)(step + c + L * v);                        \
+            for (jj = 0; jj < nnz; jj++) {                                     \
+                T *w = W + SKC_J(jj) * K;                                      \
+                for (v = 0; v < NV; v++)                                       \
+                    *(V *)(w + L * v) += x[jj] * st[v];                        \
+            }                                                                  \
+        }                                                                      \
+    }
+    /* All K models: chunks of NV vectors, then single vectors, then models
+       one at a time; a dense and a sparse copy. */
+    #define SKC_ROW_LOOPS(T, NAME, ATTR, V, D, L, NV, WIDEN)                   \
+    SKC_CHUNK(T, NAME##_chunk, V, D, L, WIDEN)                                 \
+    SKC_INLINE void NAME##_rows(                                               \
+        T *W, const T *x, const int32_t *ind, Py_ssize_t nnz, Py_ssize_t K,    \
+        double *P, const T *step)                                              \
+    {                                                                          \
+        Py_ssize_t c = 0;                                                      \
+        for (; c + NV * L <= K; c += NV * L)                                   \
+            NAME##_chunk(W, x, ind, nnz, K, P, step, c, NV);                   \
+        for (; c + L <= K; c += L)                                             \
+            NAME##_chunk(W, x, ind, nnz, K, P, step, c, 1);                    \
+        for (; c < K; c++)                                                     \
+            skc_one_##T(W, x, ind, nnz, K, P, step, c);                        \
+    }                                                                          \
+    ATTR static void NAME(                                                     \
+        T *W, const T *x, const int32_t *ind, Py_ssize_t nnz, Py_ssize_t K,    \
+        double *P, const T *step)                                              \
+    {                                                                          \
+        if (ind)                                                               \
+            NAME##_rows(W, x, ind, nnz, K, P, step);                           \
+        else                                                                   \
+            NAME##_rows(W, x, NULL, nnz, K, P, step);                          \
+    }
+    #if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 9)
+    /* GCC's and Clang's vector extensions. */
+    #define SKC_VECTOR(T, N)                                                   \
+        __attribute__((vector_size(N * sizeof(T)), aligned(sizeof(T)), may_alias))
+    typedef double skc_v2d SKC_VECTOR(double, 2);
+    typedef float skc_v2f SKC_VECTOR(float, 2);
+    /* Baseline x86-64 and other targets: 16-byte vectors. */
+    SKC_ROW_LOOPS(double, skc_row_base_double, , skc_v2d, skc_v2d, 2, 2,
+                  __builtin_convertvector)
+    SKC_ROW_LOOPS(float, skc_row_base_float, , skc_v2f, skc_v2d, 2, 2,
+                  __builtin_convertvector)
+    #if defined(__x86_64__) || defined(__i386__)
+    /* 32-byte vectors where the CPU has AVX2 (looked up once, at import). */
+    typedef double skc_v4d SKC_VECTOR(double, 4);
+    typedef float skc_v4f SKC_VECTOR(float, 4);
+    #define SKC_AVX2 __attribute__((target("avx2")))
+    SKC_ROW_LOOPS(double, skc_row_avx2_double, SKC_AVX2, skc_v4d, skc_v4d, 4, 2,
+                  __builtin_convertvector)
+    SKC_ROW_LOOPS(float, skc_row_avx2_float, SKC_AVX2, skc_v4f, skc_v4d, 4, 2,
+                  __builtin_convertvector)
+    static int skc_avx2 = 0;
+    static void skc_detect(void) {
+        __builtin_cpu_init();
+        skc_avx2 = __builtin_cpu_supports("avx2");
+    }
+    #define SKC_ROW(T, ...)                                                    \
+        (skc_avx2 ? skc_row_avx2_##T(__VA_ARGS__) : skc_row_base_##T(__VA_ARGS__))
+    #endif
+    #else
+    /* Other compilers: plain scalars, four models at a time. */
+    #define SKC_CAST(v, D) ((D)(v))
+    SKC_ROW_LOOPS(double, skc_row_base_double, , double, double, 1, 4, SKC_CAST)
+    SKC_ROW_LOOPS(float, skc_row_base_float, , float, double, 1, 4, SKC_CAST)
+    #endif
+    #if !defined(SKC_ROW)
+    static void skc_detect(void) {}
+    #define SKC_ROW(T, ...) skc_row_base_##T(__VA_ARGS__)
+    #endif
+    static void skc_row_d(double *W, const double *x, const int32_t *ind,
+                          Py_ssize_t nnz, Py_ssize_t K, double *P,
+                          const double *step) {
+        SKC_ROW(double, W, x, ind, nnz, K, P, step);
+    }
+    static void skc_row_f(float *W, const float *x, const int32_t *ind,
+                          Py_ssize_t nnz, Py_ssize_t K, double *P,
+                          const float *step) {
+        SKC_ROW(float, W, x, ind, nnz, K, P, step);
+    }
     """
     void SKC_PREFETCH(const void *p) noexcept nogil
     uint64_t skc_mulhi(uint64_t a, uint64_t b, uint64_t *lo) noexcept nogil
+    void skc_detect() noexcept nogil
+    void skc_row_d(double *W, const double *x, const int32_t *ind, Py_ssize_t nnz,
+                   Py_ssize_t K, double *P, const double *step) noexcept nogil
+    void skc_row_f(float *W, const float *x, const int32_t *ind, Py_ssize_t nnz,
+                   Py_ssize_t K, double *P, const float *step) noexcept nogil
+
+skc_detect()
 
 # Loss codes (the order of LOSSES).
 LOSSES = (
@@ -376,7 +550,7 @@ cdef class Kernel:
     cdef const uint8_t[::1] active
 
     # scratch, one entry per model
-    cdef double[::1] p, p4, step, stepw, eta, factor, l1_step, table
+    cdef double[::1] p, step, stepw, eta, factor, l1_step, table
 
     def __init__(
         self,
@@ -477,7 +651,6 @@ cdef class Kernel:
         self.loss_sum = np.zeros(k)
         self.weight_sum = np.zeros(k)
         self.p = np.zeros(k)
-        self.p4 = np.zeros(4 * k)
         self.eta = np.zeros(k)
         self.factor = np.ones(k)
         self.l1_step = np.zeros(k)
@@ -760,8 +933,6 @@ cdef class Kernel:
         cdef double threshold = 1e-6 if floating is float else 1e-9
         cdef bint vary = False
         cdef double *ETA = &self.eta[0]
-        cdef double *P4 = &self.p4[0]
-        cdef double *acc
         cdef double *FAC = &self.factor[0]
         cdef double *L1S = &self.l1_step[0]
         cdef int32_t label = 0
@@ -827,18 +998,10 @@ cdef class Kernel:
             #    as scikit-learn's WeightVector.dot does, afterwards.)
             if K == 1:
                 _dot4(W, x, ind, nnz, P)
+            elif floating is double:
+                skc_row_d(W, x, ind, nnz, K, P, NULL)
             else:
-                for m in range(4 * K):
-                    P4[m] = 0.0
-                for jj in range(nnz):
-                    j = jj if ind == NULL else ind[jj]
-                    xf = x[jj]
-                    w = W + j * K
-                    acc = P4 + (jj & 3) * K
-                    for m in range(K):
-                        acc[m] += w[m] * xf
-                for m in range(K):
-                    P[m] = (P4[m] + P4[K + m]) + (P4[2 * K + m] + P4[3 * K + m])
+                skc_row_f(W, x, ind, nnz, K, P, NULL)
 
             # 2. per model: loss, rate, penalty scale, update
             if vary:  # a table of the rates of the next block of rows
@@ -898,13 +1061,17 @@ cdef class Kernel:
                     else:
                         for jj in range(nnz):
                             W[ind[jj]] += x[jj] * sf
+            elif floating is double:
+                skc_row_d(W, x, ind, nnz, K, NULL, SWt)
             else:
+                skc_row_f(W, x, ind, nnz, K, NULL, SWt)
+            # Then the averaged weights and the truncation of the updated weights
+            # (each weight's own order of operations is kept).
+            if averaging or l1:
                 for jj in range(nnz):
                     j = jj if ind == NULL else ind[jj]
                     xf = x[jj]
                     w = W + j * K
-                    for m in range(K):
-                        w[m] += xf * SWt[m]
                     if averaging:
                         a = A + j * K
                         for m in range(K):
