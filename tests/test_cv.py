@@ -7,6 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import load_diabetes, load_wine
@@ -245,6 +247,76 @@ def test_a_random_state_instance_is_copied_per_fit_as_clone_does(regression):
     assert_same_search(ours, reference, X)
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**16),
+    n_samples=st.integers(20, 60),
+    n_features=st.integers(1, 6),
+    eta0s=st.lists(
+        st.sampled_from([0.001, 0.01, 0.1, 0.5, "auto"]),
+        min_size=1,
+        max_size=3,
+        unique=True,
+    ),
+    T_maxs=st.lists(
+        st.one_of(st.none(), st.integers(1, 8)), min_size=1, max_size=2, unique=True
+    ),
+    alphas=st.lists(
+        st.sampled_from([0.0, 1e-4, 0.1]), min_size=1, max_size=2, unique=True
+    ),
+    max_iter=st.integers(1, 8),
+    loss=st.sampled_from(["squared_error", "huber", "epsilon_insensitive"]),
+    average=st.sampled_from([False, True, 7]),
+    scale=st.sampled_from([1.0, 50.0]),  # unscaled data: some candidates diverge
+)
+def test_any_grid_on_any_data_equals_grid_search(
+    seed, n_samples, n_features, eta0s, T_maxs, alphas, max_iter, loss, average, scale
+):
+    rng = np.random.RandomState(seed)
+    X = rng.standard_normal((n_samples, n_features)) * scale
+    y = X @ rng.standard_normal(n_features) + rng.standard_normal(n_samples)
+    numeric = [eta0 for eta0 in eta0s if eta0 != "auto"]
+    lists = {
+        "eta0s": eta0s,
+        "lr_mins": [0.0, min(numeric, default=0.01) / 2],
+        "T_maxs": T_maxs,
+        "alphas": alphas,
+    }
+    params = {
+        "loss": loss,
+        "average": average,
+        "max_iter": max_iter,
+        "random_state": seed,
+    }
+    cv = KFold(3, shuffle=True, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            ours = CosineSGDRegressorCV(**lists, cv=cv, **params).fit(X, y)
+        except ValueError as error:  # every fit failed: so must GridSearchCV's
+            assert "All the" in str(error)
+            with pytest.raises(ValueError):
+                GridSearchCV(
+                    CosineSGDRegressor(**params),
+                    plain_grid(lists),
+                    cv=cv,
+                    error_score="raise",
+                ).fit(X, y)
+            return
+        reference = GridSearchCV(
+            CosineSGDRegressor(**params), plain_grid(lists), cv=cv
+        ).fit(X, y)
+    for k in range(3):
+        key = f"split{k}_test_score"
+        mine, theirs = ours.cv_results_[key], reference.cv_results_[key]
+        assert_array_equal(np.isnan(mine), np.isnan(theirs))
+        assert_allclose(mine, theirs, rtol=0, atol=1e-9)
+    assert_array_equal(
+        ours.cv_results_["rank_test_score"], reference.cv_results_["rank_test_score"]
+    )
+    assert_allclose(ours.predict(X), reference.predict(X), rtol=1e-9, atol=1e-9)
+
+
 def test_parallel_folds_give_the_serial_result(wine):
     X, y = wine
     runs = [
@@ -262,6 +334,12 @@ def test_parallel_folds_give_the_serial_result(wine):
             key = f"split{k}_test_score"
             assert_array_equal(run.cv_results_[key], runs[0].cv_results_[key])
         assert_array_equal(run.coef_, runs[0].coef_)
+    reference = GridSearchCV(
+        CosineSGDClassifier(max_iter=20, random_state=0),
+        {"eta0": [0.01, "auto"], "alpha": [1e-4, 1e-3]},
+        n_jobs=2,
+    ).fit(X, y)
+    assert_same_search(runs[1], reference, X)
 
 
 def test_diverging_candidates_score_nan_as_grid_search_error_score(regression):
