@@ -321,6 +321,25 @@ class CosineSGDSearchMixin:
         """
         return self._best(X, "predict").predict(X)
 
+    def score(self, X, y, sample_weight=None):
+        """Score of the refitted best candidate, as the plain estimator's.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test samples.
+        y : array-like of shape (n_samples,)
+            True targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            R^2 for the regressor, accuracy for the classifier.
+        """
+        return super().score(X, y, sample_weight=sample_weight)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
