@@ -148,6 +148,7 @@ class CosineSGDSearchMixin:
                 delayed(self._fold)(search, train, test) for train, test in splits
             )
             self._record_search(grid, folds, scorer)
+            del search, X_valid  # the refit validates X again: not two copies
             if self.refit:
                 self._refit(X, y, sample_weight, shared)
         return self
