@@ -1,100 +1,166 @@
-"""Demo: grid-search ``lr_min`` and ``T_max`` on data bundled with scikit-learn.
+"""Demo: cosine-annealed SGD against scikit-learn's on the diabetes data.
 
-Run it with ``python -m skcosine``. It fits a
-``StandardScaler -> CosineSGDRegressorCV`` pipeline on the diabetes data: the
-CV estimator cross-validates a grid of ``lr_min`` and ``T_max``, every
-candidate of a fold trained in one pass over its rows, and refits the best.
-The demo prints the mean R^2 of every candidate as a table, and compares the
-best candidate with scikit-learn's ``SGDRegressor`` (default schedule) and
-with the least-squares optimum (``Ridge``).
+Run it with ``python -m skcosine`` (``--help`` for the options). On the
+diabetes data bundled with scikit-learn, behind a ``StandardScaler``, with the
+same cross-validation folds for every model, it
+
+1. searches ``lr_min`` x ``T_max`` with :class:`~skcosine.CosineSGDRegressorCV`
+   (everything else at its default: ``eta0='auto'``, 100 epochs) and prints
+   the mean test R^2 and its spread over the folds, candidate by candidate;
+2. compares, fold by fold, scikit-learn's ``SGDRegressor()`` with its
+   defaults, ``CosineSGDRegressor()`` with its defaults, the best candidate of
+   the search, and the exact minimizer of the same penalized least squares
+   (``Ridge`` with ``alpha = 1e-4 x n_samples``), with fit times;
+3. says what to take away from the numbers.
 """
 
+import argparse
 import time
 
 import numpy as np
 import pandas as pd
 from sklearn.datasets import load_diabetes
 from sklearn.linear_model import Ridge, SGDRegressor
-from sklearn.model_selection import KFold, cross_val_score
+from sklearn.model_selection import KFold, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skcosine import CosineSGDRegressorCV
+from skcosine import CosineSGDRegressor, CosineSGDRegressorCV
 
-GRID = {
-    "lr_mins": [0.0, 0.001, 0.005, 0.01],
-    "T_maxs": [10, 20, 35, None],
-}
-BUDGET = 50  # epochs per fit
+LR_MINS = [0.0, 1e-4, 1e-3]
+T_MAXS = [25, 50, None]
+ALPHA = 1e-4  # the default penalty of both SGD estimators
 
 
-def make_search(cv):
-    """The search: every (lr_min, T_max) candidate at eta0=0.01, alpha=1e-4."""
-    return CosineSGDRegressorCV(
-        eta0s=[0.01], alphas=[1e-4], **GRID, cv=cv, max_iter=BUDGET, random_state=0
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m skcosine",
+        description=(
+            "Cross-validate cosine-annealed SGD (skcosine) against scikit-learn's "
+            "SGDRegressor and the exact least-squares solution on the diabetes "
+            "data bundled with scikit-learn, and search lr_min x T_max with "
+            "CosineSGDRegressorCV. Runs in about a second, on one core."
+        ),
     )
+    parser.add_argument(
+        "--folds", type=_folds, default=5, help="number of folds, >= 2 (default: 5)"
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="random_state of the folds and of the SGD models (default: 0)",
+    )
+    return parser.parse_args(argv)
 
 
-def run_search(X, y, cv):
-    """Cross-validate every candidate behind a StandardScaler; the fitted
-    search."""
-    pipe = make_pipeline(StandardScaler(), make_search(cv)).fit(X, y)
-    return pipe[-1]
+def _folds(text):
+    value = int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"at least 2 folds are needed, got {value}")
+    return value
 
 
-def score_table(search):
-    """Mean test R^2 as a table: rows lr_min, columns T_max."""
-    params = search.cv_results_["params"]
+def search_table(search):
+    """Mean test R^2 (+- std over the folds) of every candidate: rows lr_min,
+    columns T_max."""
+    results = search.cv_results_
     rows = pd.DataFrame(
         {
-            "lr_min": [p["lr_min"] for p in params],
-            "T_max": [p["T_max"] or BUDGET for p in params],
-            "R2": search.cv_results_["mean_test_score"],
+            "lr_min": [p["lr_min"] for p in results["params"]],
+            "T_max": [str(p["T_max"]) for p in results["params"]],
+            "R2": [
+                f"{mean:.4f} +- {std:.4f}"
+                for mean, std in zip(
+                    results["mean_test_score"], results["std_test_score"]
+                )
+            ],
         }
     )
     table = rows.pivot(index="lr_min", columns="T_max", values="R2")
-    table.columns = [f"None ({t})" if t == BUDGET else str(t) for t in table.columns]
-    return table
+    return table[[str(t) for t in T_MAXS]]
 
 
-def reference_scores(X, y, cv):
-    """Cross-validated R^2 of scikit-learn's SGD and of Ridge, same folds."""
-    models = {
-        "scikit-learn SGDRegressor (invscaling, defaults)": SGDRegressor(
-            random_state=0
-        ),
-        "Ridge (least-squares optimum)": Ridge(alpha=1e-3),
-    }
+def models(best, n_train, seed):
+    """The compared models, each behind a StandardScaler."""
     return {
-        name: cross_val_score(make_pipeline(StandardScaler(), model), X, y, cv=cv)
-        for name, model in models.items()
+        "scikit-learn SGDRegressor(), defaults": SGDRegressor(random_state=seed),
+        "skcosine CosineSGDRegressor(), defaults": CosineSGDRegressor(
+            random_state=seed
+        ),
+        "skcosine best candidate of the search": CosineSGDRegressor(
+            random_state=seed, **best
+        ),
+        "exact minimizer, Ridge(alpha=1e-4 x n)": Ridge(alpha=ALPHA * n_train),
     }
 
 
-def main():
+def compare(X, y, cv, best, seed):
+    """Test R^2 and fit time of every model, fold by fold."""
+    n_train = len(y) * (cv.get_n_splits() - 1) // cv.get_n_splits()
+    rows = {}
+    for name, model in models(best, n_train, seed).items():
+        scores = cross_validate(make_pipeline(StandardScaler(), model), X, y, cv=cv)
+        rows[name] = {
+            "mean R2": scores["test_score"].mean(),
+            "std over folds": scores["test_score"].std(),
+            "fit ms (median)": 1000 * np.median(scores["fit_time"]),
+        }
+    return pd.DataFrame(rows).T
+
+
+def takeaways(table, folds):
+    """What the numbers say, in sentences computed from them."""
+    sgd, cosine, best, exact = table["mean R2"].to_numpy()
+    spread = table["std over folds"].mean()
+    times = table["fit ms (median)"].to_numpy()
+    return [
+        f"- With its defaults, cosine SGD scores {cosine - exact:+.4f} R^2 against "
+        "the exact solution of the same objective, scikit-learn's default SGD "
+        f"{sgd - exact:+.4f}.",
+        f"- The differences between the models are small next to the spread of the "
+        f"score between folds ({spread:.3f}): on this small data set every model "
+        "here predicts about as well; what cosine annealing buys is reaching the "
+        "exact solution's score without tuning the learning rate.",
+        f"- The search moved the score by {best - cosine:+.4f}: the defaults "
+        "(eta0='auto', a full cycle down to lr_min=0) leave little to tune here.",
+        f"- Fit times per fold: {times[0]:.1f} ms (scikit-learn, which stops after "
+        f"a few epochs), {times[1]:.1f} ms (skcosine, 100 epochs); the "
+        f"{len(T_MAXS) * len(LR_MINS)} x {folds} fits of the search ran in one "
+        "pass per fold.",
+    ]
+
+
+def main(argv=None):
+    args = parse_args(argv)
     X, y = load_diabetes(return_X_y=True, as_frame=True)
-    cv = KFold(5, shuffle=True, random_state=0)
+    cv = KFold(args.folds, shuffle=True, random_state=args.seed)
     print(
-        f"skcosine demo: diabetes data ({X.shape[0]} rows x {X.shape[1]} features), "
-        f"5-fold CV, {BUDGET} epochs per fit\n"
+        f"skcosine demo: diabetes data ({X.shape[0]} rows x {X.shape[1]} "
+        f"features), {args.folds}-fold cross-validation, StandardScaler first.\n"
+    )
+    search = CosineSGDRegressorCV(
+        lr_mins=LR_MINS, T_maxs=T_MAXS, alphas=[ALPHA], cv=cv, random_state=args.seed
     )
     start = time.perf_counter()
-    search = run_search(X, y, cv)
+    pipe = make_pipeline(StandardScaler(), search).fit(X, y)
     elapsed = time.perf_counter() - start
-    with pd.option_context("display.float_format", "{:.4f}".format):
-        print(
-            "Mean test R^2 of every CosineSGDRegressor candidate "
-            f"(rows: lr_min, columns: T_max; None means the budget, {BUDGET})"
-        )
-        print(score_table(search).to_string())
-    best = search.best_params_
     print(
-        f"\nBest: lr_min={best['lr_min']}, T_max={best['T_max']} -> R^2 "
-        f"{search.best_score_:.4f} ({len(search.cv_results_['params'])} "
-        f"candidates x 5 folds in {elapsed:.2f} s, one pass per fold)"
+        "1. CosineSGDRegressorCV: mean test R^2 +- std over the folds "
+        "(rows: lr_min, columns: T_max; None = the whole budget of 100 epochs)"
     )
-    for name, scores in reference_scores(X, y, cv).items():
-        print(f"{name:<50} R^2 {np.mean(scores):.4f}")
+    print(search_table(pipe[-1]).to_string())
+    best = {k: v for k, v in search.best_params_.items() if k in ("lr_min", "T_max")}
+    print(
+        f"   best: {best}, {len(search.cv_results_['params'])} candidates x "
+        f"{args.folds} folds in {elapsed:.2f} s\n"
+    )
+    table = compare(X, y, cv, best, args.seed)
+    print("2. The same folds, fold by fold:")
+    with pd.option_context("display.float_format", "{:.4f}".format):
+        print(table.to_string())
+    print("\n3. What to take away")
+    print("\n".join(takeaways(table, args.folds)))
 
 
 if __name__ == "__main__":
