@@ -1,8 +1,12 @@
 """Sphinx configuration of the skcosine documentation."""
 
+import sys
 from datetime import date
+from pathlib import Path
 
 import skcosine  # the installed package (with its compiled kernel)
+
+sys.path.insert(0, str(Path(__file__).parent))  # gallery_order
 
 project = "skcosine"
 author = "skcosine developers"
@@ -13,6 +17,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    "sphinx-mathjax-offline",  # MathJax served with the pages, not from a CDN
     "matplotlib.sphinxext.plot_directive",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
@@ -35,6 +40,8 @@ sphinx_gallery_conf = {
     "show_memory": False,
     "backreferences_dir": "generated/backreferences",
     "doc_module": ("skcosine",),
+    # the teaching order of docs/gallery_order.py, not file names
+    "within_subsection_order": "gallery_order.TeachingOrder",
 }
 
 html_theme = "pydata_sphinx_theme"
