@@ -16,6 +16,7 @@ version = release = skcosine.__version__
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
+    "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
     "sphinx-mathjax-offline",  # MathJax served with the pages, not from a CDN
     "matplotlib.sphinxext.plot_directive",
@@ -26,6 +27,20 @@ extensions = [
 autosummary_generate = True
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
+
+# Links to the documentation of the projects skcosine builds on, from local
+# copies of their inventories (docs/inventories.py writes them): the docs build
+# without a network.
+intersphinx_mapping = {
+    name: (url, f"_inventories/{name}.inv")
+    for name, url in {
+        "sklearn": "https://scikit-learn.org/stable/",
+        "numpy": "https://numpy.org/doc/stable/",
+        "scipy": "https://docs.scipy.org/doc/scipy/",
+        "pandas": "https://pandas.pydata.org/docs/",
+        "python": "https://docs.python.org/3/",
+    }.items()
+}
 
 templates_path = ["_templates"]
 exclude_patterns = ["_build", "bad_inputs_table.rst", "sg_execution_times.rst"]

@@ -25,6 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._callbacks import CallbackHook, FitCallbacks, init_callback_context
 from ._checkpoint import Checkpoint, CheckpointHook, fingerprint
 from ._divergence import diverged, mean_losses, reference_losses
+from ._docstrings import DocLinkMixin
 from ._monitor import Monitor, StoppingRule, validation_split
 from ._settings import Settings
 from ._state import (
@@ -91,7 +92,7 @@ class _Run:
         self.curve, self.n_passes, self.t = curve, n_passes, t
 
 
-class CosineSGDMixin:
+class CosineSGDMixin(DocLinkMixin):
     """``fit`` and ``partial_fit`` of a cosine-annealed SGD estimator.
 
     Subclasses provide ``_encode_targets``, ``_n_models`` and

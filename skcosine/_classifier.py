@@ -21,6 +21,8 @@ class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassi
     problem on the same schedule; predictions, probabilities (``log_loss``,
     ``modified_huber``) and scoring work as in ``SGDClassifier``.
 
+    Read more in the :ref:`User Guide <estimators>`.
+
     Parameters
     ----------
     loss : str, default='hinge'

@@ -151,6 +151,8 @@ CosineSGDClassifierCV.__doc__ = with_parameters(
     on every row. Every other parameter is a parameter of
     :class:`CosineSGDClassifier`, shared by all candidates.
 
+    Read more in the :ref:`User Guide <cv_estimators>`.
+
     Parameters
     ----------
     {parameters}

@@ -28,6 +28,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _sklearn_compat as compat
 from ._base import atomic
+from ._docstrings import DocLinkMixin
 from ._search import fit_fold
 from ._settings import Settings
 from ._targets import checked_classes, label_targets, regression_targets
@@ -99,7 +100,7 @@ SEARCH_ENTRIES = {
 """The entries of the CV estimators' own parameters."""
 
 
-class CosineSGDSearchMixin:
+class CosineSGDSearchMixin(DocLinkMixin):
     """``fit``, the search results and the refitted model, for both CV
     estimators. Subclasses set ``_plain``, the estimator searched over."""
 

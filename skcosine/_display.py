@@ -14,6 +14,8 @@ class LearningRateScheduleDisplay:
     attributes are set by :meth:`plot`. matplotlib is imported only to plot
     (``pip install skcosine[docs]`` or any matplotlib).
 
+    Read more in the :ref:`User Guide <schedule_shapes>`.
+
     Parameters
     ----------
     epochs : ndarray of shape (n_epochs,)
@@ -92,8 +94,7 @@ class LearningRateScheduleDisplay:
         display : LearningRateScheduleDisplay
             This object, with the plotting attributes set.
         """
-        import matplotlib.pyplot as plt
-
+        plt = _pyplot("LearningRateScheduleDisplay.plot")
         if ax is None:
             _, ax = plt.subplots()
         label = name if name is not None else self.name
@@ -109,8 +110,16 @@ class LearningRateScheduleDisplay:
                 self.epochs, self.curve, label=self.curve_name, **style
             )
             self.curve_ax_.set_ylabel(self.curve_name)
-        if label is not None:
-            ax.legend(loc="upper right")
+        lines = [line for line in (self.line_, self.curve_line_) if line is not None]
+        labelled = [line for line in lines if not line.get_label().startswith("_")]
+        if labelled:  # above the axes, never on the data; both lines in it
+            ax.legend(
+                handles=labelled,
+                loc="lower left",
+                bbox_to_anchor=(0.0, 1.01),
+                ncols=len(labelled),
+                frameon=False,
+            )
         self.ax_, self.figure_ = ax, ax.figure
         return self
 
@@ -184,3 +193,16 @@ class LearningRateScheduleDisplay:
             np.arange(len(rates)), rates, curve=curve, curve_name=curve_name, name=name
         )
         return display.plot(ax=ax, **kwargs)
+
+
+def _pyplot(caller):
+    """``matplotlib.pyplot``, or an ``ImportError`` saying how to get it (as
+    scikit-learn's displays say it)."""
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as error:
+        raise ImportError(
+            f"{caller} requires matplotlib. You can install matplotlib with "
+            "`pip install matplotlib`."
+        ) from error
+    return plt

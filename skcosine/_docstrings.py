@@ -8,7 +8,20 @@ than repeat them, so a description is written (and corrected) once.
 import inspect
 import re
 
-__all__ = ["parameter_entries", "with_parameters"]
+__all__ = ["DOCS_URL", "DocLinkMixin", "parameter_entries", "with_parameters"]
+
+DOCS_URL = "https://skcosine.readthedocs.io/en/latest/"
+"""Where the documentation is published (also ``Documentation`` in the
+project's metadata)."""
+
+
+class DocLinkMixin:
+    """Links the estimator's HTML representation (the "?" of a diagram in a
+    notebook) to its API page, as scikit-learn's estimators link to theirs."""
+
+    _doc_link_module = "skcosine"
+    _doc_link_template = DOCS_URL + "generated/{estimator_module}.{estimator_name}.html"
+
 
 _ENTRY = re.compile(r"^(\w+) :")
 

@@ -19,6 +19,8 @@ class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegress
     ``lr_min`` (see Notes). Predictions, scoring and every other parameter work
     as in ``SGDRegressor``.
 
+    Read more in the :ref:`User Guide <estimators>`.
+
     Parameters
     ----------
     loss : str, default='squared_error'

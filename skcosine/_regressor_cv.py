@@ -89,6 +89,8 @@ CosineSGDRegressorCV.__doc__ = with_parameters(
     on every row. Every other parameter is a parameter of
     :class:`CosineSGDRegressor`, shared by all candidates.
 
+    Read more in the :ref:`User Guide <cv_estimators>`.
+
     Parameters
     ----------
     {parameters}

@@ -5,6 +5,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from ._docstrings import DocLinkMixin
 from ._sklearn_compat import Interval, validate_params
 
 __all__ = ["CosineAnnealingLR", "CosineAnnealingWarmRestarts", "MAX_COUNT"]
@@ -16,7 +17,7 @@ are exact as floats, so positions in the schedule stay exact."""
 _COUNT = Interval(Integral, 1, MAX_COUNT, closed="both")
 
 
-class _CosineSchedule(BaseEstimator):
+class _CosineSchedule(DocLinkMixin, BaseEstimator):
     """Shared machinery: validation, warmup, clamping and the cosine formula.
 
     Subclasses only say where an epoch falls in its cosine cycle
@@ -147,6 +148,8 @@ class CosineAnnealingLR(_CosineSchedule):
     half a cosine from ``lr_initial`` down to ``lr_min`` over ``T_max`` epochs,
     then holds ``lr_min``.
 
+    Read more in the :ref:`User Guide <schedule>`.
+
     Parameters
     ----------
     lr_initial : float
@@ -223,6 +226,8 @@ class CosineAnnealingWarmRestarts(_CosineSchedule):
     The cosine cycle restarts at ``lr_initial`` every time it reaches its end.
     The first cycle lasts ``T_0`` epochs, and each cycle is ``T_mult`` times
     longer than the previous one.
+
+    Read more in the :ref:`User Guide <schedule_shapes>`.
 
     Parameters
     ----------

@@ -73,3 +73,29 @@ def test_matplotlib_is_imported_only_to_plot():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "False"
+
+
+def test_the_training_loss_is_in_the_legend_above_the_data():
+    X, y = load_diabetes(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    model = CosineSGDRegressor(max_iter=10, tol=0.0, n_iter_no_change=10).fit(X, y)
+    display = LearningRateScheduleDisplay.from_estimator(model)
+    legend = display.ax_.get_legend()
+    assert [text.get_text() for text in legend.get_texts()] == [
+        "CosineSGDRegressor",
+        "training loss",
+    ]
+    display.figure_.canvas.draw()
+    box = legend.get_window_extent()
+    axes = display.ax_.get_window_extent()
+    assert box.y0 >= axes.y1  # over the axes, not on the lines
+
+
+def test_plot_without_matplotlib_says_how_to_install_it(monkeypatch):
+    display = LearningRateScheduleDisplay(np.arange(3), np.array([0.3, 0.2, 0.1]))
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    with pytest.raises(
+        ImportError, match="requires matplotlib.*pip install matplotlib"
+    ):
+        display.plot()

@@ -69,3 +69,31 @@ def test_method_docstring_documents_its_parameters(method):
     if names:
         assert documented_parameters(doc) == names
     assert "\nReturns\n" in doc or method.__name__ in ("__init__",)
+
+
+def test_html_repr_links_to_the_api_page_of_every_estimator():
+    import pathlib
+
+    from sklearn.base import BaseEstimator
+    from sklearn.utils import estimator_html_repr
+
+    from skcosine._docstrings import DOCS_URL
+
+    api = (pathlib.Path(__file__).parents[1] / "docs" / "api.rst").read_text()
+    for obj in PUBLIC:
+        if not (inspect.isclass(obj) and issubclass(obj, BaseEstimator)):
+            continue
+        required = {"lr_initial": 0.1, "T_max": 5, "T_0": 5}
+        names = inspect.signature(obj).parameters
+        if "lr_initial" not in names:  # the estimators: every parameter defaults
+            required = {}
+        instance = obj(**{k: v for k, v in required.items() if k in names})
+        link = f"{DOCS_URL}generated/skcosine.{obj.__name__}.html"
+        assert instance._get_doc_link() == link
+        assert link in estimator_html_repr(instance)
+        assert f"\n   {obj.__name__}\n" in api  # autosummary makes that page
+
+
+@pytest.mark.parametrize("obj", PUBLIC, ids=lambda obj: obj.__name__)
+def test_class_docstring_points_to_the_user_guide(obj):
+    assert "Read more in the :ref:`User Guide <" in inspect.getdoc(obj)
