@@ -10,6 +10,7 @@ a fold trained in the same pass over the fold's rows
 The answer is ``GridSearchCV``'s on the same grid and splits.
 """
 
+import functools
 import inspect
 import time
 import warnings
@@ -28,7 +29,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _sklearn_compat as compat
 from ._base import atomic
-from ._docstrings import DocLinkMixin
+from ._docstrings import DocLinkMixin, with_parameters
 from ._search import fit_fold
 from ._settings import Settings
 from ._targets import checked_classes, label_targets, regression_targets
@@ -98,6 +99,155 @@ SEARCH_ENTRIES = {
     result does not depend on it.""",
 }
 """The entries of the CV estimators' own parameters."""
+
+SEARCH_DEFAULTS = {
+    **DEFAULT_GRID,
+    "cv": 5,
+    "scoring": None,
+    "refit": True,
+    "n_jobs": None,
+}
+"""The CV estimators' own parameters and their defaults, after ``loss``."""
+
+
+def search_init(plain):
+    """The ``__init__`` of the CV estimator of ``plain``.
+
+    Its parameters are ``loss``, then :data:`SEARCH_DEFAULTS`, then every
+    other parameter of ``plain`` with its default (all keyword-only), so that
+    a parameter added to the plain estimator is one of the CV estimator's
+    too. As scikit-learn requires, it only stores each value as an attribute.
+    """
+    loss, *others = inspect.signature(plain).parameters.values()
+    own = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default)
+        for name, default in SEARCH_DEFAULTS.items()
+    ]
+    shared = [p for p in others if p.name not in {*SEARCHED.values(), "n_jobs"}]
+    this = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    signature = inspect.Signature([this, loss, *own, *shared])
+
+    def __init__(self, *args, **kwargs):
+        bound = signature.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        for name, value in list(bound.arguments.items())[1:]:
+            setattr(self, name, value)
+
+    __init__.__signature__ = signature
+    return __init__
+
+
+SEARCH_DOC = r"""Cosine SGD {task} with a built-in cross-validated grid search.
+
+    Searches ``eta0s`` x ``lr_mins`` x ``T_maxs`` x ``alphas`` by
+    cross-validation, as ``GridSearchCV({plain}(...), grid)`` does
+    and with the same result, but trains every candidate of a fold together,
+    in one pass over the fold's rows per epoch; then refits the best candidate
+    on every row. Every other parameter is a parameter of
+    :class:`{plain}`, shared by all candidates.
+
+    Read more in the :ref:`User Guide <cv_estimators>`.
+
+    Parameters
+    ----------
+    {parameters}
+
+    Attributes
+    ----------
+    cv_results_ : dict of ndarray
+        The search, as ``GridSearchCV`` reports it: ``params``,
+        ``param_<name>``, ``split<k>_test_score``, ``mean_test_score``,
+        ``std_test_score``, ``rank_test_score``, and the fit and score times
+        (the time of a fold's shared pass, divided among its candidates). A
+        candidate whose fit failed (diverged) scores ``NaN`` and ranks last.
+    best_params_ : dict
+        ``eta0``, ``lr_min``, ``T_max`` and ``alpha`` of the best candidate.
+    best_score_ : float
+        Its mean test score.
+    best_index_ : int
+        Its index in ``cv_results_``.
+    n_splits_ : int
+        Number of folds.
+    scorer_ : callable
+        The scorer used.
+    best_estimator_ : {plain}
+        The best candidate refitted on every row (with ``refit=True``).
+    refit_time_ : float
+        Seconds the refit took.
+    {fitted}
+        Those of ``best_estimator_`` (see :class:`{plain}`), with
+        ``loss_curve_`` or ``validation_scores_`` when it has them.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Names of the features, when ``X`` has string column names.
+
+    See Also
+    --------
+    {plain} : The estimator searched over.
+    {counterpart} : The {counterpart_kind} counterpart.
+    sklearn.model_selection.GridSearchCV : The generic search it equals.
+
+    Notes
+    -----
+    With an integer ``random_state`` the search equals ``GridSearchCV`` over
+    the same grid and splits, candidate by candidate: each candidate of a fold
+    visits the fold's rows in the order its standalone fit would, with the
+    same arithmetic, the same ``eta0='auto'`` (computed on the fold's training
+    rows), the same early-stopping split and stopping rule, and fails where
+    the standalone fit raises. A ``RandomState`` instance is copied for every
+    fold, as ``GridSearchCV``'s clones copy it; with ``random_state=None`` the
+    candidates of a fold share one row order.
+
+    ``verbose``, ``warm_start``, ``batches_per_epoch`` and the checkpoint
+    parameters concern the refit only. ``sample_weight`` weights the fits
+    and, when the scorer takes weights, the test scores, as ``GridSearchCV``
+    does.
+
+    The default grid keeps the stable ``eta0='auto'`` and the full cosine cycle
+    down to 0 and searches ``alpha`` over 1e-6 ... 1e-3: on the data sets of
+    skcosine's quality benchmark no wider grid (of ``alpha``, ``lr_min`` or
+    ``T_max``) did better on test data, and a wider range of ``alpha`` did
+    worse (see the benchmarks page). Widen it with ``eta0s``, ``lr_mins`` and
+    ``T_maxs`` to search the schedule, for example at a small budget or with
+    an explicit ``eta0``.
+
+    Examples
+    --------
+{examples}
+    """
+"""The docstring of both CV estimators; see :func:`search_docstring`."""
+
+
+def search_docstring(cls, task, counterpart, fitted, examples):
+    """The docstring of the CV estimator ``cls``.
+
+    Parameters
+    ----------
+    cls : type
+        The CV estimator (its ``_plain`` is the estimator searched over).
+    task : str
+        'regression' or 'classification'.
+    counterpart : str
+        The name of the other CV estimator.
+    fitted : str
+        The names of the fitted attributes taken from the refitted model.
+    examples : str
+        The Examples section's body (indented by 4 spaces).
+    """
+    plain = cls._plain
+    text = SEARCH_DOC
+    for field, value in {
+        "{task}": task,
+        "{plain}": plain.__name__,
+        "{counterpart}": counterpart,
+        "{counterpart_kind}": "classifier" if task == "regression" else "regressor",
+        "{fitted}": fitted,
+        "{examples}": examples.rstrip(),
+    }.items():
+        text = text.replace(field, value)
+    names = list(inspect.signature(cls).parameters)
+    return with_parameters(text, names, SEARCH_ENTRIES, plain)
 
 
 class CosineSGDSearchMixin(DocLinkMixin):
@@ -308,40 +458,6 @@ class CosineSGDSearchMixin(DocLinkMixin):
         validate_prediction_data(self, method, X)
         return self.best_estimator_
 
-    def predict(self, X):
-        """Predict with the refitted best candidate.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-            Predicted targets (class labels for the classifier).
-        """
-        return self._best(X, "predict").predict(X)
-
-    def score(self, X, y, sample_weight=None):
-        """Score of the refitted best candidate, as the plain estimator's.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Test samples.
-        y : array-like of shape (n_samples,)
-            True targets.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights.
-
-        Returns
-        -------
-        score : float
-            R^2 for the regressor, accuracy for the classifier.
-        """
-        return super().score(X, y, sample_weight=sample_weight)
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
@@ -406,6 +522,34 @@ def _weights_scores(scorer, estimator):
         stacklevel=4,
     )
     return False
+
+
+def delegate(method):
+    """A method of a CV estimator that checks ``X`` against the estimator,
+    then calls ``method`` on the refitted best candidate; documented as
+    ``method`` is.
+
+    Parameters
+    ----------
+    method : function
+        A method of the plain estimator, taking ``X`` first.
+
+    Returns
+    -------
+    function
+    """
+    name = method.__name__
+
+    @functools.wraps(method)
+    def call(self, X, *args, **kwargs):
+        return getattr(self._best(X, name), name)(X, *args, **kwargs)
+
+    summary, _, rest = (method.__doc__ or "").partition("\n")
+    call.__doc__ = (
+        f"{summary}\n\n        Answered by ``best_estimator_``, the best candidate "
+        f"refitted on every row.\n{rest}"
+    )
+    return call
 
 
 def _rank(means):

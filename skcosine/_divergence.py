@@ -171,17 +171,19 @@ def final_failures(
     return ~finite, loss_failures(loss, means, references) & finite, means
 
 
-def check_final(
-    loss, epsilon, X, coef, intercept, targets, weights, references, describe
-):
+def check_final(failures, references, describe):
     """Raise ``ValueError`` unless the final models are finite and not diverged.
 
-    The arguments are those of :func:`mean_losses`, plus the
-    :func:`reference_losses` and ``describe(what)``, which returns the error.
+    Parameters
+    ----------
+    failures : tuple
+        :func:`final_failures`' ``(overflowed, too_large, means)``.
+    references : ndarray of shape (n_models,)
+        :func:`reference_losses`.
+    describe : callable
+        ``describe(what)`` returns the error for a description of the problem.
     """
-    overflowed, too_large, means = final_failures(
-        loss, epsilon, X, coef, intercept, targets, weights, references
-    )
+    overflowed, too_large, means = failures
     if overflowed.any():
         raise describe("the final model has non-finite coefficients or decisions")
     if too_large.any():

@@ -1,11 +1,14 @@
 """CosineSGDRegressorCV: CosineSGDRegressor with a built-in grid search."""
 
-import inspect
-
 from sklearn.base import BaseEstimator, RegressorMixin
 
-from ._cv import DEFAULT_GRID, SEARCH_ENTRIES, CosineSGDSearchMixin, search_constraints
-from ._docstrings import with_parameters
+from ._cv import (
+    CosineSGDSearchMixin,
+    delegate,
+    search_constraints,
+    search_docstring,
+    search_init,
+)
 from ._regressor import CosineSGDRegressor
 
 __all__ = ["CosineSGDRegressorCV"]
@@ -14,149 +17,17 @@ __all__ = ["CosineSGDRegressorCV"]
 class CosineSGDRegressorCV(CosineSGDSearchMixin, RegressorMixin, BaseEstimator):
     _plain = CosineSGDRegressor
     _parameter_constraints: dict = search_constraints(CosineSGDRegressor)
-
-    def __init__(
-        self,
-        loss="squared_error",
-        *,
-        eta0s=DEFAULT_GRID["eta0s"],
-        lr_mins=DEFAULT_GRID["lr_mins"],
-        T_maxs=DEFAULT_GRID["T_maxs"],
-        alphas=DEFAULT_GRID["alphas"],
-        cv=5,
-        scoring=None,
-        refit=True,
-        n_jobs=None,
-        penalty="l2",
-        l1_ratio=0.15,
-        fit_intercept=True,
-        max_iter=100,
-        tol=None,
-        shuffle=True,
-        verbose=0,
-        epsilon=0.1,
-        random_state=None,
-        T_mult=None,
-        warmup_epochs=0,
-        anneal_per="epoch",
-        batches_per_epoch=1,
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=5,
-        warm_start=False,
-        average=False,
-        checkpoint_path=None,
-        checkpoint_every=10,
-    ):
-        self.loss = loss
-        self.eta0s = eta0s
-        self.lr_mins = lr_mins
-        self.T_maxs = T_maxs
-        self.alphas = alphas
-        self.cv = cv
-        self.scoring = scoring
-        self.refit = refit
-        self.n_jobs = n_jobs
-        self.penalty = penalty
-        self.l1_ratio = l1_ratio
-        self.fit_intercept = fit_intercept
-        self.max_iter = max_iter
-        self.tol = tol
-        self.shuffle = shuffle
-        self.verbose = verbose
-        self.epsilon = epsilon
-        self.random_state = random_state
-        self.T_mult = T_mult
-        self.warmup_epochs = warmup_epochs
-        self.anneal_per = anneal_per
-        self.batches_per_epoch = batches_per_epoch
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.warm_start = warm_start
-        self.average = average
-        self.checkpoint_path = checkpoint_path
-        self.checkpoint_every = checkpoint_every
+    __init__ = search_init(CosineSGDRegressor)
+    predict = delegate(CosineSGDRegressor.predict)
+    score = delegate(CosineSGDRegressor.score)
 
 
-CosineSGDRegressorCV.__doc__ = with_parameters(
-    r"""Cosine SGD regression with a built-in cross-validated grid search.
-
-    Searches ``eta0s`` x ``lr_mins`` x ``T_maxs`` x ``alphas`` by
-    cross-validation, as ``GridSearchCV(CosineSGDRegressor(...), grid)`` does
-    and with the same result, but trains every candidate of a fold together,
-    in one pass over the fold's rows per epoch; then refits the best candidate
-    on every row. Every other parameter is a parameter of
-    :class:`CosineSGDRegressor`, shared by all candidates.
-
-    Read more in the :ref:`User Guide <cv_estimators>`.
-
-    Parameters
-    ----------
-    {parameters}
-
-    Attributes
-    ----------
-    cv_results_ : dict of ndarray
-        The search, as ``GridSearchCV`` reports it: ``params``,
-        ``param_<name>``, ``split<k>_test_score``, ``mean_test_score``,
-        ``std_test_score``, ``rank_test_score``, and the fit and score times
-        (the time of a fold's shared pass, divided among its candidates). A
-        candidate whose fit failed (diverged) scores ``NaN`` and ranks last.
-    best_params_ : dict
-        ``eta0``, ``lr_min``, ``T_max`` and ``alpha`` of the best candidate.
-    best_score_ : float
-        Its mean test score.
-    best_index_ : int
-        Its index in ``cv_results_``.
-    n_splits_ : int
-        Number of folds.
-    scorer_ : callable
-        The scorer used.
-    best_estimator_ : CosineSGDRegressor
-        The best candidate refitted on every row (with ``refit=True``).
-    refit_time_ : float
-        Seconds the refit took.
-    coef_, intercept_, schedule_, learning_rates_, n_iter_, n_epochs_, t_
-        Those of ``best_estimator_`` (see :class:`CosineSGDRegressor`), with
-        ``loss_curve_`` or ``validation_scores_`` when it has them.
-    n_features_in_ : int
-        Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (``n_features_in_``,)
-        Names of the features, when ``X`` has string column names.
-
-    See Also
-    --------
-    CosineSGDRegressor : The estimator searched over.
-    CosineSGDClassifierCV : The classifier counterpart.
-    sklearn.model_selection.GridSearchCV : The generic search it equals.
-
-    Notes
-    -----
-    With an integer ``random_state`` the search equals ``GridSearchCV`` over
-    the same grid and splits, candidate by candidate: each candidate of a fold
-    visits the fold's rows in the order its standalone fit would, with the
-    same arithmetic, the same ``eta0='auto'`` (computed on the fold's training
-    rows), the same early-stopping split and stopping rule, and fails where
-    the standalone fit raises. A ``RandomState`` instance is copied for every
-    fold, as ``GridSearchCV``'s clones copy it; with ``random_state=None`` the
-    candidates of a fold share one row order.
-
-    ``verbose``, ``warm_start``, ``batches_per_epoch`` and the checkpoint
-    parameters concern the refit only. ``sample_weight`` weights the fits
-    and, when the scorer takes weights, the test scores, as ``GridSearchCV``
-    does.
-
-    The default grid keeps the stable ``eta0='auto'`` and the full cosine cycle
-    down to 0 and searches ``alpha`` over 1e-6 ... 1e-3: on the data sets of
-    skcosine's quality benchmark no wider grid (of ``alpha``, ``lr_min`` or
-    ``T_max``) did better on test data, and a wider range of ``alpha`` did
-    worse (see the benchmarks page). Widen it with ``eta0s``, ``lr_mins`` and
-    ``T_maxs`` to search the schedule, for example at a small budget or with
-    an explicit ``eta0``.
-
-    Examples
-    --------
+CosineSGDRegressorCV.__doc__ = search_docstring(
+    CosineSGDRegressorCV,
+    "regression",
+    "CosineSGDClassifierCV",
+    fitted="coef_, intercept_, schedule_, learning_rates_, n_iter_, n_epochs_, t_",
+    examples="""
     >>> from sklearn.datasets import load_diabetes
     >>> from sklearn.pipeline import make_pipeline
     >>> from sklearn.preprocessing import StandardScaler
@@ -170,8 +41,5 @@ CosineSGDRegressorCV.__doc__ = with_parameters(
     (16, ['T_max', 'alpha', 'eta0', 'lr_min'])
     >>> model.score(X, y) > 0.5
     True
-    """,
-    list(inspect.signature(CosineSGDRegressorCV).parameters),
-    SEARCH_ENTRIES,
-    CosineSGDRegressor,
+""",
 )

@@ -104,7 +104,8 @@ def fit_fold(X, targets, sample_weight, train, settings, *, stratify):
     per_candidate = targets.n_models
     n_iter = counter.passes.reshape(len(settings), per_candidate).max(axis=1)
     coef, intercept = _published(trainer.state, shared.average, n_iter, len(train))
-    failed = trainer.final_failures(coef, intercept)
+    overflowed, too_large, _ = trainer.final_failures(coef, intercept)
+    failed = overflowed | too_large
     failures = failure_hook.failures
     for c in np.flatnonzero(failed.reshape(len(settings), per_candidate).any(axis=1)):
         failures[c] = failures[c] or "the final model diverged"

@@ -266,27 +266,11 @@ class Trainer:
         finite = self.kernel.run(self._rates, start, step)
         return self.losses.copy(), finite
 
-    def check_final(self, coef, intercept, describe):
-        """The divergence rule on the final models, over every row."""
-        problem = self.problem
-        check_final(
-            self.settings.loss,
-            self.settings.epsilon,
-            problem.X,
-            coef,
-            intercept,
-            problem.model_targets,
-            problem.model_weights,
-            self.state["reference_loss"],
-            describe,
-        )
-
     def final_failures(self, coef, intercept):
-        """Which final models diverged, over the sample rows (see
-        :func:`skcosine._divergence.final_failures`): ``overflowed | too_large``.
-        """
+        """Which final models diverged, over the sample rows: ``(overflowed,
+        too_large, means)`` of :func:`skcosine._divergence.final_failures`."""
         problem = self.problem
-        overflowed, too_large, _ = final_failures(
+        return final_failures(
             self.settings.loss,
             self.settings.epsilon,
             problem.X,
@@ -297,7 +281,11 @@ class Trainer:
             self.state["reference_loss"],
             rows=problem.sample_rows,
         )
-        return overflowed | too_large
+
+    def check_final(self, coef, intercept, describe):
+        """The divergence rule on the final models: raise ``describe(what)``."""
+        failures = self.final_failures(coef, intercept)
+        check_final(failures, self.state["reference_loss"], describe)
 
 
 class RatePlan:

@@ -293,14 +293,10 @@ def test_any_grid_on_any_data_equals_grid_search(
         warnings.simplefilter("ignore")
         try:
             ours = CosineSGDRegressorCV(**lists, cv=cv, **params).fit(X, y)
-        except ValueError as error:  # every fit failed: so must GridSearchCV's
-            assert "All the" in str(error)
+        except ValueError:  # every fit, or the refit, failed: GridSearchCV's too
             with pytest.raises(ValueError):
                 GridSearchCV(
-                    CosineSGDRegressor(**params),
-                    plain_grid(lists),
-                    cv=cv,
-                    error_score="raise",
+                    CosineSGDRegressor(**params), plain_grid(lists), cv=cv
                 ).fit(X, y)
             return
         reference = GridSearchCV(
