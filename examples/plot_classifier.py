@@ -40,11 +40,11 @@ print(classification_report(y_test, model.predict(X_test)))
 # %%
 # The learning rate of every epoch and the training loss (mean over the three
 # one-versus-all problems).
-display = LearningRateScheduleDisplay.from_estimator(model[-1])
-display.figure_.set_size_inches(7, 3.5)
-display.figure_.tight_layout()
+fig, ax = plt.subplots(figsize=(7, 3.8), layout="constrained")
+display = LearningRateScheduleDisplay.from_estimator(model[-1], ax=ax)
+fig.suptitle("Learning rate and training loss per epoch on the wine data")
+plt.show()
 
 # %%
 # Class probabilities come from the log loss, as in scikit-learn.
 print(model.predict_proba(X_test[:3]).round(3))
-plt.show()

@@ -3,7 +3,7 @@
 Cosine annealing against scikit-learn's own schedules
 =====================================================
 
-Learning curves on the diabetes data bundled with scikit-learn: the test R^2
+Learning curves on the diabetes data bundled with scikit-learn: the test :math:`R^2`
 after a budget of epochs, for skcosine's cosine schedule and scikit-learn's
 ``constant``, ``invscaling`` and ``adaptive`` rates, all starting from the same
 ``eta0``. The cosine schedule spends each budget as one full cycle, so a short
@@ -59,15 +59,17 @@ for schedule in ("constant", "invscaling", "adaptive"):
 optimum = Ridge(alpha=1e-4 * len(y_train)).fit(X_train, y_train).score(X_test, y_test)
 
 # %%
-fig, ax = plt.subplots(figsize=(7, 4))
+fig, ax = plt.subplots(figsize=(9, 4), layout="constrained")
 for name, values in curves.items():
-    ax.plot(budgets, values, marker="o", linewidth=2.5 if "cosine" in name else 1)
+    width = 2.5 if "cosine" in name else 1
+    ax.plot(budgets, values, marker="o", linewidth=width, label=name)
 ax.axhline(optimum, color="k", linestyle="--", label="least-squares optimum")
 ax.set_xscale("log")
 ax.set_xticks(budgets, [str(b) for b in budgets])
 ax.set_xlabel("epochs (budget)")
-ax.set_ylabel("test R^2")
-ax.legend(list(curves) + ["least-squares optimum"])
-fig.tight_layout()
+ax.set_ylabel("test $R^2$")
+ax.set_title("Test $R^2$ after each budget of epochs, by learning-rate schedule")
+ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
+plt.show()
 for name, values in curves.items():
     print(f"{name:<18} " + " ".join(f"{v:.3f}" for v in values))

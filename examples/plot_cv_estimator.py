@@ -77,7 +77,10 @@ print(
 # estimator each; GridSearchCV pays, 80 times, for a clone, the validation of
 # the data, a whole fit and a scorer call. (On this small data set the fixed
 # costs weigh most; the benchmarks page measures larger ones.)
-fig, ax = plt.subplots(figsize=(5, 2.5))
-ax.barh(["GridSearchCV", "CosineSGDRegressorCV"], [reference_time, ours_time])
-ax.set_xlabel("seconds for 16 candidates x 5 folds")
-fig.tight_layout()
+fig, ax = plt.subplots(figsize=(7, 2.8), layout="constrained")
+bars = ax.barh(["GridSearchCV", "CosineSGDRegressorCV"], [reference_time, ours_time])
+ax.bar_label(bars, fmt="%.3f s", padding=3)
+ax.margins(x=0.15)  # room for the labels
+ax.set_xlabel("seconds for 16 candidates × 5 folds")
+ax.set_title("Time of the same search (same folds, same scores)")
+plt.show()

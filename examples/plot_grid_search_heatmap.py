@@ -34,7 +34,7 @@ print("best:", search.best_params_, f"R^2 = {search.best_score_:.4f}")
 print("features seen by the model:", list(search.best_estimator_[-1].feature_names_in_))
 
 # %%
-# The mean validation R^2 of every candidate as a heat map. The last row,
+# The mean validation :math:`R^2` of every candidate as a heat map. The last row,
 # ``lr_min == eta0``, is a constant learning rate: the schedule has no effect.
 results = pd.DataFrame(search.cv_results_["params"])
 results["score"] = search.cv_results_["mean_test_score"]
@@ -42,13 +42,18 @@ results["T_max"] = results["cosinesgdregressor__T_max"].fillna(40).astype(int)
 table = results.pivot(
     index="cosinesgdregressor__lr_min", columns="T_max", values="score"
 )
-fig, ax = plt.subplots(figsize=(6, 4))
+fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
 image = ax.imshow(table.to_numpy(), cmap="viridis", aspect="auto")
 ax.set_xticks(range(table.shape[1]), [str(t) for t in table.columns])
 ax.set_yticks(range(table.shape[0]), [str(v) for v in table.index])
 ax.set_xlabel("T_max (40 = None, the whole budget)")
 ax.set_ylabel("lr_min")
+ax.set_title("Mean 5-fold validation $R^2$ of each (lr_min, T_max)")
 for (i, j), value in np.ndenumerate(table.to_numpy()):
-    ax.text(j, i, f"{value:.3f}", ha="center", va="center", color="w", fontsize=8)
-fig.colorbar(image, label="mean validation R^2")
-fig.tight_layout()
+    # dark text on light cells, white text on dark ones (relative luminance)
+    red, green, blue, _ = image.cmap(image.norm(value))
+    light = 0.2126 * red + 0.7152 * green + 0.0722 * blue > 0.45
+    color = "black" if light else "white"
+    ax.text(j, i, f"{value:.3f}", ha="center", va="center", color=color, fontsize=11)
+fig.colorbar(image, label="mean validation $R^2$")
+plt.show()

@@ -12,6 +12,7 @@ over a chunked dask array or dataframe works the same way.
 """
 
 # %%
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -39,6 +40,7 @@ streamed = CosineSGDRegressor(
 for _ in range(epochs):
     for chunk in pd.read_csv(folder / "train.csv", chunksize=chunksize):
         streamed.partial_fit(chunk.drop(columns="target"), chunk["target"])
+shutil.rmtree(folder)  # the CSV file was needed for the stream only
 
 in_memory = CosineSGDRegressor(eta0=0.02, max_iter=epochs, random_state=0)
 in_memory.fit(X_train, y_train)
@@ -47,7 +49,7 @@ print(f"in memory R^2 = {in_memory.score(X_test, y_test):.4f}")
 
 # %%
 # The rate of every block and of every in-memory epoch: the same curve.
-fig, ax = plt.subplots(figsize=(7, 3.5))
+fig, ax = plt.subplots(figsize=(9, 3.5), layout="constrained")
 ax.step(
     [k / blocks for k in range(len(streamed.learning_rates_))],
     streamed.learning_rates_,
@@ -57,5 +59,6 @@ ax.step(
 ax.plot(in_memory.learning_rates_, "o", label="fit, one epoch per point")
 ax.set_xlabel("epoch")
 ax.set_ylabel("learning rate")
-ax.legend()
-fig.tight_layout()
+ax.set_title("The same cosine schedule, streamed in blocks or fitted in memory")
+ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
+plt.show()

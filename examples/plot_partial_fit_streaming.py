@@ -54,18 +54,37 @@ for call in range(n_calls):
         models = {name: pickle.loads(pickle.dumps(m)) for name, m in models.items()}
 
 # %%
-# The learning rate of every call and the R^2 on the current target. After
-# the change, only the model whose rate restarts recovers.
-fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(7, 5), sharex=True)
+# The learning rate of every call and the :math:`R^2` on the current target.
+# After the change, only the model whose rate restarts recovers.
+fig, (ax1, ax2) = plt.subplots(
+    2, 1, figsize=(7, 5.5), sharex=True, layout="constrained"
+)
 for name, model in models.items():
     ax1.step(range(n_calls), model.learning_rates_, where="post", label=name)
     ax2.plot(scores[name], label=name)
+for ax in (ax1, ax2):
+    flip = ax.axvline(drift, color="k", linestyle=":", label="the target flips sign")
 ax1.set_ylabel("learning rate")
-ax2.axvline(drift, color="k", linestyle=":")
 ax2.set_ylim(-1, 1)
+single = list(models)[0]
+ax2.annotate(
+    f"single cycle: $R^2$ falls to {min(scores[single][drift:]):.0f}",
+    xy=(drift - 1, -1),  # where the line leaves the axes
+    xytext=(drift + 5, -0.7),
+    color="tab:blue",
+    arrowprops=dict(arrowstyle="->", color="tab:blue"),
+)
 ax2.set_xlabel("partial_fit call")
-ax2.set_ylabel("R^2 on the current target")
-ax2.legend(loc="lower right")
-fig.tight_layout()
+ax2.set_ylabel("$R^2$ on the current target")
+# one legend for both axes, above them where it cannot hide a line
+ax1.legend(
+    handles=[*ax1.get_lines()[: len(models)], flip],
+    loc="lower left",
+    bbox_to_anchor=(0, 1.02),
+    ncols=2,
+    frameon=False,
+)
+fig.suptitle("A stream whose target flips: learning rate and $R^2$ per call")
+plt.show()
 for name in models:
     print(f"{name}: final R^2 {scores[name][-1]:.4f}")

@@ -36,12 +36,12 @@ print(f"test accuracy: {model.score(X_test, y_test):.4f}")
 # The monitor scored the training data after every epoch.
 logs = monitor.get_logs().data_as_pandas
 per_epoch = logs[logs["task_name"] == "epoch"].reset_index(drop=True)
-fig, ax = plt.subplots(figsize=(7, 3.5))
-ax.plot(-per_epoch["neg_log_loss"], label="training log loss")
+fig, ax = plt.subplots(figsize=(7, 3.8), layout="constrained")
+(loss_line,) = ax.plot(-per_epoch["neg_log_loss"], label="training log loss")
 ax.set_xlabel("epoch")
 ax.set_ylabel("log loss")
 ax2 = ax.twinx()
-ax2.step(
+(rate_line,) = ax2.step(
     range(len(model.learning_rates_)),
     model.learning_rates_,
     where="post",
@@ -49,5 +49,13 @@ ax2.step(
     label="learning rate",
 )
 ax2.set_ylabel("learning rate")
-fig.legend(loc="upper right")
-fig.tight_layout()
+# both lines in one legend, above the axes where it cannot hide them
+ax.legend(
+    handles=[loss_line, rate_line],
+    loc="lower left",
+    bbox_to_anchor=(0, 1.01),
+    ncols=2,
+    frameon=False,
+)
+fig.suptitle("Training log loss (ScoringMonitor) and learning rate per epoch")
+plt.show()

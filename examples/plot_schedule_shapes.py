@@ -36,10 +36,12 @@ schedules = {
         lr_initial=0.1, lr_min=0.005, T_max=40, warmup_epochs=8
     ),
 }
-fig, axes = plt.subplots(3, 1, figsize=(7, 7), sharex=True)
+fig, axes = plt.subplots(3, 1, figsize=(7, 7.5), sharex=True, layout="constrained")
 for ax, (name, schedule) in zip(axes, schedules.items()):
     LearningRateScheduleDisplay.from_schedule(schedule, 60, ax=ax, name=name)
-fig.tight_layout()
+    ax.label_outer()  # one "epoch" label, under the last axes
+fig.suptitle("Three schedule shapes: learning rate over 60 epochs")
+plt.show()
 
 # %%
 # Schedules accept fractional epochs too, and this is what the estimators'
@@ -51,10 +53,11 @@ fig.tight_layout()
 # ``schedule.segments``, the closed form of the schedule within each epoch).
 short = CosineAnnealingLR(lr_initial=0.1, T_max=3)
 epochs = np.linspace(0, 3, 1000)
-plt.figure(figsize=(7, 2.5))
-plt.step([0, 1, 2, 3], short([0, 1, 2, 2]), where="post", label='anneal_per="epoch"')
-plt.plot(epochs, short(epochs), label='anneal_per="sample"')
-plt.xlabel("epoch")
-plt.ylabel("learning rate")
-plt.legend()
-plt.tight_layout()
+fig, ax = plt.subplots(figsize=(7, 3), layout="constrained")
+ax.step([0, 1, 2, 3], short([0, 1, 2, 2]), where="post", label='anneal_per="epoch"')
+ax.plot(epochs, short(epochs), label='anneal_per="sample"')
+ax.set_xlabel("epoch")
+ax.set_ylabel("learning rate")
+ax.set_title("One 3-epoch cycle, annealed per epoch or per sample")
+ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
+plt.show()
