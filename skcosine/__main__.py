@@ -5,7 +5,8 @@ diabetes data bundled with scikit-learn, behind a ``StandardScaler``, with the
 same cross-validation folds for every model, it
 
 1. searches ``lr_min`` x ``T_max`` with :class:`~skcosine.CosineSGDRegressorCV`
-   (everything else at its default: ``eta0='auto'``, 100 epochs) and prints
+   (everything else at its default: ``eta0='auto'``, ``max_iter='auto'``)
+   and prints
    the mean test R^2 and its spread over the folds, candidate by candidate;
 2. compares, fold by fold, scikit-learn's ``SGDRegressor()`` with its
    defaults, ``CosineSGDRegressor()`` with its defaults, the best candidate of
@@ -125,7 +126,7 @@ def takeaways(table, folds):
         f"- The search moved the score by {best - cosine:+.4f}: the defaults "
         "(eta0='auto', a full cycle down to lr_min=0) leave little to tune here.",
         f"- Fit times per fold: {times[0]:.1f} ms (scikit-learn, which stops after "
-        f"a few epochs), {times[1]:.1f} ms (skcosine, 100 epochs); the "
+        f"a few epochs), {times[1]:.1f} ms (skcosine, max_iter='auto'); the "
         f"{len(T_MAXS) * len(LR_MINS)} x {folds} fits of the search ran in one "
         "pass per fold.",
     ]
@@ -147,7 +148,7 @@ def main(argv=None):
     elapsed = time.perf_counter() - start
     print(
         "1. CosineSGDRegressorCV: mean test R^2 +- std over the folds "
-        "(rows: lr_min, columns: T_max; None = the whole budget of 100 epochs)"
+        "(rows: lr_min, columns: T_max; None = the whole budget, max_iter='auto')"
     )
     print(search_table(pipe[-1]).to_string())
     best = {k: v for k, v in search.best_params_.items() if k in ("lr_min", "T_max")}

@@ -27,7 +27,7 @@ from ._checkpoint import Checkpoint, CheckpointHook, fingerprint
 from ._divergence import diverged, mean_losses, reference_losses
 from ._docstrings import DocLinkMixin
 from ._monitor import Monitor, StoppingRule, validation_split
-from ._settings import Settings
+from ._settings import PARTIAL_FIT_EPOCHS, Settings, auto_max_iter
 from ._state import (
     check_state,
     copy_state,
@@ -95,8 +95,9 @@ class _Run:
 class CosineSGDMixin(DocLinkMixin):
     """``fit`` and ``partial_fit`` of a cosine-annealed SGD estimator.
 
-    Subclasses provide ``_encode_targets``, ``_n_models`` and
-    ``_publish_shapes``.
+    Subclasses provide ``_encode_targets``, ``_n_models``,
+    ``_publish_shapes`` and ``_MIN_AUTO_EPOCHS``, the least budget of
+    ``max_iter='auto'``.
     """
 
     def score(self, X, y, sample_weight=None):
@@ -147,11 +148,16 @@ class CosineSGDMixin(DocLinkMixin):
         continuing = incremental and hasattr(self, "_state")
         if continuing:
             self._check_fitted_state()
+            # the budget of 'auto' was fixed by the first call
+            budget = self._state.get("max_iter", PARTIAL_FIT_EPOCHS)
+            settings = settings.with_max_iter(budget, incremental=True)
             self._check_schedule_unchanged(settings)
-        elif not incremental:
-            init_callback_context(self, settings.max_iter)
+        elif incremental:
+            settings = settings.with_max_iter(PARTIAL_FIT_EPOCHS, incremental=True)
         with atomic(self):
             call = self._call(settings, X, y, sample_weight, classes, incremental)
+            if not incremental:
+                init_callback_context(self, call.settings.max_iter)
             state = self._starting_state(call, coef_init, intercept_init, continuing)
             with ExitStack() as stack:
                 checkpoint = self._checkpoint(call, stack)
@@ -170,6 +176,9 @@ class CosineSGDMixin(DocLinkMixin):
         X, y, sample_weight = validate_training_data(
             self, method, X, y, sample_weight, reset=dtype is None, dtype=dtype
         )
+        if not incremental:
+            epochs = auto_max_iter(X.shape[0], self._MIN_AUTO_EPOCHS)
+            settings = settings.with_max_iter(epochs, incremental=False)
         targets = self._encode_targets(y, settings, classes, incremental)
         if not np.any(targets.row_weights(sample_weight) > 0):
             raise ValueError(
@@ -457,6 +466,7 @@ class CosineSGDMixin(DocLinkMixin):
             getattr(self, "learning_rates_", None) if call.incremental else None
         )
         state["schedule_key"] = settings.schedule_key()
+        state["max_iter"] = settings.max_iter  # resolved: partial_fit continues it
         self._state = state
         self.t_ = run.t
         self.coef_, self.intercept_ = self._publish_shapes(

@@ -1,10 +1,14 @@
 """CosineSGDClassifier: scikit-learn's SGDClassifier trained on a cosine schedule."""
 
+import inspect
+
 import numpy as np
 from sklearn.linear_model import SGDClassifier
 
 from . import _sklearn_compat as compat
 from ._base import CosineSGDMixin
+from ._docstrings import with_parameters
+from ._parameter_docs import ENTRIES
 from ._settings import cosine_constraints
 from ._targets import checked_classes, label_targets
 
@@ -25,106 +29,7 @@ class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassi
 
     Parameters
     ----------
-    loss : str, default='hinge'
-        The loss function, as in ``SGDClassifier``: 'hinge', 'log_loss',
-        'modified_huber', 'squared_hinge', 'perceptron', 'squared_error',
-        'huber', 'epsilon_insensitive' or 'squared_epsilon_insensitive'.
-    penalty : {'l2', 'l1', 'elasticnet', None}, default='l2'
-        The regularisation term.
-    alpha : float, default=0.0001
-        Strength of the regularisation term.
-    l1_ratio : float, default=0.15
-        Elastic-net mixing parameter, used when ``penalty='elasticnet'``.
-    fit_intercept : bool, default=True
-        Whether to fit an intercept.
-    max_iter : int, default=100
-        Number of epochs (the training budget). With ``T_max=None`` the cosine
-        cycle spans exactly this budget, after ``warmup_epochs``.
-    tol : float or None, default=None
-        With a float, each binary problem stops after ``n_iter_no_change``
-        epochs in which its training objective (or, with ``early_stopping``,
-        its validation accuracy) did not improve by at least ``tol``; its cycle
-        then ends before reaching ``lr_min``. ``None`` (default) runs the
-        whole schedule. ``partial_fit`` ignores it, as scikit-learn's does.
-    shuffle : bool, default=True
-        Whether to shuffle the samples before each epoch. Every epoch uses a
-        fresh order.
-    verbose : int, default=0
-        Print the learning rate (and the monitored value) of every epoch.
-    epsilon : float, default=0.1
-        Epsilon of the 'huber', 'epsilon_insensitive' and
-        'squared_epsilon_insensitive' losses.
-    n_jobs : int or None, default=None
-        Kept for compatibility with ``SGDClassifier``, unused: all
-        one-versus-all problems train together in one pass over the data (each
-        row read once for all classes), so there is nothing to split over
-        threads within a fit.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the shuffling and the early-stopping split. Pass an int for
-        reproducible results.
-    eta0 : float or 'auto', default='auto'
-        Initial learning rate: the start (and top) of the cosine schedule.
-        'auto' computes it from the training rows as
-        ``1 / (h * max_i c_i w_i (||x_i||^2 + fit_intercept))``, with ``c_i``
-        the class weight and ``w_i`` the sample weight of row ``i`` and ``h``
-        the largest curvature of the loss (1 for 'hinge', 2 for
-        'squared_hinge' and 'modified_huber', 1/4 for 'log_loss'): the largest
-        step that no sample can overshoot, whatever the scale of ``X``. With
-        ``partial_fit`` it is the lowest such rate over the blocks seen so
-        far. The value used is ``schedule_.lr_initial``.
-    lr_min : float, default=0.0
-        Learning rate at the end of the cosine cycle, in ``[0, eta0]``. With
-        ``eta0='auto'``, a value above the computed rate is lowered to it (the
-        schedule is then flat), so that every value of a grid is valid.
-    T_max : int or None, default=None
-        Length of the cosine cycle in epochs. ``None`` fills the budget:
-        ``max_iter - warmup_epochs``.
-    T_mult : int or None, default=None
-        ``None`` gives a single cycle. An integer >= 1 turns on warm restarts
-        with ``T_0 = T_max``, each cycle ``T_mult`` times longer.
-    warmup_epochs : int, default=0
-        Epochs of linear warmup before the cosine phase.
-    anneal_per : {'epoch', 'sample'}, default='epoch'
-        'epoch' keeps the rate of epoch ``e`` at ``schedule_(e)`` for the whole
-        epoch; 'sample' anneals within the epoch: its ``i``-th update (of
-        ``n``) runs at ``schedule_(e + i / n)``, a smooth curve even for
-        short cycles.
-    batches_per_epoch : int, default=1
-        How many ``partial_fit`` calls make one epoch, for data streamed in
-        blocks: each call advances the schedule by ``1 / batches_per_epoch``
-        epochs (call ``k`` after a fresh start trains at
-        ``schedule_(k / batches_per_epoch)``), so a stream of
-        ``batches_per_epoch`` blocks per pass follows the same cosine curve as
-        ``fit`` over the whole data. ``fit`` is not affected.
-    early_stopping : bool, default=False
-        Hold out a stratified ``validation_fraction`` of the data and monitor
-        the accuracy of each binary problem on it, to stop with ``tol``;
-        ``tol`` must be a float.
-    validation_fraction : float, default=0.1
-        Fraction of the data held out for early stopping.
-    n_iter_no_change : int, default=5
-        Epochs without improvement before stopping (with ``tol``). A value of
-        at least ``max_iter`` never stops but still records the monitored
-        values (``loss_curve_`` or ``validation_scores_``), without a
-        ``ConvergenceWarning``.
-    class_weight : dict, 'balanced' or None, default=None
-        Weights of the classes, as in ``SGDClassifier``. 'balanced' is
-        computed from ``y`` in ``fit`` and refused by ``partial_fit``.
-    warm_start : bool, default=False
-        Start ``fit`` from the previous coefficients, on a new cycle.
-    average : bool or int, default=False
-        Averaged SGD, as in ``SGDClassifier``.
-    checkpoint_path : str, path-like or None, default=None
-        Where ``fit`` saves its progress every ``checkpoint_every`` epochs
-        (numeric arrays and JSON, read back without pickle). A ``fit`` that
-        finds there a checkpoint of the same fit (same parameters and data)
-        resumes from it, with a result identical to an uninterrupted fit; a
-        file that is not one raises a ``ValueError``. The files are deleted
-        when the fit completes or fails with an error. A second fit using the
-        same path at the same time is refused: use one path per concurrent
-        fit (not one for a whole parallel search).
-    checkpoint_every : int, default=10
-        Epochs between two checkpoints.
+    {parameters}
 
     Attributes
     ----------
@@ -188,6 +93,7 @@ class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassi
     (3, 4)
     """
 
+    _MIN_AUTO_EPOCHS = 10  # see _settings.auto_max_iter
     _parameter_constraints: dict = cosine_constraints(
         SGDClassifier._parameter_constraints
     )
@@ -200,7 +106,7 @@ class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassi
         alpha=0.0001,
         l1_ratio=0.15,
         fit_intercept=True,
-        max_iter=100,
+        max_iter="auto",
         tol=None,
         shuffle=True,
         verbose=0,
@@ -354,3 +260,25 @@ class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassi
 
     def _publish_shapes(self, coef, intercept):
         return coef, intercept.astype(coef.dtype)
+
+
+_OWN_ENTRIES = {
+    "loss": """loss : str, default='hinge'
+    The loss function, as in ``SGDClassifier``: 'hinge', 'log_loss',
+    'modified_huber', 'squared_hinge', 'perceptron', 'squared_error',
+    'huber', 'epsilon_insensitive' or 'squared_epsilon_insensitive'.""",
+    "n_jobs": """n_jobs : int or None, default=None
+    Kept for compatibility with ``SGDClassifier``, unused: all
+    one-versus-all problems train together in one pass over the data (each
+    row read once for all classes), so there is nothing to split over
+    threads within a fit.""",
+    "class_weight": """class_weight : dict, 'balanced' or None, default=None
+    Weights of the classes, as in ``SGDClassifier``. 'balanced' is
+    computed from ``y`` in ``fit`` and refused by ``partial_fit``.""",
+}
+CosineSGDClassifier.__doc__ = with_parameters(
+    CosineSGDClassifier.__doc__,
+    list(inspect.signature(CosineSGDClassifier).parameters),
+    _OWN_ENTRIES,
+    ENTRIES,
+)

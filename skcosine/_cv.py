@@ -31,7 +31,7 @@ from . import _sklearn_compat as compat
 from ._base import atomic
 from ._docstrings import DocLinkMixin, with_parameters
 from ._search import fit_fold
-from ._settings import Settings
+from ._settings import Settings, auto_max_iter
 from ._targets import checked_classes, label_targets, regression_targets
 from ._validation import validate_prediction_data, validate_training_data
 
@@ -358,6 +358,9 @@ class CosineSGDSearchMixin(DocLinkMixin):
         except ValueError as error:
             n = len(settings)
             return np.full(n, np.nan), 0.0, 0.0, [str(error)] * n
+        # max_iter='auto' as the standalone fit on the fold's rows resolves it
+        epochs = auto_max_iter(len(train), self._plain._MIN_AUTO_EPOCHS)
+        settings = [s.with_max_iter(epochs, incremental=False) for s in settings]
         fit = fit_fold(
             X,
             targets,

@@ -55,10 +55,9 @@ def parameter_entries(cls):
     return {name: "\n".join(text) for name, text in entries.items()}
 
 
-def with_parameters(template, names, own, source):
+def with_parameters(template, names, *sources):
     """A class docstring from ``template``, whose ``{parameters}`` becomes the
-    entries of ``names`` in order: from ``own`` when there, else from the
-    docstring of ``source``.
+    entries of ``names``, in order, each from the first source that has it.
 
     Parameters
     ----------
@@ -67,17 +66,16 @@ def with_parameters(template, names, own, source):
         ``{parameters}`` field.
     names : list of str
         The parameters, in the order of the signature.
-    own : dict
-        Entries written for this class, dedented.
-    source : type
-        The class whose entries are quoted.
+    *sources : dict or type
+        Entries (``{name: entry}``, dedented), or a class whose docstring's
+        entries are quoted.
 
     Returns
     -------
     str
     """
-    quoted = parameter_entries(source)
-    entries = [own[name] if name in own else quoted[name] for name in names]
+    tables = [s if isinstance(s, dict) else parameter_entries(s) for s in sources]
+    entries = [next(t[name] for t in tables if name in t) for name in names]
     text = "\n".join(entries)
     indented = "\n".join("    " + line if line else line for line in text.splitlines())
     return template.replace("{parameters}", indented.lstrip())

@@ -1,9 +1,13 @@
 """CosineSGDRegressor: scikit-learn's SGDRegressor trained on a cosine schedule."""
 
+import inspect
+
 from sklearn.linear_model import SGDRegressor
 
 from . import _sklearn_compat as compat
 from ._base import CosineSGDMixin
+from ._docstrings import with_parameters
+from ._parameter_docs import ENTRIES
 from ._settings import cosine_constraints
 from ._targets import regression_targets
 
@@ -23,101 +27,7 @@ class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegress
 
     Parameters
     ----------
-    loss : str, default='squared_error'
-        The loss function, as in ``SGDRegressor``: 'squared_error', 'huber',
-        'epsilon_insensitive' or 'squared_epsilon_insensitive'.
-    penalty : {'l2', 'l1', 'elasticnet', None}, default='l2'
-        The regularisation term.
-    alpha : float, default=0.0001
-        Strength of the regularisation term.
-    l1_ratio : float, default=0.15
-        Elastic-net mixing parameter, used when ``penalty='elasticnet'``.
-    fit_intercept : bool, default=True
-        Whether to fit an intercept.
-    max_iter : int, default=100
-        Number of epochs (the training budget). With ``T_max=None`` the cosine
-        cycle spans exactly this budget, after ``warmup_epochs``.
-    tol : float or None, default=None
-        With a float, training stops after ``n_iter_no_change`` epochs in
-        which the training objective (or, with ``early_stopping``, the
-        validation score) did not improve by at least ``tol``; the cycle then
-        ends before reaching ``lr_min``. ``None`` (default) runs the whole
-        schedule, which is the point of cosine annealing. ``partial_fit``
-        ignores it, as scikit-learn's does.
-    shuffle : bool, default=True
-        Whether to shuffle the samples before each epoch. Every epoch uses a
-        fresh order (see Notes).
-    verbose : int, default=0
-        Print the learning rate (and the monitored value) of every epoch.
-    epsilon : float, default=0.1
-        Epsilon of the 'huber', 'epsilon_insensitive' and
-        'squared_epsilon_insensitive' losses.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the shuffling and the early-stopping split. Pass an int for
-        reproducible results.
-    eta0 : float or 'auto', default='auto'
-        Initial learning rate: the start (and top) of the cosine schedule.
-        'auto' computes it from the training rows as
-        ``1 / (h * max_i w_i (||x_i||^2 + fit_intercept))``, with ``w_i`` the
-        sample weights and ``h`` the largest curvature of the loss (1 for
-        'squared_error', 2 for 'squared_epsilon_insensitive'): the largest
-        step that no sample can overshoot, whatever the scale of ``X``. With
-        ``partial_fit`` it is the lowest such rate over the blocks seen so
-        far. The value used is ``schedule_.lr_initial``.
-    lr_min : float, default=0.0
-        Learning rate at the end of the cosine cycle, in ``[0, eta0]``. With
-        ``eta0='auto'``, a value above the computed rate is lowered to it (the
-        schedule is then flat), so that every value of a grid is valid.
-    T_max : int or None, default=None
-        Length of the cosine cycle in epochs. ``None`` fills the budget:
-        ``max_iter - warmup_epochs``. After ``T_max`` the rate holds ``lr_min``
-        (unless ``T_mult`` is set).
-    T_mult : int or None, default=None
-        ``None`` gives a single cycle. An integer >= 1 turns on warm restarts
-        (SGDR): the first cycle lasts ``T_0 = T_max`` epochs and each next
-        cycle is ``T_mult`` times longer.
-    warmup_epochs : int, default=0
-        Epochs of linear warmup before the cosine phase.
-    anneal_per : {'epoch', 'sample'}, default='epoch'
-        'epoch' keeps the rate of epoch ``e`` at ``schedule_(e)`` for the whole
-        epoch; 'sample' anneals within the epoch: its ``i``-th update (of
-        ``n``) runs at ``schedule_(e + i / n)``, a smooth curve even for
-        short cycles.
-    batches_per_epoch : int, default=1
-        How many ``partial_fit`` calls make one epoch, for data streamed in
-        blocks: each call advances the schedule by ``1 / batches_per_epoch``
-        epochs (call ``k`` after a fresh start trains at
-        ``schedule_(k / batches_per_epoch)``), so a stream of
-        ``batches_per_epoch`` blocks per pass follows the same cosine curve as
-        ``fit`` over the whole data. ``fit`` is not affected.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the data and monitor the R^2 score
-        on it after each epoch, to stop with ``tol``; ``tol`` must be a
-        float.
-    validation_fraction : float, default=0.1
-        Fraction of the data held out for early stopping.
-    n_iter_no_change : int, default=5
-        Epochs without improvement before stopping (with ``tol``). A value of
-        at least ``max_iter`` never stops but still records the monitored
-        values (``loss_curve_`` or ``validation_scores_``), without a
-        ``ConvergenceWarning``.
-    warm_start : bool, default=False
-        Start ``fit`` from the previous coefficients. The schedule starts a new
-        cycle at ``eta0`` (a warm restart).
-    average : bool or int, default=False
-        Averaged SGD: ``coef_`` is the average of the iterates, starting after
-        ``average`` samples (``True`` means 1), as in ``SGDRegressor``.
-    checkpoint_path : str, path-like or None, default=None
-        Where ``fit`` saves its progress every ``checkpoint_every`` epochs
-        (numeric arrays and JSON, read back without pickle). A ``fit`` that
-        finds there a checkpoint of the same fit (same parameters and data)
-        resumes from it, with a result identical to an uninterrupted fit; a
-        file that is not one raises a ``ValueError``. The files are deleted
-        when the fit completes or fails with an error. A second fit using the
-        same path at the same time is refused: use one path per concurrent
-        fit (not one for a whole parallel search).
-    checkpoint_every : int, default=10
-        Epochs between two checkpoints.
+    {parameters}
 
     Attributes
     ----------
@@ -199,7 +109,8 @@ class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegress
     the coefficients of the small features, and ``fit`` warns; put a
     ``StandardScaler`` first. The cosine decay to ``lr_min=0`` removes the
     noise floor of a constant rate at the end of training; ``tol=None`` spends
-    the whole budget of ``max_iter=100`` epochs. A run that diverges anyway (a
+    the whole budget, which ``max_iter='auto'`` sizes from the number of
+    rows (see the user guide). A run that diverges anyway (a
     large explicit ``eta0``) raises a ``ValueError`` naming the epoch and its
     rate; see :mod:`skcosine._divergence` for the rule.
 
@@ -222,11 +133,12 @@ class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegress
     True
     >>> sgd = model[-1]
     >>> sgd.n_iter_, round(sgd.schedule_.lr_initial, 4)
-    (100, 0.0201)
+    (100, 0.0402)
     >>> bool(sgd.learning_rates_[-1] < 1e-5)
     True
     """
 
+    _MIN_AUTO_EPOCHS = 20  # see _settings.auto_max_iter
     _parameter_constraints: dict = cosine_constraints(
         SGDRegressor._parameter_constraints
     )
@@ -239,7 +151,7 @@ class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegress
         alpha=0.0001,
         l1_ratio=0.15,
         fit_intercept=True,
-        max_iter=100,
+        max_iter="auto",
         tol=None,
         shuffle=True,
         verbose=0,
@@ -362,3 +274,16 @@ class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegress
 
     def _publish_shapes(self, coef, intercept):
         return coef[0].copy(), intercept.astype(coef.dtype)
+
+
+_OWN_ENTRIES = {
+    "loss": """loss : str, default='squared_error'
+    The loss function, as in ``SGDRegressor``: 'squared_error', 'huber',
+    'epsilon_insensitive' or 'squared_epsilon_insensitive'.""",
+}
+CosineSGDRegressor.__doc__ = with_parameters(
+    CosineSGDRegressor.__doc__,
+    list(inspect.signature(CosineSGDRegressor).parameters),
+    _OWN_ENTRIES,
+    ENTRIES,
+)

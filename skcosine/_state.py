@@ -34,6 +34,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from ._kernel import seed_state
+from ._schedules import MAX_COUNT
 
 __all__ = [
     "MAX_SEED",
@@ -207,6 +208,11 @@ def check_state(state, n_features, n_models, dtype):
     _check_number(state, "epochs", low=0.0)
     if state.get("lr_initial") is not None:
         _check_number(state, "lr_initial", low=0.0, strict=True)
+    if "max_iter" in state:
+        budget = state["max_iter"]
+        integer = isinstance(budget, Integral) and not isinstance(budget, bool)
+        if not integer or not 1 <= budget <= MAX_COUNT:
+            raise _invalid("'max_iter' must be a positive integer")
 
 
 def _check_ranges(state):

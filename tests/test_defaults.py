@@ -1,0 +1,127 @@
+"""The defaults: max_iter='auto' sizes the budget from the data, eta0='auto'
+takes the measured multiple of the no-overshoot step, and both hold up."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from skcosine import CosineSGDClassifier, CosineSGDRegressor
+from skcosine._settings import AUTO_UPDATES, MAX_AUTO_EPOCHS, PARTIAL_FIT_EPOCHS
+
+
+def data(n_samples, n_features=5, classes=False, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.standard_normal((n_samples, n_features))
+    y = X @ rng.standard_normal(n_features) + 0.1 * rng.standard_normal(n_samples)
+    return X, (y > 0).astype(int) if classes else y
+
+
+@pytest.mark.parametrize(
+    "estimator, n_samples, epochs",
+    [
+        (CosineSGDRegressor, 100, MAX_AUTO_EPOCHS),  # small data: the ceiling
+        (CosineSGDRegressor, 1_000, AUTO_UPDATES // 1_000),
+        (CosineSGDRegressor, 1_001, -(-AUTO_UPDATES // 1_001)),  # rounded up
+        (CosineSGDRegressor, 20_000, 20),  # the regressor's floor
+        (CosineSGDClassifier, 20_000, 10),  # the classifier's floor
+        (CosineSGDClassifier, 3_000, -(-AUTO_UPDATES // 3_000)),
+    ],
+)
+def test_auto_budget_follows_the_number_of_rows(estimator, n_samples, epochs):
+    X, y = data(n_samples, classes=estimator is CosineSGDClassifier)
+    model = estimator(random_state=0).fit(X, y)
+    assert model.n_iter_ == epochs == len(model.learning_rates_)
+    assert model.schedule_.T_max == epochs  # one cycle over the budget
+    assert model.learning_rates_[-1] < 0.03 * model.learning_rates_[0]  # cycle end
+
+
+def test_an_integer_max_iter_is_kept():
+    X, y = data(20_000)
+    assert CosineSGDRegressor(max_iter=3, random_state=0).fit(X, y).n_iter_ == 3
+
+
+def test_partial_fit_alone_cycles_over_the_partial_fit_budget():
+    X, y = data(300)
+    model = CosineSGDRegressor(random_state=0).partial_fit(X, y)
+    assert model.schedule_.T_max == PARTIAL_FIT_EPOCHS
+
+
+def test_partial_fit_continues_the_budget_a_fit_chose_even_after_pickling():
+    X, y = data(5_000)
+    model = CosineSGDRegressor(random_state=0).fit(X, y)
+    budget = model.n_iter_
+    assert budget == 20
+    model = pickle.loads(pickle.dumps(model))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the cycle has ended: rate 0 warns
+        model.partial_fit(X[:100], y[:100])
+    assert model.schedule_.T_max == budget
+    assert model.n_epochs_ == budget + 1
+
+
+def test_a_tampered_budget_in_the_fitted_state_is_refused():
+    X, y = data(500)
+    model = CosineSGDRegressor(random_state=0).fit(X, y)
+    for bad in (0, -3, 2.5, "100", True, 10**30):
+        model._state["max_iter"] = bad
+        with pytest.raises(ValueError, match="max_iter"):
+            model.partial_fit(X, y)
+
+
+def test_warmup_longer_than_the_auto_budget_is_refused_at_fit():
+    X, y = data(20_000)
+    model = CosineSGDRegressor(warmup_epochs=20)
+    with pytest.raises(ValueError, match="warmup_epochs=20"):
+        model.fit(X, y)
+    assert not hasattr(model, "coef_")
+    CosineSGDRegressor(warmup_epochs=19, random_state=0).fit(X[:100], y[:100])
+
+
+@pytest.mark.parametrize(
+    "estimator, loss, factor",
+    [
+        (CosineSGDRegressor, "squared_error", 2.0),  # twice the no-overshoot step
+        (CosineSGDRegressor, "huber", 1.0),
+        (CosineSGDClassifier, "hinge", 4.0),
+        (CosineSGDClassifier, "log_loss", 4.0),  # curvature 1/4, factor 1
+        (CosineSGDClassifier, "squared_hinge", 0.5),  # curvature 2
+    ],
+)
+def test_auto_rate_is_the_measured_multiple_of_the_safe_step(estimator, loss, factor):
+    X, y = data(400, classes=estimator is CosineSGDClassifier)
+    X[7] *= 20  # the largest row sets the step
+    model = estimator(loss=loss, max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(X, y)
+    largest = np.max(np.einsum("ij,ij->i", X, X) + 1.0)
+    assert model.schedule_.lr_initial == pytest.approx(factor / largest)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    scale=st.floats(1e-3, 1e3),
+    outlier=st.floats(1.0, 1e3),
+    weight=st.floats(1e-3, 1e3),
+    n_samples=st.integers(2, 60),
+    seed=st.integers(0, 1000),
+)
+def test_the_doubled_regression_step_never_diverges(
+    scale, outlier, weight, n_samples, seed
+):
+    """The largest step that cannot increase any sample's loss, on hostile
+    data: any scale, an outlying row, a heavily weighted row."""
+    X, y = data(n_samples, seed=seed)
+    X, y = X * scale, y * scale
+    X[0] *= outlier
+    weights = np.ones(n_samples)
+    weights[-1] = weight
+    model = CosineSGDRegressor(random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tiny features may stall: a warning
+        model.fit(X, y, sample_weight=weights)
+    assert np.all(np.isfinite(model.coef_))
