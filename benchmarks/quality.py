@@ -14,23 +14,33 @@ Protocol (the same for every schedule):
   value and one-hot encoded; regression targets log-transformed where they are
   prices, then standardized with the training mean and deviation;
 * models: ``squared_error`` regression, ``log_loss`` classification, ``alpha =
-  1e-4``, the same epoch budgets (5, 10, 20, 50), ``shuffle=True``;
+  1e-4``, the same epoch budgets (3, 5, 10, 20, 50), ``shuffle=True``;
+* schedules: six cosine settings -- per epoch (the default) or per sample
+  (``anneal_per="sample"``), each alone, with averaging from the start
+  (``average=True``) or with tail averaging over the last half of the updates
+  (``average=n_samples * budget // 2``) -- against nine built-in ones:
+  scikit-learn's constant, invscaling, adaptive and optimal, each also with
+  averaging from the start, and constant with tail averaging;
 * equal tuning: every schedule gets 4 candidates, scored on the validation
   split (R^2, or log loss for classification) -- ``eta0`` of 0.25, 1, 4 or 16
-  times ``1 / (max_i ||x_i||^2 + 1)`` of the training data for cosine,
-  constant, invscaling and adaptive, and ``alpha`` in {1e-5, 1e-4, 1e-3, 1e-2}
-  for optimal, whose rate is set by ``alpha``; a candidate that fails (diverges)
-  is skipped;
-* the test metric of the chosen candidate, over several seeds (mean, std);
+  times ``1 / (max_i ||x_i||^2 + 1)`` of the training data for every schedule
+  but optimal, and ``alpha`` in {1e-5, 1e-4, 1e-3, 1e-2} for optimal, whose
+  rate is set by ``alpha``; a candidate that fails (diverges) is skipped;
+* the test metric of the chosen candidate, over 5 seeds (mean, std);
+* comparison: each schedule against the best built-in schedule (by mean test
+  metric; for a built-in, the best of the others) of each dataset and budget,
+  seed by seed: a win (loss) is a better (worse) test metric in at least 4 of
+  5 seeds, anything else a tie;
 * reference: the exact optimum of the same objective (``Ridge`` with
   ``alpha * n``, ``LogisticRegression`` with ``C = 1 / (alpha * n)``);
 * epochs to reach the optimum: the smallest budget (1 ... 50 epochs) whose fit
   has a training objective within 0.1% of the optimum's, with each schedule's
-  tuned ``eta0``;
+  tuned ``eta0`` (cosine per epoch and the four plain built-ins);
 * out of the box: ``CosineSGD*()`` against scikit-learn's ``SGD*()`` defaults.
 
-Results: ``quality.csv`` (every number), ``quality.rst`` (tables for the
-docs), ``quality_<dataset>.png`` (test metric against budget).
+Results: ``quality.csv`` (every number, with the tuned candidate of each fit),
+``quality.rst`` (tables for the docs), ``quality_<dataset>.png`` (test metric
+against budget, mean and std over seeds).
 """
 
 import argparse
@@ -62,11 +72,43 @@ import skcosine
 from skcosine import CosineSGDClassifier, CosineSGDRegressor
 
 ALPHA = 1e-4
-BUDGETS = (5, 10, 20, 50)
+BUDGETS = (3, 5, 10, 20, 50)
 CONVERGENCE_BUDGETS = (1, 2, 3, 5, 8, 12, 20, 30, 50)
 SCALES = (0.25, 1.0, 4.0, 16.0)
 OPTIMAL_ALPHAS = (1e-5, 1e-4, 1e-3, 1e-2)
-SCHEDULES = ("cosine", "constant", "invscaling", "adaptive", "optimal")
+# Tail averaging: the average starts after this fraction of the budget's updates.
+TAIL_START = 0.5
+
+# name: parameters. ``average="tail"`` averages the iterates of the last
+# ``1 - TAIL_START`` of the updates (the classic tail averaging).
+COSINE = {
+    "cosine": {},
+    "cosine, per sample": {"anneal_per": "sample"},
+    "cosine + averaging": {"average": True},
+    "cosine, per sample + averaging": {"anneal_per": "sample", "average": True},
+    "cosine + tail averaging": {"average": "tail"},
+    "cosine, per sample + tail averaging": {
+        "anneal_per": "sample",
+        "average": "tail",
+    },
+}
+BUILTIN = {
+    "constant": {"learning_rate": "constant"},
+    "invscaling": {"learning_rate": "invscaling"},
+    "adaptive": {"learning_rate": "adaptive"},
+    "optimal": {"learning_rate": "optimal"},
+    "constant + averaging": {"learning_rate": "constant", "average": True},
+    "constant + tail averaging": {"learning_rate": "constant", "average": "tail"},
+    "invscaling + averaging": {"learning_rate": "invscaling", "average": True},
+    "adaptive + averaging": {"learning_rate": "adaptive", "average": True},
+    "optimal + averaging": {"learning_rate": "optimal", "average": True},
+}
+SCHEDULES = {**COSINE, **BUILTIN}
+# The recommendation of the user guide, by budget (see ``recommended``).
+SHORT_BUDGET_SETTING = "cosine, per sample + tail averaging"
+LONG_BUDGET_SETTING = "cosine, per sample"
+# The schedules whose epochs to the optimum are measured (the original five).
+CONVERGENCE = ("cosine", "constant", "invscaling", "adaptive", "optimal")
 
 
 # --- datasets --------------------------------------------------------------------
@@ -157,26 +199,30 @@ def auto_rate(X):
     return 1.0 / (np.max(np.einsum("ij,ij->i", X, X)) + 1.0)
 
 
+def averaging(value, n_samples, budget):
+    """``average`` of a fit: ``"tail"`` starts it at ``TAIL_START`` of the updates."""
+    if value == "tail":
+        return max(1, int(TAIL_START * n_samples * budget))
+    return value
+
+
 def candidates(schedule, task, X, budget, seed):
     """The 4 tuning candidates of a schedule (equal tuning effort)."""
-    common = dict(max_iter=budget, alpha=ALPHA, random_state=seed)
+    params = dict(SCHEDULES[schedule])
+    params["average"] = averaging(params.get("average", False), len(X), budget)
+    common = dict(max_iter=budget, alpha=ALPHA, random_state=seed, **params)
     if task == "regression":
-        ours, theirs, loss = CosineSGDRegressor, SGDRegressor, "squared_error"
+        ours, theirs, common["loss"] = CosineSGDRegressor, SGDRegressor, "squared_error"
     else:
-        ours, theirs, loss = CosineSGDClassifier, SGDClassifier, "log_loss"
-    common["loss"] = loss
-    if schedule == "optimal":
-        return [
-            theirs(learning_rate="optimal", tol=None, **{**common, "alpha": alpha})
-            for alpha in OPTIMAL_ALPHAS
-        ]
-    rates = [scale * auto_rate(X) for scale in SCALES]
-    if schedule == "cosine":
-        return [ours(eta0=rate, **common) for rate in rates]
-    tol = 1e-3 if schedule == "adaptive" else None  # adaptive needs tol to adapt
-    return [
-        theirs(learning_rate=schedule, eta0=rate, tol=tol, **common) for rate in rates
-    ]
+        ours, theirs, common["loss"] = CosineSGDClassifier, SGDClassifier, "log_loss"
+    if schedule in COSINE:
+        return [ours(eta0=scale * auto_rate(X), **common) for scale in SCALES]
+    # adaptive needs tol to adapt; the others spend the whole budget
+    common["tol"] = 1e-3 if common["learning_rate"] == "adaptive" else None
+    if common["learning_rate"] == "optimal":  # its rate is set by alpha
+        common.pop("alpha")
+        return [theirs(alpha=alpha, **common) for alpha in OPTIMAL_ALPHAS]
+    return [theirs(eta0=scale * auto_rate(X), **common) for scale in SCALES]
 
 
 def metric(task, model, X, y):
@@ -232,6 +278,16 @@ def tune(schedule, task, arrays, ys, budget, seed):
         if np.isfinite(score) and (best is None or better(task, score, best_score)):
             best, best_score = model, score
     return best
+
+
+def chosen(model, X):
+    """The tuned candidate: its ``eta0`` in units of ``auto_rate``, or its
+    ``alpha`` for the optimal schedule."""
+    if model is None:
+        return np.nan
+    if model.get_params().get("learning_rate") == "optimal":
+        return model.alpha
+    return model.eta0 / auto_rate(X)
 
 
 def epochs_to_optimum(schedule, task, arrays, ys, tuned, target):
@@ -290,7 +346,17 @@ def run(name, seed, budgets):
         for budget in budgets:
             tuned = tune(schedule, task, arrays, ys, budget, seed)
             test = np.nan if tuned is None else metric(task, tuned, arrays[2], ys[2])
-            rows.append({**base, "schedule": schedule, "budget": budget, "test": test})
+            rows.append(
+                {
+                    **base,
+                    "schedule": schedule,
+                    "budget": budget,
+                    "test": test,
+                    "chosen": chosen(tuned, arrays[0]),
+                }
+            )
+        if schedule not in CONVERGENCE:
+            continue
         epochs, gap = np.nan, np.nan
         if tuned is not None:
             epochs = epochs_to_optimum(schedule, task, arrays, ys, tuned, target)
@@ -323,6 +389,11 @@ def run(name, seed, budgets):
 # --- report ----------------------------------------------------------------------
 
 
+def recommended(budget):
+    """The cosine setting the user guide recommends for a budget (in epochs)."""
+    return SHORT_BUDGET_SETTING if budget <= 5 else LONG_BUDGET_SETTING
+
+
 def summarize(results):
     """Mean and std over seeds of the test metric per dataset, schedule, budget."""
     grid = results[results["budget"].isin(BUDGETS)]
@@ -333,36 +404,46 @@ def summarize(results):
     )
 
 
-def wins_and_losses(results, summary):
-    """Per dataset and budget, cosine against the best other tuned schedule.
+def seed_scores(grid):
+    """Seeds x schedules of one dataset and budget, higher is better."""
+    table = grid.pivot(index="seed", columns="schedule", values="test")
+    return table if grid["task"].iloc[0] == "regression" else -table
 
-    A win (loss) needs cosine to be better (worse) in at least 4 of 5 seeds,
-    compared seed by seed; anything else is a tie.
+
+def verdict(ours, theirs):
+    """Win, tie or loss, compared seed by seed.
+
+    A win (loss) needs ours to be better (worse) in at least 4 of 5 seeds, 80%
+    of them; anything else is a tie. A seed where either failed counts as not
+    better.
     """
+    share = (ours > theirs).mean()
+    return "win" if share >= 0.8 else "loss" if share <= 0.2 else "tie"
+
+
+def comparisons(results):
+    """Every schedule against the best built-in schedule (averaging included;
+    the best by mean test metric) of each dataset and budget -- for a built-in,
+    the best of the other built-ins."""
     rows = []
     grid = results[results["budget"].isin(BUDGETS)]
-    for (dataset, task, budget), group in summary.groupby(
-        ["dataset", "task", "budget"]
-    ):
-        means = group.set_index("schedule")["mean"]
-        others = means.drop("cosine")
-        best_other = others.idxmax() if task == "regression" else others.idxmin()
-        sign = 1 if task == "regression" else -1
-        paired = grid[(grid["dataset"] == dataset) & (grid["budget"] == budget)]
-        paired = paired.pivot(index="seed", columns="schedule", values="test")
-        cosine_better = sign * (paired["cosine"] - paired[best_other]) > 0
-        share = cosine_better.mean()
-        result = "win" if share >= 0.8 else "loss" if share <= 0.2 else "tie"
-        rows.append(
-            {
-                "dataset": dataset,
-                "budget": budget,
-                "cosine": f"{means['cosine']:.4f}",
-                "best other": f"{best_other} {fmt(others[best_other])}",
-                "cosine better in": f"{cosine_better.sum()}/{len(cosine_better)} seeds",
-                "result": result,
-            }
-        )
+    for (dataset, budget), group in grid.groupby(["dataset", "budget"]):
+        scores = seed_scores(group)
+        for setting in SCHEDULES:
+            rivals = [name for name in BUILTIN if name != setting]
+            builtin = scores[rivals].mean().idxmax()
+            better = scores[setting] > scores[builtin]
+            rows.append(
+                {
+                    "dataset": dataset,
+                    "budget": budget,
+                    "setting": setting,
+                    "mean": scores[setting].mean(),
+                    "builtin": builtin,
+                    "better": f"{better.sum()}/{len(better)}",
+                    "result": verdict(scores[setting], scores[builtin]),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -380,18 +461,118 @@ def rst_table(frame, title):
     return "\n".join(lines + [""])
 
 
+def mean_std(summary, dataset, budget, schedule):
+    """``mean ± std`` over seeds of one schedule's test metric."""
+    row = summary[
+        (summary["dataset"] == dataset)
+        & (summary["budget"] == budget)
+        & (summary["schedule"] == schedule)
+    ].iloc[0]
+    return "diverged" if row["mean"] < -1e3 else f"{row['mean']:.4f} ± {row['std']:.4f}"
+
+
+def comparison_table(summary, comps, budget):
+    """Recommended and best cosine setting against the best built-in, by dataset."""
+    setting = recommended(budget)
+    rows = []
+    for dataset in DATASETS:
+        group = comps[(comps["dataset"] == dataset) & (comps["budget"] == budget)]
+        if group.empty:
+            continue
+        ours = group.set_index("setting").loc[setting]
+        cosine = group[group["setting"].isin(list(COSINE))]
+        best = cosine.loc[cosine["mean"].idxmax()]
+        rows.append(
+            {
+                "dataset": dataset,
+                "best built-in": f"{ours['builtin']}: "
+                + mean_std(summary, dataset, budget, ours["builtin"]),
+                f"{setting}": mean_std(summary, dataset, budget, setting),
+                "better in (seeds)": ours["better"],
+                "result": ours["result"],
+                "best cosine setting": f"{best['setting']}: "
+                + mean_std(summary, dataset, budget, best["setting"])
+                + f" ({best['result']})",
+            }
+        )
+    return rst_table(
+        pd.DataFrame(rows),
+        f"{budget} epochs: cosine against the best built-in schedule "
+        "(test metric, mean ± std over seeds)",
+    )
+
+
+def tally(results):
+    """``wins / ties / losses`` of a series of results."""
+    counts = results.value_counts()
+    return " / ".join(str(counts.get(key, 0)) for key in ("win", "tie", "loss"))
+
+
+def recommended_rows(comps):
+    """The comparisons of the recommended setting of each budget."""
+    return comps[
+        [recommended(b) == s for b, s in zip(comps["budget"], comps["setting"])]
+    ]
+
+
+def settings_table(comps):
+    """Wins / ties / losses of every cosine setting, by budget."""
+    table = comps.pivot_table(
+        index="setting", columns="budget", values="result", aggfunc=tally
+    )
+    rule = recommended_rows(comps).groupby("budget")["result"].agg(tally)
+    table.loc["recommended (by budget)"] = rule
+    table = table.reindex([*COSINE, "recommended (by budget)", *BUILTIN])
+    table.index = [
+        f"{name} (against the best other built-in)" if name in BUILTIN else name
+        for name in table.index
+    ]
+    table.columns = [f"{b} epochs" for b in table.columns]
+    table.index.name = "setting"
+    return rst_table(
+        table.reset_index(),
+        "Every schedule against the best built-in schedule: data sets "
+        "won / tied / lost",
+    )
+
+
+def summary_paragraph(comps):
+    """The opening paragraph of the report: how the recommendation fares."""
+    rule = recommended_rows(comps)
+    counts = rule.groupby("budget")["result"].value_counts().unstack(fill_value=0)
+    n_sets = comps["dataset"].nunique()
+    parts = [
+        f"{budget} epochs: {counts.loc[budget].get('win', 0)} wins, "
+        f"{counts.loc[budget].get('tie', 0)} ties, "
+        f"{counts.loc[budget].get('loss', 0)} losses"
+        for budget in counts.index
+    ]
+    return (
+        f"In short: cosine annealing with the recommended setting -- "
+        f"``{SHORT_BUDGET_SETTING}`` up to 5 epochs, ``{LONG_BUDGET_SETTING}`` "
+        f"beyond -- against the best built-in schedule of each data set and "
+        f"budget, averaging included, on {n_sets} data sets: "
+        + "; ".join(parts)
+        + ". A win (loss) needs a better (worse) test metric in at least 4 of 5 "
+        "seeds, compared seed by seed; the best built-in is chosen by its mean "
+        "test metric among "
+        f"{len(BUILTIN)} schedules, which favours it.\n"
+    )
+
+
 def budget_table(summary, dataset, task, optimum_score):
     frame = summary[summary["dataset"] == dataset]
     table = frame.pivot(index="schedule", columns="budget", values="mean")
     std = frame.pivot(index="schedule", columns="budget", values="std")
     text = table.map(fmt) + " ± " + std.map(lambda v: f"{v:.4f}")
     text = text.mask(table < -1e3, "diverged")
-    text = text.reindex(SCHEDULES).reset_index()
+    text = text.reindex(list(SCHEDULES)).reset_index()
     text.columns = ["schedule", *[f"{b} epochs" for b in table.columns]]
     metric_name = "R^2" if task == "regression" else "log loss"
     return rst_table(
         text,
-        f"{dataset} ({task}, test {metric_name}; optimum {optimum_score:.4f})",
+        f"{dataset} ({task}, test {metric_name}, mean ± std over seeds; "
+        f"optimum {optimum_score:.4f})",
     )
 
 
@@ -402,6 +583,48 @@ def paired_to_optimum(results):
     reference = best["test"].reindex(list(zip(grid["dataset"], grid["seed"])))
     grid["difference"] = grid["test"].to_numpy() - reference.to_numpy()
     return grid
+
+
+def plotted():
+    """The schedules of the figures: the recommended, then the main anchors."""
+    main = [
+        "cosine",
+        SHORT_BUDGET_SETTING,
+        LONG_BUDGET_SETTING,
+        "constant",
+        "constant + averaging",
+        "constant + tail averaging",
+        "invscaling",
+        "adaptive",
+        "optimal",
+    ]
+    return list(dict.fromkeys(main))
+
+
+def plot_dataset(ax, frame, positions):
+    """Mean and std of the test metric relative to the optimum, by budget."""
+    schedules = plotted()
+    offsets = np.linspace(-0.25, 0.25, len(schedules))
+    for offset, schedule in zip(offsets, schedules):
+        part = frame[frame["schedule"] == schedule]
+        if (part["test"] < -1e3).any():  # diverged: would hide the others
+            ax.plot([], [], " ", label=f"{schedule} (diverged)")
+            continue
+        stats = part.groupby("budget")["difference"].agg(["mean", "std"])
+        stats = stats.reindex(BUDGETS[: len(stats)])
+        cosine = schedule in COSINE
+        ax.errorbar(
+            positions[: len(stats)] + offset,
+            stats["mean"],
+            yerr=stats["std"],
+            marker="o" if cosine else "s",
+            markersize=4,
+            capsize=2,
+            label=schedule,
+            linewidth=2.2 if cosine else 1.0,
+            linestyle="-" if cosine else "--",
+        )
+    ax.axhline(0.0, color="k", linewidth=0.8, label="exact optimum")
 
 
 def plot(results, out_dir):
@@ -415,63 +638,32 @@ def plot(results, out_dir):
     positions = np.arange(len(BUDGETS))
     for dataset, frame in grid.groupby("dataset"):
         task = frame["task"].iloc[0]
-        fig, ax = plt.subplots(figsize=(5.2, 3.4))
-        for offset, schedule in zip(np.linspace(-0.2, 0.2, len(SCHEDULES)), SCHEDULES):
-            part = frame[frame["schedule"] == schedule]
-            stats = part.groupby("budget")["difference"].agg(["mean", "std"])
-            stats = stats.reindex(BUDGETS[: len(stats)])
-            if (part["test"] < -1e3).any():  # diverged: would hide the others
-                ax.plot([], [], " ", label=f"{schedule} (diverged)")
-                continue
-            ax.errorbar(
-                positions[: len(stats)] + offset,
-                stats["mean"],
-                yerr=stats["std"],
-                marker="o",
-                capsize=3,
-                label=schedule,
-                linewidth=2.5 if schedule == "cosine" else 1.0,
-            )
-        ax.axhline(0.0, color="k", linestyle="--", label="optimum")
+        fig, ax = plt.subplots(figsize=(7.6, 3.6))
+        plot_dataset(ax, frame, positions)
         ax.set_xticks(positions, [str(b) for b in BUDGETS])
-        ax.set_xlabel("epochs (budget)")
+        ax.set_xlabel("budget (epochs)")
         better = "higher" if task == "regression" else "lower"
-        metric_name = "R^2" if task == "regression" else "log loss"
-        ax.set_ylabel(f"test {metric_name} - optimum's ({better} is better)")
-        ax.set_title(dataset)
-        ax.legend(fontsize=7)
+        metric_name = "$R^2$" if task == "regression" else "log loss"
+        ax.set_ylabel(f"test {metric_name} minus the optimum's\n({better} is better)")
+        ax.set_title(f"{dataset} ({task}): mean ± std over seeds")
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
         fig.tight_layout()
         fig.savefig(os.path.join(out_dir, f"quality_{dataset}.png"), dpi=110)
         plt.close(fig)
 
 
-def report(results, out_dir, command, elapsed):
-    summary = summarize(results)
-    optimum_scores = (
-        results[results["schedule"] == "optimum"].groupby("dataset")["test"].mean()
-    )
+def header(results, command, elapsed):
     seeds = results["seed"].nunique()
-    lines = [
+    return (
         f"Measured on {datetime.datetime.now(datetime.UTC):%Y-%m-%d} with "
         f"scikit-learn {sklearn.__version__}, numpy {np.__version__}, skcosine "
         f"{skcosine.__version__}, Python {platform.python_version()}, by "
         f"``{command}`` ({seeds} seeds, {elapsed / 60:.1f} minutes on "
-        f"{os.cpu_count()} cores).",
-        "",
-    ]
-    wins = wins_and_losses(results, summary)
-    lines.append(rst_table(wins, "Cosine against the best other tuned schedule"))
-    counts = wins["result"].value_counts()
-    lines.append(
-        f"Cosine wins {counts.get('win', 0)}, ties {counts.get('tie', 0)} and "
-        f"loses {counts.get('loss', 0)} of {len(wins)} dataset x budget "
-        "comparisons against the best other schedule of each comparison (a win or "
-        "a loss needs at least 4 of 5 seeds, compared seed by seed).\n"
+        f"{os.cpu_count()} cores).\n"
     )
-    for dataset in DATASETS:
-        if dataset in optimum_scores:
-            task = DATASETS[dataset][0]
-            lines.append(budget_table(summary, dataset, task, optimum_scores[dataset]))
+
+
+def convergence_tables(results):
     epochs = results[results["budget"] == "to optimum"]
     table = epochs.pivot_table(
         index="dataset",
@@ -480,29 +672,30 @@ def report(results, out_dir, command, elapsed):
         aggfunc="median",
         dropna=False,
     )
-    table = table.reindex(columns=list(SCHEDULES)).map(
+    table = table.reindex(columns=list(CONVERGENCE)).map(
         lambda v: "> 50" if np.isnan(v) else f"{v:.0f}"
-    )
-    lines.append(
-        rst_table(
-            table.reset_index(),
-            "Epochs to reach within 0.1% of the optimal training "
-            "objective (median over the seeds that reached it)",
-        )
     )
     gaps = results[results["budget"] == "gap"].pivot_table(
         index="dataset", columns="schedule", values="test", aggfunc="median"
     )
-    gaps = gaps.reindex(columns=list(SCHEDULES)).map(
+    gaps = gaps.reindex(columns=list(CONVERGENCE)).map(
         lambda v: "diverged" if v > 1e3 else f"{v:.2%}"
     )
-    lines.append(
+    return [
+        rst_table(
+            table.reset_index(),
+            "Epochs to reach within 0.1% of the optimal training "
+            "objective (median over the seeds that reached it)",
+        ),
         rst_table(
             gaps.reset_index(),
             f"Training objective above the optimum after {max(BUDGETS)} epochs "
             "(tuned candidate, median over seeds)",
-        )
-    )
+        ),
+    ]
+
+
+def defaults_table(results):
     defaults_rows = results[results["budget"] == "defaults"]
     table = defaults_rows.pivot_table(
         index="dataset", columns="schedule", values=["test", "seconds"]
@@ -510,13 +703,29 @@ def report(results, out_dir, command, elapsed):
     table.columns = [
         f"{b} {'test' if a == 'test' else 'seconds'}" for a, b in table.columns
     ]
-    lines.append(
-        rst_table(
-            table.map(lambda v: f"{v:.4f}").reset_index(),
-            "Out of the box: test R^2 (regression) or accuracy "
-            "(classification), and fit seconds",
-        )
+    return rst_table(
+        table.map(lambda v: f"{v:.4f}").reset_index(),
+        "Out of the box: test R^2 (regression) or accuracy "
+        "(classification), and fit seconds",
     )
+
+
+def report(results, out_dir, command, elapsed):
+    summary = summarize(results)
+    comps = comparisons(results)
+    optimum_scores = (
+        results[results["schedule"] == "optimum"].groupby("dataset")["test"].mean()
+    )
+    lines = [summary_paragraph(comps), header(results, command, elapsed)]
+    lines.append(settings_table(comps))
+    for budget in sorted(comps["budget"].unique()):
+        lines.append(comparison_table(summary, comps, budget))
+    for dataset in DATASETS:
+        if dataset in optimum_scores:
+            task = DATASETS[dataset][0]
+            lines.append(budget_table(summary, dataset, task, optimum_scores[dataset]))
+    lines.extend(convergence_tables(results))
+    lines.append(defaults_table(results))
     with open(os.path.join(out_dir, "quality.rst"), "w", encoding="utf-8") as f:
         f.write("\n".join(lines))
     results.to_csv(os.path.join(out_dir, "quality.csv"), index=False)
@@ -527,13 +736,13 @@ def report(results, out_dir, command, elapsed):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2 small datasets, 1 seed")
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--output-dir", default="benchmarks/results")
     parser.add_argument("--n-jobs", type=int, default=2)
     args = parser.parse_args(argv)
     names = ["diabetes", "breast_cancer"] if args.quick else list(DATASETS)
     seeds = range(1 if args.quick else args.seeds)
-    budgets = BUDGETS[:2] if args.quick else BUDGETS
+    budgets = BUDGETS[:3] if args.quick else BUDGETS
     start = time.perf_counter()
     batches = Parallel(n_jobs=args.n_jobs)(
         delayed(run)(name, seed, budgets) for name in names for seed in seeds
@@ -541,6 +750,8 @@ def main(argv=None):
     results = pd.DataFrame([row for batch in batches for row in batch])
     os.makedirs(args.output_dir, exist_ok=True)
     command = "python benchmarks/quality.py" + " --quick" * args.quick
+    if args.seeds != 5 and not args.quick:
+        command += f" --seeds {args.seeds}"
     report(results, args.output_dir, command, time.perf_counter() - start)
 
 
