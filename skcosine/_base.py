@@ -22,7 +22,8 @@ from sklearn.base import is_classifier
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted
 
-from ._callbacks import CallbackHook, FitCallbacks, init_callback_context
+from . import _sklearn_compat as compat
+from ._callbacks import CallbackHook, FitCallbacks
 from ._checkpoint import Checkpoint, CheckpointHook, fingerprint
 from ._divergence import diverged, mean_losses, reference_losses
 from ._docstrings import DocLinkMixin
@@ -157,7 +158,7 @@ class CosineSGDMixin(DocLinkMixin):
         with atomic(self):
             call = self._call(settings, X, y, sample_weight, classes, incremental)
             if not incremental:
-                init_callback_context(self, call.settings.max_iter)
+                compat.init_callback_context(self, call.settings.max_iter)
             state = self._starting_state(call, coef_init, intercept_init, continuing)
             with ExitStack() as stack:
                 checkpoint = self._checkpoint(call, stack)

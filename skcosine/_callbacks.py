@@ -10,7 +10,7 @@ a no-op and the estimators have no ``set_callbacks`` method.
 from . import _sklearn_compat as compat
 from ._training import Hook
 
-__all__ = ["CallbackHook", "FitCallbacks", "init_callback_context"]
+__all__ = ["CallbackHook", "FitCallbacks"]
 
 
 class FitCallbacks:
@@ -28,7 +28,7 @@ class FitCallbacks:
 
     def __init__(self, estimator, X, y, sample_weight):
         self.estimator = estimator
-        context = getattr(estimator, "_callback_fit_ctx", None)
+        context = compat.fit_callback_context(estimator)
         # Without any callback (set here or propagated) there is nothing to do.
         active = context is not None and compat.has_callbacks(context)
         self.context = context if active else None
@@ -91,9 +91,3 @@ class CallbackHook(Hook):
 
     def after_pass(self, report):
         return self.callbacks.end_epoch(self.model)
-
-
-def init_callback_context(estimator, n_epochs):
-    """Create the estimator's callback context (when the API exists)."""
-    if compat.CALLBACKS:
-        estimator._init_callback_context(max_subtasks=n_epochs)

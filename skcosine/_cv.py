@@ -30,6 +30,7 @@ from sklearn.utils.validation import check_is_fitted
 from . import _sklearn_compat as compat
 from ._base import atomic
 from ._docstrings import DocLinkMixin, with_parameters
+from ._schedules import check_rate_range
 from ._search import fit_fold
 from ._settings import Settings, auto_max_iter
 from ._targets import checked_classes, label_targets, regression_targets
@@ -325,15 +326,10 @@ class CosineSGDSearchMixin(DocLinkMixin):
                     type(self).__name__,
                 )
             lists[name] = values
-        rates = [eta0 for eta0 in lists["eta0"] if eta0 != "auto"]
-        for lr_min in lists["lr_min"]:
-            if rates and lr_min > min(rates):
-                raise ValueError(
-                    f"lr_mins contains {lr_min!r}, above {min(rates)!r} in eta0s: "
-                    "every lr_min must be <= every eta0, as the learning rate is "
-                    "annealed from eta0 down to lr_min ('auto' lowers lr_min to "
-                    "the rate it computes)."
-                )
+        for i, lr_min in enumerate(lists["lr_min"]):
+            for j, eta0 in enumerate(lists["eta0"]):
+                if eta0 != "auto":  # 'auto' lowers lr_min to the rate it computes
+                    check_rate_range(lr_min, eta0, f"lr_mins[{i}]", f"eta0s[{j}]")
         return list(ParameterGrid(lists))
 
     def _shared_params(self):

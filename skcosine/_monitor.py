@@ -125,7 +125,7 @@ class Monitor(Hook):
         problem, rows = self.problem, self.validation
         decision = safe_sparse_dot(problem.X[rows], coef.T) + intercept
         weight = problem.sample_weight[rows]
-        if problem.positive is None:
+        if problem.regression:
             return np.array(
                 [
                     r2_score(problem.targets[rows], d, sample_weight=weight)

@@ -8,7 +8,12 @@ from sklearn.base import BaseEstimator
 from ._docstrings import DocLinkMixin
 from ._sklearn_compat import Interval, validate_params
 
-__all__ = ["CosineAnnealingLR", "CosineAnnealingWarmRestarts", "MAX_COUNT"]
+__all__ = [
+    "CosineAnnealingLR",
+    "CosineAnnealingWarmRestarts",
+    "MAX_COUNT",
+    "check_rate_range",
+]
 
 MAX_COUNT = 2**53
 """Largest epoch count (and similar integer) accepted anywhere: counts up to it
@@ -102,10 +107,7 @@ class _CosineSchedule(DocLinkMixin, BaseEstimator):
 
     def _checked_epochs(self, epoch):
         validate_params(self)
-        if self.lr_min > self.lr_initial:
-            raise ValueError(
-                f"lr_min={self.lr_min!r} must be <= lr_initial={self.lr_initial!r}."
-            )
+        check_rate_range(self.lr_min, self.lr_initial)
         return _as_epochs(epoch, finite=self._finite_epochs_only)
 
     def _lr(self, epochs):
@@ -297,3 +299,29 @@ class CosineAnnealingWarmRestarts(_CosineSchedule):
 
         cycle = cycle + (start(cycle + 1) <= epochs) - (start(cycle) > epochs)
         return epochs - start(cycle), t_0 * t_mult**cycle
+
+
+def check_rate_range(
+    lr_min, lr_initial, lr_min_name="lr_min", lr_initial_name="lr_initial"
+):
+    """The one rule between the two rates: ``lr_min <= lr_initial``.
+
+    Parameters
+    ----------
+    lr_min, lr_initial : float
+        The final and the initial rate.
+    lr_min_name, lr_initial_name : str
+        How the message names them (``eta0`` for the estimators, an entry of
+        a searched list for the CV estimators).
+
+    Raises
+    ------
+    ValueError
+        Naming both values, when ``lr_min > lr_initial``.
+    """
+    if lr_min > lr_initial:
+        raise ValueError(
+            f"{lr_min_name}={lr_min!r} must be <= {lr_initial_name}={lr_initial!r}: "
+            f"the learning rate is annealed from {lr_initial_name} down to "
+            f"{lr_min_name}."
+        )

@@ -13,7 +13,12 @@ from dataclasses import dataclass, fields, replace
 from numbers import Integral, Real
 
 from . import _sklearn_compat as compat
-from ._schedules import MAX_COUNT, CosineAnnealingLR, CosineAnnealingWarmRestarts
+from ._schedules import (
+    MAX_COUNT,
+    CosineAnnealingLR,
+    CosineAnnealingWarmRestarts,
+    check_rate_range,
+)
 
 __all__ = [
     "AUTO_UPDATES",
@@ -141,11 +146,8 @@ class Settings:
 
     def check(self, incremental):
         """Raise ``ValueError`` for parameter values that cannot go together."""
-        if self.eta0 != "auto" and self.lr_min > self.eta0:
-            raise ValueError(
-                f"lr_min={self.lr_min!r} must be <= eta0={self.eta0!r}: the "
-                "learning rate is annealed from eta0 down to lr_min."
-            )
+        if self.eta0 != "auto":
+            check_rate_range(self.lr_min, self.eta0, "lr_min", "eta0")
         if self.penalty == "elasticnet" and self.l1_ratio is None:
             raise ValueError("l1_ratio must be set when penalty is 'elasticnet'.")
         resolved = self.max_iter != "auto"  # 'auto' is checked once resolved

@@ -24,7 +24,9 @@ __all__ = [
     "Interval",
     "StrOptions",
     "fit_context",
+    "fit_callback_context",
     "has_callbacks",
+    "init_callback_context",
     "scorer_accepts_sample_weight",
     "validate_params",
     "validate_values",
@@ -42,6 +44,14 @@ try:  # public since scikit-learn 1.9
         meta-estimator's)."""
         return bool(context._callbacks)
 
+    def init_callback_context(estimator, n_epochs):
+        """Create the callback context of a fit of ``n_epochs`` epochs."""
+        estimator._init_callback_context(max_subtasks=n_epochs)
+
+    def fit_callback_context(estimator):
+        """The callback context of the current fit, or ``None``."""
+        return getattr(estimator, "_callback_fit_ctx", None)
+
 except ImportError:  # pragma: no cover - depends on the installed version
 
     class CallbackSupportMixin:
@@ -51,6 +61,12 @@ except ImportError:  # pragma: no cover - depends on the installed version
 
     def has_callbacks(context):
         return False
+
+    def init_callback_context(estimator, n_epochs):
+        pass
+
+    def fit_callback_context(estimator):
+        return None
 
 
 def validate_params(obj):

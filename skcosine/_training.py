@@ -126,7 +126,7 @@ class Problem:
             alpha=np.repeat(np.asarray(alphas, dtype=np.float64), per_candidate),
             weight_pos=np.tile(targets.weight_pos, n_candidates),
             weight_neg=np.tile(targets.weight_neg, n_candidates),
-            positive=None if positive is None else np.tile(positive, n_candidates),
+            positive=None if targets.regression else np.tile(positive, n_candidates),
             negative=0.0 if settings.loss == "log_loss" else -1.0,
             # scikit-learn clips |dloss| at 1e12; large targets scale it up
             max_dloss=1e12 * max(1.0, targets.max_abs()),
@@ -137,10 +137,15 @@ class Problem:
     def n_models(self):
         return len(self.alpha)
 
+    @property
+    def regression(self):
+        """Whether the models are regressions (no positive class)."""
+        return self.positive is None
+
     def model_targets(self, rows):
         """Targets of ``rows`` as each model's loss sees them, broadcastable
         to ``(n, K)``."""
-        if self.positive is None:
+        if self.regression:
             return self.targets[rows, None]
         mine = self.targets[rows, None] == self.positive[None, :]
         return np.where(mine, 1.0, self.negative)
@@ -148,7 +153,7 @@ class Problem:
     def model_weights(self, rows):
         """Sample times class weight of ``rows`` for each model, broadcastable
         to ``(n, K)``."""
-        if self.positive is None:  # regression: no class weights
+        if self.regression:  # no class weights
             return self.sample_weight[rows, None]
         positive = self.model_targets(rows) > 0
         class_weight = np.where(positive, self.weight_pos, self.weight_neg)
@@ -156,7 +161,7 @@ class Problem:
 
     def zero_losses(self, loss, epsilon):
         """Mean loss of the all-zero model over the sample rows, per model."""
-        if self.positive is not None:  # every target is 1 or `negative`
+        if not self.regression:  # every target is 1 or `negative`
             return np.full(self.n_models, loss_values(loss, epsilon, 1.0, 0.0))
         total = weight_sum = 0.0
         for rows in row_blocks(self.X, TEMPORARIES, self.sample_rows):

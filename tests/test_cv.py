@@ -432,7 +432,10 @@ def test_dataframe_feature_names_are_kept_and_checked():
         ({"T_maxs": [2.5]}, r"T_maxs\[0\].*2.5"),
         ({"alphas": [np.nan]}, r"alphas\[0\]"),
         ({"lr_mins": [-0.1]}, r"lr_mins\[0\].*-0.1"),
-        ({"eta0s": [0.01, 0.1], "lr_mins": [0.0, 0.05]}, "lr_mins contains 0.05.*0.01"),
+        (
+            {"eta0s": [0.01, 0.1], "lr_mins": [0.0, 0.05]},
+            r"lr_mins\[1\]=0.05 must be <= eta0s\[0\]=0.01",
+        ),
         ({"eta0s": "auto"}, "eta0s"),
         ({"cv": "five"}, "cv"),
         ({"scoring": "accuracy_of_it"}, "scoring"),
