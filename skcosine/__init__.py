@@ -17,4 +17,18 @@ __all__ = [
     "LearningRateScheduleDisplay",
 ]
 
+for _public in (
+    CosineAnnealingLR,
+    CosineAnnealingWarmRestarts,
+    CosineSGDClassifier,
+    CosineSGDClassifierCV,
+    CosineSGDRegressor,
+    CosineSGDRegressorCV,
+    LearningRateScheduleDisplay,
+):
+    # pickles and skops files name the public path (skcosine.CosineSGDRegressor),
+    # so that saved models trust public types only and the modules can move
+    _public.__module__ = __name__
+del _public
+
 __version__ = "0.2.0"

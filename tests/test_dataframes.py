@@ -9,10 +9,10 @@ from sklearn.datasets import load_diabetes, load_iris
 from skcosine import CosineSGDClassifier, CosineSGDRegressor
 
 TRUSTED = [
-    "skcosine._classifier.CosineSGDClassifier",
-    "skcosine._regressor.CosineSGDRegressor",
-    "skcosine._schedules.CosineAnnealingLR",
-    "skcosine._schedules.CosineAnnealingWarmRestarts",
+    "skcosine.CosineSGDClassifier",
+    "skcosine.CosineSGDRegressor",
+    "skcosine.CosineAnnealingLR",
+    "skcosine.CosineAnnealingWarmRestarts",
 ]
 
 

@@ -28,7 +28,9 @@ from sklearn.preprocessing import StandardScaler
 from skcosine import (
     CosineAnnealingLR,
     CosineSGDClassifier,
+    CosineSGDClassifierCV,
     CosineSGDRegressor,
+    CosineSGDRegressorCV,
     LearningRateScheduleDisplay,
 )
 
@@ -836,3 +838,49 @@ def test_schedule_of_the_fit_is_a_public_schedule(diabetes):
     assert not any(
         m.startswith("skcosine._") for m in modules - {"skcosine._schedules"}
     )
+
+
+# --- saved models name public types only ----------------------------------
+
+
+def fitted_public_estimators(diabetes, iris):
+    X, y = diabetes
+    Xc, yc = iris
+    return [
+        CosineSGDRegressor(max_iter=5, T_max=2, T_mult=2, random_state=0).fit(X, y),
+        CosineSGDClassifier(max_iter=5, average=True, random_state=0).fit(Xc, yc),
+        CosineSGDRegressorCV(alphas=[1e-4, 1e-3], max_iter=3, cv=3).fit(X, y),
+        CosineSGDClassifierCV(alphas=[1e-4], max_iter=3, cv=3).fit(Xc, yc),
+    ]
+
+
+def test_a_pickled_model_names_no_private_skcosine_module(diabetes, iris):
+    """A saved model refers to skcosine.<PublicName> only: the modules behind
+    it can move, and a loader trusting public types trusts enough."""
+    for model in fitted_public_estimators(diabetes, iris):
+        blob = pickle.dumps(model)
+        assert b"skcosine._" not in blob, type(model).__name__
+        assert b"skcosine" in blob
+
+
+def test_a_skops_file_loads_in_a_fresh_process_trusting_public_types(
+    tmp_path, diabetes, iris
+):
+    sio = pytest.importorskip("skops.io")
+    for k, model in enumerate(fitted_public_estimators(diabetes, iris)[:2]):
+        path = tmp_path / f"model{k}.skops"
+        sio.dump(model, path)
+        untrusted = sio.get_untrusted_types(file=path)
+        assert all(not name.startswith("skcosine._") for name in untrusted)
+        code = (
+            "import sys, skops.io as sio; "
+            f"model = sio.load(sys.argv[1], trusted={sorted(untrusted)!r}); "
+            "print(type(model).__module__, type(model).__name__)"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code, str(path)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert out.stdout.split() == ["skcosine", type(model).__name__]
