@@ -128,9 +128,9 @@ def check_guarantees(Estimator, losses, params, data, loss_index):
             assert np.all(np.isfinite(model.intercept_))
             if np.all(np.isfinite(X)):
                 decision = (
-                    model._decision_function(X)
-                    if hasattr(model, "_decision_function")
-                    else model.decision_function(X)
+                    model.decision_function(X)
+                    if hasattr(model, "decision_function")
+                    else model.predict(X)
                 )
                 assert np.all(np.isfinite(decision))
     for original, now in zip(saved, (X, y, weights)):
