@@ -37,10 +37,13 @@ from ._targets import checked_classes, label_targets, regression_targets
 from ._validation import validate_prediction_data, validate_training_data
 
 __all__ = [
-    "CosineSGDSearchMixin",
     "DEFAULT_GRID",
     "SEARCH_ENTRIES",
+    "CosineSGDSearchMixin",
+    "delegate",
     "search_constraints",
+    "search_docstring",
+    "search_init",
 ]
 
 SEARCHED = {"eta0s": "eta0", "lr_mins": "lr_min", "T_maxs": "T_max", "alphas": "alpha"}

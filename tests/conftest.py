@@ -8,7 +8,7 @@ os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
 
 import pytest  # noqa: E402
-from sklearn.datasets import load_diabetes, load_iris  # noqa: E402
+from sklearn.datasets import load_diabetes, load_iris, load_wine  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 
@@ -23,4 +23,12 @@ def diabetes():
 def iris():
     """Standardized iris data (three classes), shared by the test modules."""
     X, y = load_iris(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.fixture(scope="session")
+def wine():
+    """Standardized wine data (three classes, 13 features), shared by the test
+    modules."""
+    X, y = load_wine(return_X_y=True)
     return StandardScaler().fit_transform(X), y

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.compose import ColumnTransformer
-from sklearn.datasets import load_diabetes, load_wine
+from sklearn.datasets import load_diabetes
 from sklearn.exceptions import FitFailedWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV, KFold, ShuffleSplit, StratifiedKFold
 from sklearn.pipeline import make_pipeline
@@ -67,23 +67,11 @@ def both(cv_class, plain_class, lists, X, y, cv, sample_weight=None, **params):
     return ours, reference
 
 
-@pytest.fixture(scope="module")
-def regression():
-    X, y = load_diabetes(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
-
-
-@pytest.fixture(scope="module")
-def wine():
-    X, y = load_wine(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
-
-
 GRID = {"eta0s": [0.005, 0.02, "auto"], "lr_mins": [0.0, 0.001], "T_maxs": [10, None]}
 
 
-def test_regression_equals_grid_search_with_auto_in_the_grid(regression):
-    X, y = regression
+def test_regression_equals_grid_search_with_auto_in_the_grid(diabetes):
+    X, y = diabetes
     cv = KFold(5, shuffle=True, random_state=0)
     lists = {**GRID, "alphas": [1e-4, 1e-2]}
     ours, reference = both(
@@ -143,8 +131,8 @@ def test_multiclass_with_string_labels_and_balanced_weights(wine):
     )
 
 
-def test_csr_input_and_float32(regression):
-    X, y = regression
+def test_csr_input_and_float32(diabetes):
+    X, y = diabetes
     X = np.where(np.abs(X) < 0.5, 0.0, X)
     for data in (sp.csr_matrix(X), X.astype(np.float32)):
         ours, reference = both(
@@ -160,8 +148,8 @@ def test_csr_input_and_float32(regression):
         assert_same_search(ours, reference, data)
 
 
-def test_sample_weights_weight_the_fits(regression):
-    X, y = regression
+def test_sample_weights_weight_the_fits(diabetes):
+    X, y = diabetes
     weights = np.random.RandomState(0).uniform(0, 3, len(y))
     weights[::7] = 0.0
     ours, reference = both(
@@ -197,8 +185,8 @@ def test_sample_weights_weight_the_fits(regression):
     ],
     ids=lambda params: ",".join(params),
 )
-def test_every_training_option_still_equals_grid_search(regression, params):
-    X, y = regression
+def test_every_training_option_still_equals_grid_search(diabetes, params):
+    X, y = diabetes
     lists = {"eta0s": [0.01, "auto"], "T_maxs": [4, None], "alphas": [0.0, 1e-2]}
     ours, reference = both(
         CosineSGDRegressorCV,
@@ -232,8 +220,8 @@ def test_early_stopping_classifier_stops_classes_alone(wine):
     assert_same_search(ours, reference, X)
 
 
-def test_a_random_state_instance_is_copied_per_fit_as_clone_does(regression):
-    X, y = regression
+def test_a_random_state_instance_is_copied_per_fit_as_clone_does(diabetes):
+    X, y = diabetes
     ours, reference = both(
         CosineSGDRegressorCV,
         CosineSGDRegressor,
@@ -338,8 +326,8 @@ def test_parallel_folds_give_the_serial_result(wine):
     assert_same_search(runs[1], reference, X)
 
 
-def test_diverging_candidates_score_nan_as_grid_search_error_score(regression):
-    X, y = regression
+def test_diverging_candidates_score_nan_as_grid_search_error_score(diabetes):
+    X, y = diabetes
     X = X * 30.0  # unscaled: a large fixed eta0 diverges, 'auto' does not
     lists = {"eta0s": [1.0, "auto"], "alphas": [1e-4]}
     with pytest.warns(FitFailedWarning, match="5 fits failed out of a total of 10"):
@@ -356,8 +344,8 @@ def test_diverging_candidates_score_nan_as_grid_search_error_score(regression):
     assert_same_search(ours, reference, X)
 
 
-def test_every_candidate_failing_is_an_error(regression):
-    X, y = regression
+def test_every_candidate_failing_is_an_error(diabetes):
+    X, y = diabetes
     with pytest.raises(ValueError, match="All the 5 fits failed.*diverged"):
         CosineSGDRegressorCV(eta0s=[5.0], alphas=[0.0], max_iter=5).fit(X * 100, y)
 
@@ -442,16 +430,16 @@ def test_dataframe_feature_names_are_kept_and_checked():
         ({"warmup_epochs": 100}, "warmup_epochs"),
     ],
 )
-def test_bad_grids_are_refused_before_training(regression, params, match):
-    X, y = regression
+def test_bad_grids_are_refused_before_training(diabetes, params, match):
+    X, y = diabetes
     search = CosineSGDRegressorCV(**params)
     with pytest.raises(ValueError, match=match):
         search.fit(X, y)
     assert not hasattr(search, "cv_results_")
 
 
-def test_a_failed_fit_leaves_the_previous_search(regression):
-    X, y = regression
+def test_a_failed_fit_leaves_the_previous_search(diabetes):
+    X, y = diabetes
     search = CosineSGDRegressorCV(alphas=[1e-4], max_iter=5, random_state=0).fit(X, y)
     before = dict(vars(search))
     search.set_params(eta0s=[50.0])
@@ -461,8 +449,8 @@ def test_a_failed_fit_leaves_the_previous_search(regression):
     assert search.cv_results_ is before["cv_results_"]
 
 
-def test_inputs_are_never_modified(regression):
-    X, y = regression
+def test_inputs_are_never_modified(diabetes):
+    X, y = diabetes
     X, y = X.copy(), y.copy()
     weights = np.ones(len(y))
     copies = X.copy(), y.copy(), weights.copy()
@@ -472,8 +460,8 @@ def test_inputs_are_never_modified(regression):
         assert_array_equal(a, b)
 
 
-def test_scoring_by_name_and_by_callable(regression):
-    X, y = regression
+def test_scoring_by_name_and_by_callable(diabetes):
+    X, y = diabetes
     lists = {"lr_mins": [0.0, 0.001], "alphas": [1e-4]}
     for scoring in (
         "neg_mean_absolute_error",
@@ -496,8 +484,8 @@ def test_scoring_by_name_and_by_callable(regression):
         )
 
 
-def test_refit_false_keeps_the_search_but_no_model(regression):
-    X, y = regression
+def test_refit_false_keeps_the_search_but_no_model(diabetes):
+    X, y = diabetes
     search = CosineSGDRegressorCV(alphas=[1e-4, 1e-3], refit=False, max_iter=5)
     search.fit(X, y)
     assert set(search.best_params_) == {"eta0", "lr_min", "T_max", "alpha"}
@@ -539,8 +527,8 @@ def test_concurrent_searches_in_threads_do_not_interfere(wine):
         assert_array_equal(scores, expected.cv_results_["mean_test_score"])
 
 
-def test_cv_results_work_as_a_dataframe(regression):
-    X, y = regression
+def test_cv_results_work_as_a_dataframe(diabetes):
+    X, y = diabetes
     search = CosineSGDRegressorCV(max_iter=5, random_state=0).fit(X, y)
     table = pd.DataFrame(search.cv_results_)
     assert len(table) == 4 and table["rank_test_score"].min() == 1

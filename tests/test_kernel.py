@@ -24,7 +24,7 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from skcosine._kernel import Kernel, check_csr, seed_state
-from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris, load_wine
+from sklearn.datasets import load_breast_cancer, load_diabetes
 from sklearn.linear_model import SGDClassifier, SGDRegressor
 from sklearn.preprocessing import StandardScaler
 
@@ -69,16 +69,6 @@ def diabetes():
     """Standardized features and target (so that every loss learns)."""
     X, y = standardized(load_diabetes)
     return X, (y - y.mean()) / y.std()
-
-
-@pytest.fixture(scope="module")
-def iris():
-    return standardized(load_iris)
-
-
-@pytest.fixture(scope="module")
-def wine():
-    return standardized(load_wine)
 
 
 @pytest.fixture(scope="module")
