@@ -40,7 +40,7 @@ def parse_args(argv=None):
             "Cross-validate cosine-annealed SGD (skcosine) against scikit-learn's "
             "SGDRegressor and the exact least-squares solution on the diabetes "
             "data bundled with scikit-learn, and search lr_min x T_max with "
-            "CosineSGDRegressorCV. Runs in about a second, on one core."
+            "CosineSGDRegressorCV. Runs in about two seconds, on one core."
         ),
     )
     parser.add_argument(
