@@ -30,6 +30,7 @@ from ._docstrings import DocLinkMixin
 from ._monitor import Monitor, StoppingRule, validation_split
 from ._settings import PARTIAL_FIT_EPOCHS, Settings, auto_max_iter
 from ._state import (
+    averaging_started,
     check_state,
     copy_state,
     model_arrays,
@@ -37,7 +38,7 @@ from ._state import (
     prepare,
     seed_of,
 )
-from ._step_size import auto_eta0, data_scale, stalled_features
+from ._step_size import auto_eta0, stalled_features
 from ._training import DivergenceHook, Problem, RatePlan, Trainer, run_passes
 from ._validation import (
     check_init,
@@ -241,12 +242,8 @@ class CosineSGDMixin(DocLinkMixin):
         settings, problem = call.settings, call.problem
         if settings.eta0 != "auto":
             return float(settings.eta0)
-        scale = data_scale(
-            problem.X,
-            call.targets.row_weights(problem.sample_weight),
-            settings.fit_intercept,
-            problem.intercept_decay,
-            rows=problem.rows,
+        scale = problem.data_scale(
+            call.targets.row_weights(problem.sample_weight), settings.fit_intercept
         )
         rate = auto_eta0(scale, settings.loss)
         if call.incremental:
@@ -452,8 +449,8 @@ class CosineSGDMixin(DocLinkMixin):
         """The published models ``(coef (K, d), intercept (K,))`` after ``t - 1``
         samples: the averaged ones once ``average`` of them were seen, as in
         scikit-learn."""
-        averaged = bool(settings.average) and settings.average <= t - 1
-        return model_arrays(state, averaged and "average_coef" in state)
+        averaged = averaging_started(settings.average, t - 1)
+        return model_arrays(state, bool(averaged) and "average_coef" in state)
 
     def _fitted_model(self, state, settings, t):
         """``coef_`` and ``intercept_`` of the models the state holds now."""

@@ -33,8 +33,8 @@ import numpy as np
 
 from ._divergence import loss_failures, reference_losses
 from ._monitor import Monitor, validation_split
-from ._state import model_arrays, new_state, prepare, seed_of
-from ._step_size import auto_eta0, data_scale
+from ._state import averaging_started, model_arrays, new_state, prepare, seed_of
+from ._step_size import auto_eta0
 from ._training import GridPlan, Hook, Problem, RatePlan, Trainer, run_passes
 
 __all__ = ["FoldFit", "fit_fold"]
@@ -173,12 +173,8 @@ def _initial_rates(settings, problem, targets):
     if all(s.eta0 != "auto" for s in settings):
         return [float(s.eta0) for s in settings]
     first = settings[0]
-    scale = data_scale(
-        problem.X,
-        targets.row_weights(problem.sample_weight),
-        first.fit_intercept,
-        problem.intercept_decay,
-        rows=problem.rows,
+    scale = problem.data_scale(
+        targets.row_weights(problem.sample_weight), first.fit_intercept
     )
     auto = auto_eta0(scale, first.loss)
     return [auto if s.eta0 == "auto" else float(s.eta0) for s in settings]
@@ -192,7 +188,7 @@ def _published(state, average, n_iter, n_samples):
     if not average:
         return coef, intercept
     per_candidate = len(intercept) // len(n_iter)
-    reached = np.repeat(average <= n_iter * n_samples, per_candidate)
+    reached = np.repeat(averaging_started(average, n_iter * n_samples), per_candidate)
     mean_coef, mean_intercept = model_arrays(state, averaged=True)
     coef = np.where(reached[:, None], mean_coef, coef)
     return coef, np.where(reached, mean_intercept, intercept)

@@ -38,6 +38,7 @@ from ._schedules import MAX_COUNT
 
 __all__ = [
     "MAX_SEED",
+    "averaging_started",
     "check_state",
     "copy_state",
     "model_arrays",
@@ -170,6 +171,21 @@ def model_arrays(state, averaged):
             weights = weights * (1.0 / state["average_b"])
             return weights.astype(coef.dtype).T, state["average_intercept"].copy()
         return (coef * state["wscale"]).astype(coef.dtype).T, state["intercept"].copy()
+
+
+def averaging_started(average, n_seen):
+    """Whether averaged SGD publishes the average after ``n_seen`` samples:
+    once ``average`` of them were seen, as in scikit-learn (``average=0``
+    never averages).
+
+    Parameters
+    ----------
+    average : int
+        The ``average`` setting.
+    n_seen : int or ndarray
+        Samples seen (weight updates made).
+    """
+    return np.logical_and(bool(average), average <= n_seen)
 
 
 def penalty_norms(state):

@@ -22,6 +22,7 @@ from ._blocks import row_blocks
 from ._divergence import TEMPORARIES, check_final, check_pass, final_failures
 from ._kernel import RATE_COLUMNS, Kernel
 from ._losses import loss_values
+from ._step_size import data_scale
 
 __all__ = [
     "CHUNK",
@@ -136,6 +137,20 @@ class Problem:
     @property
     def n_models(self):
         return len(self.alpha)
+
+    def data_scale(self, row_weights, fit_intercept):
+        """:func:`skcosine._step_size.data_scale` of the training rows.
+
+        Parameters
+        ----------
+        row_weights : ndarray of shape (n_samples,)
+            ``c_i * w_i`` of every row of ``X``.
+        fit_intercept : bool
+            Whether the intercept is trained.
+        """
+        return data_scale(
+            self.X, row_weights, fit_intercept, self.intercept_decay, rows=self.rows
+        )
 
     @property
     def regression(self):
@@ -339,9 +354,9 @@ class RatePlan:
 
 
 class GridPlan:
-    """The rate plans of a grid of candidates trained together: each
-    candidate's schedule, repeated for its ``per_candidate`` models, tabulated
-    for a chunk of epochs at once.
+    """The rate plans of a grid of candidates trained together (by ``fit``,
+    whose passes are whole epochs): each candidate's schedule, repeated for
+    its ``per_candidate`` models, tabulated for a chunk of epochs at once.
 
     Parameters
     ----------
@@ -357,20 +372,13 @@ class GridPlan:
         self._rates = self._table = None
 
     def rate(self, position):
-        """The learning rate of every model at ``position``."""
-        if position != int(position):
-            rates = [plan.rate(position) for plan in self.plans]
-            return np.repeat(rates, self.per_candidate)
+        """The learning rate of every model at epoch ``position``."""
         self._load(int(position))
         return self._rates[int(position) - self._first]
 
     def plan(self, position):
-        """The plan of every model for a pass at ``position``: ``(rates of
-        shape (n_models, 5), start)``."""
-        if position != int(position):
-            plans = [plan.plan(position) for plan in self.plans]
-            rates = np.repeat([rates for rates, _ in plans], self.per_candidate, axis=0)
-            return rates, plans[0][1]
+        """The plan of every model for the pass of epoch ``position``:
+        ``(rates of shape (n_models, 5), start)``."""
         self._load(int(position))
         return self._table[int(position) - self._first], 0.0
 
