@@ -197,7 +197,9 @@ def test_divergence_during_warmup_names_the_epoch_and_its_rate():
     feature and an intercept) only after several stable epochs."""
     rng = np.random.RandomState(0)
     X, y = np.ones((50, 1)), rng.randn(50)
-    model = CosineSGDRegressor(eta0=10.0, max_iter=200, warmup_epochs=100)
+    model = CosineSGDRegressor(
+        eta0=10.0, max_iter=200, warmup_epochs=100, random_state=0
+    )
     with pytest.raises(ValueError, match="diverged") as info:
         model.fit(X, y)
     found = re.search(r"epoch (\d+) \(learning rate ([0-9.e+-]+),", str(info.value))
