@@ -591,16 +591,13 @@ cdef class Kernel:
         if loss not in LOSSES:
             raise ValueError(f"unknown loss {loss!r}")
         self.loss = LOSSES.index(loss)
-        self._check_data(X, keep)
+        dense, data = self._check_data(X, keep)
         dtype = np.float32 if self.float32 else np.float64
         n = self.n_samples
         sample_weight = _vector(sample_weight, dtype, n, "sample_weight")
         keep.append(sample_weight)
-        if self.float32:
-            self.sw32 = sample_weight
-        else:
-            self.sw64 = sample_weight
         self.classification = positive is not None
+        y = None
         if self.classification:
             labels = _vector(targets, np.int32, n, "targets")
             keep.append(labels)
@@ -608,10 +605,6 @@ cdef class Kernel:
         else:
             y = _vector(targets, dtype, n, "targets")
             keep.append(y)
-            if self.float32:
-                self.y32 = y
-            else:
-                self.y64 = y
         if rows is None:  # every row: the order starts from 0, 1, ..., n - 1
             self.rows = np.arange(n, dtype=np.int32)
             self.all_rows = True
@@ -625,11 +618,12 @@ cdef class Kernel:
             keep.append(rows)
         self.n_rows = self.rows.shape[0]
         keep.append(self.rows)
-        self._check_models(
+        coef, average_coef, l1_q = self._check_models(
             keep, dtype, coef, intercept, wscale, updates, alpha, weight_pos,
             weight_neg, positive, average_coef, average_intercept, average_a,
             average_b, l1_q, l1_u,
         )
+        self._store_typed(dense, data, y, sample_weight, coef, average_coef, l1_q)
         self.epsilon = epsilon
         self.l1_ratio = l1_ratio
         self.penalized = penalized
@@ -662,7 +656,18 @@ cdef class Kernel:
         self.table = np.zeros(3 * self.block * k)
         self._keep = keep
 
+    cdef _store_typed(self, dense, data, y, sample_weight, coef, average, l1_q):
+        """Keep the validated arrays of X's precision (None where unused)."""
+        if self.float32:
+            self.X32, self.data32, self.y32, self.sw32 = dense, data, y, sample_weight
+            self.coef32, self.avg32, self.q32 = coef, average, l1_q
+        else:
+            self.X64, self.data64, self.y64, self.sw64 = dense, data, y, sample_weight
+            self.coef64, self.avg64, self.q64 = coef, average, l1_q
+
     cdef _check_data(self, X, list keep):
+        """Check X (dense C-contiguous or CSR); ``(dense, None)`` or
+        ``(None, data)``, the arrays the kernel reads."""
         self.sparse = hasattr(X, "indptr") and hasattr(X, "indices")
         if self.sparse:
             if getattr(X, "format", None) != "csr":
@@ -685,10 +690,7 @@ cdef class Kernel:
             keep.extend([data, indices, indptr])
             self.indices = indices
             self.indptr = indptr
-            if self.float32:
-                self.data32 = data
-            else:
-                self.data64 = data
+            X = None
         else:
             if not isinstance(X, np.ndarray) or X.ndim != 2:
                 raise ValueError("X must be a 2-d array or a CSR matrix")
@@ -699,15 +701,13 @@ cdef class Kernel:
             self.float32 = X.dtype == np.float32
             n, d = X.shape
             keep.append(X)
-            if self.float32:
-                self.X32 = X
-            else:
-                self.X64 = X
+            data = None
         if n > MAX_INDEX or d > MAX_INDEX:
             raise ValueError(f"at most {MAX_INDEX} rows and features are supported")
         if d < 1:
             raise ValueError("X must have at least one feature")
         self.n_samples, self.n_features = n, d
+        return X, data
 
     cdef _check_models(
         self, list keep, dtype, coef, intercept, wscale, updates, alpha, weight_pos,
@@ -721,10 +721,6 @@ cdef class Kernel:
             raise ValueError("there must be at least one model")
         self.n_models = k
         keep.append(coef)
-        if self.float32:
-            self.coef32 = coef
-        else:
-            self.coef64 = coef
         vectors = {
             name: _vector(value, np.float64, k, name, writeable=True)
             for name, value in (
@@ -775,10 +771,6 @@ cdef class Kernel:
             keep.extend([average_coef, average_intercept, average_a, average_b])
             self.avg_a = average_a
             self.avg_b = average_b
-            if self.float32:
-                self.avg32 = average_coef
-            else:
-                self.avg64 = average_coef
             self.avg_intercept = average_intercept
         self.l1 = l1_q is not None
         if self.l1:
@@ -787,11 +779,8 @@ cdef class Kernel:
             if not (np.all(np.isfinite(l1_q)) and np.all(np.isfinite(l1_u))):
                 raise ValueError("l1_q and l1_u must be finite")
             keep.extend([l1_q, l1_u])
-            if self.float32:
-                self.q32 = l1_q
-            else:
-                self.q64 = l1_q
             self.u = l1_u
+        return coef, average_coef, l1_q
 
     @property
     def n_models(self):
