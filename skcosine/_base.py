@@ -26,7 +26,7 @@ from . import _sklearn_compat as compat
 from ._callbacks import CallbackHook, FitCallbacks
 from ._checkpoint import Checkpoint, CheckpointHook, fingerprint
 from ._divergence import diverged, mean_losses, reference_losses
-from ._docstrings import DocLinkMixin
+from ._docstrings import DocLinkMixin, shared_doc
 from ._monitor import Monitor, StoppingRule, validation_split
 from ._settings import PARTIAL_FIT_EPOCHS, Settings, auto_max_iter
 from ._state import (
@@ -102,13 +102,44 @@ class CosineSGDMixin(DocLinkMixin):
     ``max_iter='auto'``.
     """
 
+    @compat.fit_context(prefer_skip_nested_validation=True)
+    @shared_doc
+    def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
+        """Fit the model for ``max_iter`` epochs on the cosine schedule.
+
+        Parameters
+        ----------
+        X : {X_train}
+        y : array-like of shape (n_samples,)
+            Target values (class labels for the classifier).
+        coef_init : ndarray of shape (n_features,) or (n_classes, n_features), \
+default=None
+            Initial coefficients, copied, never modified: ``(n_features,)`` for
+            the regressor and for a classifier of two classes.
+        intercept_init : ndarray of shape (1,) or (n_classes,), default=None
+            Initial intercepts.
+        sample_weight : {sample_weight}
+            For the classifier, they multiply the class weights.
+
+        Returns
+        -------
+        self : {fitted}
+        """
+        return self._fit(
+            X,
+            y,
+            sample_weight=sample_weight,
+            coef_init=coef_init,
+            intercept_init=intercept_init,
+        )
+
+    @shared_doc
     def score(self, X, y, sample_weight=None):
         """Score of the model on ``X`` and ``y``, as the parent defines it.
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Test samples.
+        X : {X}
         y : array-like of shape (n_samples,)
             True targets.
         sample_weight : array-like of shape (n_samples,), default=None

@@ -1,18 +1,33 @@
 """CosineSGDClassifier: scikit-learn's SGDClassifier trained on a cosine schedule."""
 
-import inspect
-
 import numpy as np
 from sklearn.linear_model import SGDClassifier
 
 from . import _sklearn_compat as compat
 from ._base import CosineSGDMixin
-from ._docstrings import with_parameters
-from ._parameter_docs import ENTRIES
+from ._docstrings import shared_doc, with_parameters
+from ._parameters import ENTRIES, estimator_init
 from ._settings import cosine_constraints
 from ._targets import checked_classes, label_targets
 
 __all__ = ["CosineSGDClassifier"]
+
+_PARAMETERS = {
+    "loss": """loss : str, default='hinge'
+    The loss function, as in ``SGDClassifier``: 'hinge', 'log_loss',
+    'modified_huber', 'squared_hinge', 'perceptron', 'squared_error',
+    'huber', 'epsilon_insensitive' or 'squared_epsilon_insensitive'.""",
+    **ENTRIES,
+    "n_jobs": """n_jobs : int or None, default=None
+    Kept for compatibility with ``SGDClassifier``, unused: all
+    one-versus-all problems train together in one pass over the data (each
+    row read once for all classes), so there is nothing to split over
+    threads within a fit.""",
+    "class_weight": """class_weight : dict, 'balanced' or None, default=None
+    Weights of the classes, as in ``SGDClassifier``. 'balanced' is
+    computed from ``y`` in ``fit`` and refused by ``partial_fit``.""",
+}
+"""The parameters, in the order of the signature."""
 
 
 class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassifier):
@@ -27,8 +42,6 @@ class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassi
 
     Read more in the :ref:`User Guide <estimators>`.
 
-    Parameters
-    ----------
     {parameters}
 
     Attributes
@@ -42,29 +55,18 @@ class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassi
     n_iter_ : int
         Passes run since the last ``fit`` started: its epochs (the most any
         one-versus-all problem ran), plus one per later ``partial_fit`` call.
-    n_epochs_ : float
-        Position in the schedule, in epochs: the epochs of ``fit``, plus
-        ``1 / batches_per_epoch`` per ``partial_fit`` call. The next pass
-        starts at ``schedule_(n_epochs_)``.
+    n_epochs_ : {n_epochs_}
     t_ : float
         Number of samples seen (weight updates), plus one.
-    schedule_ : CosineAnnealingLR or CosineAnnealingWarmRestarts
-        The schedule used, a pure function of the epoch.
-    learning_rates_ : ndarray of shape (``n_iter_``,)
-        Learning rate at the start of every pass (constant over the pass with
-        ``anneal_per='epoch'``).
-    loss_curve_ : ndarray of shape (``n_iter_``,)
-        Training objective (mean loss plus penalty) after every epoch, present
-        when it was computed: with ``tol`` set (and ``early_stopping=False``)
-        or ``verbose``; ``NaN`` for epochs that did not compute it.
+    schedule_ : {schedule_}
+    learning_rates_ : {learning_rates_}
+    loss_curve_ : {loss_curve_}
     validation_scores_ : ndarray of shape (``n_iter_``,)
         With ``early_stopping``, the validation accuracy (mean over the
         one-versus-all problems) after every epoch, when computed (with ``tol``
         set, or ``verbose``).
-    n_features_in_ : int
-        Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (``n_features_in_``,)
-        Names of the features, when ``X`` has string column names.
+    n_features_in_ : {n_features_in_}
+    feature_names_in_ : {feature_names_in_}
 
     See Also
     --------
@@ -98,104 +100,15 @@ class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassi
         SGDClassifier._parameter_constraints
     )
 
-    def __init__(
-        self,
-        loss="hinge",
-        *,
-        penalty="l2",
-        alpha=0.0001,
-        l1_ratio=0.15,
-        fit_intercept=True,
-        max_iter="auto",
-        tol=None,
-        shuffle=True,
-        verbose=0,
-        epsilon=0.1,
-        n_jobs=None,
-        random_state=None,
-        eta0="auto",
-        lr_min=0.0,
-        T_max=None,
-        T_mult=None,
-        warmup_epochs=0,
-        anneal_per="epoch",
-        batches_per_epoch=1,
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=5,
-        class_weight=None,
-        warm_start=False,
-        average=False,
-        checkpoint_path=None,
-        checkpoint_every=10,
-    ):
-        self.loss = loss
-        self.penalty = penalty
-        self.alpha = alpha
-        self.l1_ratio = l1_ratio
-        self.fit_intercept = fit_intercept
-        self.max_iter = max_iter
-        self.tol = tol
-        self.shuffle = shuffle
-        self.verbose = verbose
-        self.epsilon = epsilon
-        self.n_jobs = n_jobs
-        self.random_state = random_state
-        self.eta0 = eta0
-        self.lr_min = lr_min
-        self.T_max = T_max
-        self.T_mult = T_mult
-        self.warmup_epochs = warmup_epochs
-        self.anneal_per = anneal_per
-        self.batches_per_epoch = batches_per_epoch
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.class_weight = class_weight
-        self.warm_start = warm_start
-        self.average = average
-        self.checkpoint_path = checkpoint_path
-        self.checkpoint_every = checkpoint_every
+    __init__ = estimator_init(_PARAMETERS)
 
-    @compat.fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
-        """Fit the model for ``max_iter`` epochs on the cosine schedule.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
-        y : array-like of shape (n_samples,)
-            Class labels.
-        coef_init : ndarray of shape (n_classes, n_features), default=None
-            Initial coefficients (``(n_features,)`` for two classes); copied,
-            never modified.
-        intercept_init : ndarray of shape (n_classes,), default=None
-            Initial intercepts (one value for two classes).
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights of the samples, multiplied by the class
-            weights.
-
-        Returns
-        -------
-        self : CosineSGDClassifier
-            The fitted estimator.
-        """
-        return self._fit(
-            X,
-            y,
-            sample_weight=sample_weight,
-            coef_init=coef_init,
-            intercept_init=intercept_init,
-        )
-
+    @shared_doc
     def decision_function(self, X):
         """Confidence scores: signed distances to the hyperplanes.
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
+        X : {X}
 
         Returns
         -------
@@ -206,25 +119,23 @@ class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassi
         return scores.ravel() if scores.shape[1] == 1 else scores
 
     @compat.fit_context(prefer_skip_nested_validation=True)
+    @shared_doc
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train one pass at the next position of the schedule.
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
+        X : {X_train}
         y : array-like of shape (n_samples,)
             Class labels, all in ``classes``.
         classes : array-like of shape (n_classes,), default=None
             All the classes; required on the first call, optional (and then
             equal to ``classes_``) after.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights of the samples.
+        sample_weight : {sample_weight}
 
         Returns
         -------
-        self : CosineSGDClassifier
-            The updated estimator.
+        self : {fitted}
         """
         return self._fit(
             X, y, sample_weight=sample_weight, classes=classes, incremental=True
@@ -262,23 +173,4 @@ class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassi
         return coef, intercept.astype(coef.dtype)
 
 
-_OWN_ENTRIES = {
-    "loss": """loss : str, default='hinge'
-    The loss function, as in ``SGDClassifier``: 'hinge', 'log_loss',
-    'modified_huber', 'squared_hinge', 'perceptron', 'squared_error',
-    'huber', 'epsilon_insensitive' or 'squared_epsilon_insensitive'.""",
-    "n_jobs": """n_jobs : int or None, default=None
-    Kept for compatibility with ``SGDClassifier``, unused: all
-    one-versus-all problems train together in one pass over the data (each
-    row read once for all classes), so there is nothing to split over
-    threads within a fit.""",
-    "class_weight": """class_weight : dict, 'balanced' or None, default=None
-    Weights of the classes, as in ``SGDClassifier``. 'balanced' is
-    computed from ``y`` in ``fit`` and refused by ``partial_fit``.""",
-}
-CosineSGDClassifier.__doc__ = with_parameters(
-    CosineSGDClassifier.__doc__,
-    list(inspect.signature(CosineSGDClassifier).parameters),
-    _OWN_ENTRIES,
-    ENTRIES,
-)
+CosineSGDClassifier.__doc__ = with_parameters(CosineSGDClassifier.__doc__, _PARAMETERS)

@@ -4,13 +4,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.metaestimators import available_if
 
 from ._classifier import CosineSGDClassifier
-from ._cv import (
-    CosineSGDSearchMixin,
-    delegate,
-    search_constraints,
-    search_docstring,
-    search_init,
-)
+from ._cv import CosineSGDSearchMixin, delegate, search_docstring
 
 __all__ = ["CosineSGDClassifierCV"]
 
@@ -24,13 +18,9 @@ def _has_probabilities(estimator):
     return True
 
 
-class CosineSGDClassifierCV(CosineSGDSearchMixin, ClassifierMixin, BaseEstimator):
-    _plain = CosineSGDClassifier
-    _parameter_constraints: dict = search_constraints(CosineSGDClassifier)
-    __init__ = search_init(CosineSGDClassifier)
-
-    predict = delegate(CosineSGDClassifier.predict)
-    score = delegate(CosineSGDClassifier.score)
+class CosineSGDClassifierCV(
+    CosineSGDSearchMixin, ClassifierMixin, BaseEstimator, plain=CosineSGDClassifier
+):
     decision_function = delegate(CosineSGDClassifier.decision_function)
     predict_proba = available_if(_has_probabilities)(
         delegate(CosineSGDClassifier.predict_proba)

@@ -29,7 +29,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _sklearn_compat as compat
 from ._base import atomic
-from ._docstrings import DocLinkMixin, with_parameters
+from ._docstrings import (
+    DocLinkMixin,
+    parameter_entries,
+    shared_doc,
+    with_parameters,
+)
+from ._parameters import estimator_init
 from ._schedules import check_rate_range
 from ._search import fit_fold
 from ._settings import Settings, auto_max_iter
@@ -41,9 +47,8 @@ __all__ = [
     "SEARCH_ENTRIES",
     "CosineSGDSearchMixin",
     "delegate",
-    "search_constraints",
     "search_docstring",
-    "search_init",
+    "search_parameters",
 ]
 
 SEARCHED = {"eta0s": "eta0", "lr_mins": "lr_min", "T_maxs": "T_max", "alphas": "alpha"}
@@ -77,15 +82,15 @@ def search_constraints(plain):
 
 
 SEARCH_ENTRIES = {
-    "eta0s": """eta0s : sequence of float or 'auto', default=('auto',)
+    "eta0s": f"""eta0s : sequence of float or 'auto', default={DEFAULT_GRID["eta0s"]!r}
     Initial learning rates searched (see ``eta0``). 'auto' is computed on
     each fold's training rows, as a standalone fit on them would.""",
-    "lr_mins": """lr_mins : sequence of float, default=(0.0,)
+    "lr_mins": f"""lr_mins : sequence of float, default={DEFAULT_GRID["lr_mins"]!r}
     Final learning rates searched (see ``lr_min``); each must be at most
     every numeric value of ``eta0s``.""",
-    "T_maxs": """T_maxs : sequence of int or None, default=(None,)
+    "T_maxs": f"""T_maxs : sequence of int or None, default={DEFAULT_GRID["T_maxs"]!r}
     Cycle lengths searched (see ``T_max``); ``None`` fills the budget.""",
-    "alphas": """alphas : sequence of float, default=(1e-6, 1e-5, 1e-4, 1e-3)
+    "alphas": f"""alphas : sequence of float, default={DEFAULT_GRID["alphas"]!r}
     Penalty strengths searched (see ``alpha``).""",
     "cv": """cv : int, cross-validation generator or iterable, default=5
     The splits, as in ``GridSearchCV``: an int is the number of folds of a
@@ -104,41 +109,16 @@ SEARCH_ENTRIES = {
 }
 """The entries of the CV estimators' own parameters."""
 
-SEARCH_DEFAULTS = {
-    **DEFAULT_GRID,
-    "cv": 5,
-    "scoring": None,
-    "refit": True,
-    "n_jobs": None,
-}
-"""The CV estimators' own parameters and their defaults, after ``loss``."""
 
-
-def search_init(plain):
-    """The ``__init__`` of the CV estimator of ``plain``.
-
-    Its parameters are ``loss``, then :data:`SEARCH_DEFAULTS`, then every
-    other parameter of ``plain`` with its default (all keyword-only), so that
-    a parameter added to the plain estimator is one of the CV estimator's
-    too. As scikit-learn requires, it only stores each value as an attribute.
-    """
-    loss, *others = inspect.signature(plain).parameters.values()
-    own = [
-        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default)
-        for name, default in SEARCH_DEFAULTS.items()
-    ]
-    shared = [p for p in others if p.name not in {*SEARCHED.values(), "n_jobs"}]
-    this = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    signature = inspect.Signature([this, loss, *own, *shared])
-
-    def __init__(self, *args, **kwargs):
-        bound = signature.bind(self, *args, **kwargs)
-        bound.apply_defaults()
-        for name, value in list(bound.arguments.items())[1:]:
-            setattr(self, name, value)
-
-    __init__.__signature__ = signature
-    return __init__
+def search_parameters(plain):
+    """The parameters of the CV estimator of ``plain``: ``loss``, then
+    :data:`SEARCH_ENTRIES`, then every other parameter of ``plain``, their
+    entries quoted from its docstring -- so that a parameter added to the
+    plain estimator is one of the CV estimator's too."""
+    entries = parameter_entries(plain)
+    replaced = {"loss", "n_jobs", *SEARCHED.values()}
+    shared = {name: text for name, text in entries.items() if name not in replaced}
+    return {"loss": entries["loss"], **SEARCH_ENTRIES, **shared}
 
 
 SEARCH_DOC = r"""Cosine SGD {task} with a built-in cross-validated grid search.
@@ -152,8 +132,6 @@ SEARCH_DOC = r"""Cosine SGD {task} with a built-in cross-validated grid search.
 
     Read more in the :ref:`User Guide <cv_estimators>`.
 
-    Parameters
-    ----------
     {parameters}
 
     Attributes
@@ -181,10 +159,8 @@ SEARCH_DOC = r"""Cosine SGD {task} with a built-in cross-validated grid search.
     {fitted}
         Those of ``best_estimator_`` (see :class:`{plain}`), with
         ``loss_curve_`` or ``validation_scores_`` when it has them.
-    n_features_in_ : int
-        Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (``n_features_in_``,)
-        Names of the features, when ``X`` has string column names.
+    n_features_in_ : {n_features_in_}
+    feature_names_in_ : {feature_names_in_}
 
     See Also
     --------
@@ -250,35 +226,45 @@ def search_docstring(cls, task, counterpart, fitted, examples):
         "{examples}": examples.rstrip(),
     }.items():
         text = text.replace(field, value)
-    names = list(inspect.signature(cls).parameters)
-    return with_parameters(text, names, SEARCH_ENTRIES, plain)
+    return with_parameters(text, search_parameters(plain))
 
 
 class CosineSGDSearchMixin(DocLinkMixin):
     """``fit``, the search results and the refitted model, for both CV
-    estimators. Subclasses set ``_plain``, the estimator searched over."""
+    estimators.
+
+    A subclass names the estimator it searches over as a class keyword,
+    ``class SearchCV(CosineSGDSearchMixin, ..., plain=Estimator)``; its
+    parameters, their constraints, ``predict`` and ``score`` follow from it.
+    """
 
     _plain = None
 
+    def __init_subclass__(cls, plain, **kwargs):
+        cls._plain = plain
+        cls._parameter_constraints = search_constraints(plain)
+        cls.__init__ = estimator_init(search_parameters(plain))
+        cls.predict = delegate(plain.predict)
+        cls.score = delegate(plain.score)
+        super().__init_subclass__(**kwargs)  # after the methods: metadata routing
+
     @compat.fit_context(prefer_skip_nested_validation=True)
+    @shared_doc
     def fit(self, X, y, sample_weight=None):
         """Search the grid by cross-validation, then refit the best candidate.
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
+        X : {X_train}
         y : array-like of shape (n_samples,)
             Targets (class labels for the classifier).
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights of the samples: they weight the fits and,
-            when the scorer takes weights, the test scores (as
-            ``GridSearchCV`` passes them).
+        sample_weight : {sample_weight}
+            They weight the fits and, when the scorer takes weights, the test
+            scores (as ``GridSearchCV`` passes them).
 
         Returns
         -------
-        self : object
-            The fitted estimator.
+        self : {fitted}
         """
         grid = self._grid()
         shared = self._shared_params()

@@ -1,14 +1,110 @@
-"""Docstrings that share parameter entries: one home for each description.
+"""Docstrings that share entries: one home for each description.
 
 The cross-validated estimators take every parameter of the plain estimator
 they search over; their docstrings quote the plain estimator's entries rather
-than repeat them, so a description is written (and corrected) once.
+than repeat them, and the methods of all the estimators quote
+:data:`SHARED_ENTRIES` (a line that is only ``{name}`` stands for an entry),
+so a description is written (and corrected) once.
 """
 
 import inspect
 import re
+import textwrap
 
-__all__ = ["DOCS_URL", "DocLinkMixin", "parameter_entries", "with_parameters"]
+__all__ = [
+    "DOCS_URL",
+    "SHARED_ENTRIES",
+    "DocLinkMixin",
+    "parameter_entries",
+    "shared_doc",
+    "with_parameters",
+]
+
+SHARED_ENTRIES = {
+    "X_train": """{array-like, sparse matrix} of shape (n_samples, n_features)
+    Training data.""",
+    "X": """{array-like, sparse matrix} of shape (n_samples, n_features)
+    Samples.""",
+    "sample_weight": """array-like of shape (n_samples,), default=None
+    Non-negative weights of the samples.""",
+    "fitted": """object
+    The fitted estimator.""",
+    "n_epochs_": """float
+    Position in the schedule, in epochs: the epochs of ``fit``, plus
+    ``1 / batches_per_epoch`` per ``partial_fit`` call. The next pass
+    starts at ``schedule_(n_epochs_)``.""",
+    "schedule_": """CosineAnnealingLR or CosineAnnealingWarmRestarts
+    The schedule used, a pure function of the epoch.""",
+    "learning_rates_": """ndarray of shape (``n_iter_``,)
+    Learning rate at the start of every pass (constant over the pass with
+    ``anneal_per='epoch'``).""",
+    "loss_curve_": """ndarray of shape (``n_iter_``,)
+    Training objective (mean loss plus penalty) after every epoch, present
+    when it was computed: with ``tol`` set (and ``early_stopping=False``)
+    or ``verbose``; ``NaN`` for epochs that did not compute it.""",
+    "n_features_in_": """int
+    Number of features seen during ``fit``.""",
+    "feature_names_in_": """ndarray of shape (``n_features_in_``,)
+    Names of the features, when ``X`` has string column names.""",
+}
+"""The entries the docstrings share: a line ``name : {key}`` of a docstring
+stands for the entry ``name : SHARED_ENTRIES[key]`` (see :func:`shared_doc`
+and :func:`with_parameters`)."""
+
+_FIELD = re.compile(r"^( *)\{(\w+)\}$", re.MULTILINE)
+_SHARED_ENTRY = re.compile(r"^( *)(\w+) : \{(\w+)\}$", re.MULTILINE)
+
+
+def _fill(text, entries):
+    """``text`` with every line that is only ``{name}`` replaced by
+    ``entries[name]``, indented as that line."""
+    return _FIELD.sub(
+        lambda match: textwrap.indent(entries[match.group(2)], match.group(1)), text
+    )
+
+
+def shared_doc(function):
+    """Fill the shared entries of ``function``'s docstring: a line
+    ``name : {key}`` becomes ``name :`` followed by ``SHARED_ENTRIES[key]``.
+
+    Parameters
+    ----------
+    function : function
+        A method whose docstring has lines ``name : {key}``.
+
+    Returns
+    -------
+    function
+        The same function, its docstring filled.
+
+    Examples
+    --------
+    >>> @shared_doc
+    ... def predict(X):
+    ...     '''Predict.
+    ...
+    ...     Parameters
+    ...     ----------
+    ...     X : {X}
+    ...     '''
+    >>> print(predict.__doc__.splitlines()[4].strip())
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    """
+
+    function.__doc__ = _fill_shared(function.__doc__)
+    return function
+
+
+def _fill_shared(text):
+    """``text`` with every line ``name : {key}`` replaced by the entry
+    ``name : SHARED_ENTRIES[key]``, indented as that line."""
+
+    def entry(match):
+        indent, name, key = match.groups()
+        return textwrap.indent(f"{name} : {SHARED_ENTRIES[key]}", indent)
+
+    return _SHARED_ENTRY.sub(entry, text)
+
 
 DOCS_URL = "https://skcosine.readthedocs.io/en/latest/"
 """Where the documentation is published (also ``Documentation`` in the
@@ -55,27 +151,23 @@ def parameter_entries(cls):
     return {name: "\n".join(text) for name, text in entries.items()}
 
 
-def with_parameters(template, names, *sources):
-    """A class docstring from ``template``, whose ``{parameters}`` becomes the
-    entries of ``names``, in order, each from the first source that has it.
+def with_parameters(template, entries):
+    """A class docstring from ``template``: its ``{parameters}`` line becomes
+    the ``Parameters`` section of ``entries``, in order, and its shared entries
+    are filled (as :func:`shared_doc` fills a method's).
 
     Parameters
     ----------
     template : str
         The docstring, indented by 4 spaces after its first line, with a
-        ``{parameters}`` field.
-    names : list of str
-        The parameters, in the order of the signature.
-    *sources : dict or type
-        Entries (``{name: entry}``, dedented), or a class whose docstring's
-        entries are quoted.
+        ``{parameters}`` line.
+    entries : dict
+        ``{name: entry}`` in the order of the signature, each entry its
+        numpydoc lines, dedented.
 
     Returns
     -------
     str
     """
-    tables = [s if isinstance(s, dict) else parameter_entries(s) for s in sources]
-    entries = [next(t[name] for t in tables if name in t) for name in names]
-    text = "\n".join(entries)
-    indented = "\n".join("    " + line if line else line for line in text.splitlines())
-    return template.replace("{parameters}", indented.lstrip())
+    section = "\n".join(["Parameters", "----------", *entries.values()])
+    return _fill_shared(_fill(template, {"parameters": section}))

@@ -1,8 +1,13 @@
-"""The descriptions of the parameters the two SGD estimators share, written
-once: their docstrings (and the CV estimators') quote them (see
-:mod:`skcosine._docstrings`)."""
+"""The parameters of the estimators, written once: each one's numpydoc entry
+(type, default and description). The estimators' docstrings quote the entries
+(see :mod:`skcosine._docstrings`) and their ``__init__`` takes its defaults
+from them (:func:`estimator_init`), so a default is stated in one place."""
 
-__all__ = ["ENTRIES"]
+import ast
+import inspect
+import re
+
+__all__ = ["ENTRIES", "estimator_init"]
 
 ENTRIES = {
     "penalty": """penalty : {'l2', 'l1', 'elasticnet', None}, default='l2'
@@ -110,3 +115,65 @@ ENTRIES = {
     Epochs between two checkpoints.""",
 }
 """``{name: entry}``: each entry its numpydoc lines, dedented."""
+
+
+_DEFAULT = re.compile(r"^\w+ : .*, default=(.+)$")
+
+
+def _default(entry):
+    """The default an entry states (its first line ends ``default=<literal>``)."""
+    match = _DEFAULT.match(entry.partition("\n")[0])
+    if match is None:
+        raise ValueError(f"The entry {entry!r} states no default.")
+    return ast.literal_eval(match.group(1))
+
+
+def estimator_init(entries):
+    """The ``__init__`` of an estimator whose parameters are ``entries``.
+
+    The first parameter may be passed by position, the others by keyword
+    only, each with the default its entry states. As scikit-learn requires,
+    it only stores every value as an attribute; its signature is the one
+    scikit-learn's ``get_params`` and ``clone`` read.
+
+    Parameters
+    ----------
+    entries : dict
+        ``{name: entry}`` in the order of the signature, each entry a
+        numpydoc parameter entry stating ``default=<literal>``.
+
+    Returns
+    -------
+    function
+
+    Examples
+    --------
+    >>> entries = {"a": "a : int, default=1", "b": "b : str, default='x'"}
+    >>> class Model:
+    ...     __init__ = estimator_init(entries)
+    >>> vars(Model(2))
+    {'a': 2, 'b': 'x'}
+    >>> import inspect
+    >>> str(inspect.signature(Model))
+    "(a=1, *, b='x')"
+    """
+    kinds = [inspect.Parameter.POSITIONAL_OR_KEYWORD] + [
+        inspect.Parameter.KEYWORD_ONLY
+    ] * (len(entries) - 1)
+    this = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    signature = inspect.Signature(
+        [this]
+        + [
+            inspect.Parameter(name, kind, default=_default(entry))
+            for (name, entry), kind in zip(entries.items(), kinds)
+        ]
+    )
+
+    def __init__(self, *args, **kwargs):
+        bound = signature.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        for name, value in list(bound.arguments.items())[1:]:
+            setattr(self, name, value)
+
+    __init__.__signature__ = signature
+    return __init__

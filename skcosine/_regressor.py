@@ -1,17 +1,23 @@
 """CosineSGDRegressor: scikit-learn's SGDRegressor trained on a cosine schedule."""
 
-import inspect
-
 from sklearn.linear_model import SGDRegressor
 
 from . import _sklearn_compat as compat
 from ._base import CosineSGDMixin
-from ._docstrings import with_parameters
-from ._parameter_docs import ENTRIES
+from ._docstrings import shared_doc, with_parameters
+from ._parameters import ENTRIES, estimator_init
 from ._settings import cosine_constraints
 from ._targets import regression_targets
 
 __all__ = ["CosineSGDRegressor"]
+
+_PARAMETERS = {
+    "loss": """loss : str, default='squared_error'
+    The loss function, as in ``SGDRegressor``: 'squared_error', 'huber',
+    'epsilon_insensitive' or 'squared_epsilon_insensitive'.""",
+    **ENTRIES,
+}
+"""The parameters, in the order of the signature."""
 
 
 class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegressor):
@@ -25,8 +31,6 @@ class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegress
 
     Read more in the :ref:`User Guide <estimators>`.
 
-    Parameters
-    ----------
     {parameters}
 
     Attributes
@@ -38,29 +42,18 @@ class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegress
     n_iter_ : int
         Passes run since the last ``fit`` started: its epochs, plus one per
         later ``partial_fit`` call.
-    n_epochs_ : float
-        Position in the schedule, in epochs: the epochs of ``fit``, plus
-        ``1 / batches_per_epoch`` per ``partial_fit`` call. The next pass
-        starts at ``schedule_(n_epochs_)``.
+    n_epochs_ : {n_epochs_}
     t_ : float
         Number of samples seen (weight updates), plus one, as in
         ``SGDRegressor``.
-    schedule_ : CosineAnnealingLR or CosineAnnealingWarmRestarts
-        The schedule used, a pure function of the epoch.
-    learning_rates_ : ndarray of shape (``n_iter_``,)
-        Learning rate at the start of every pass (constant over the pass with
-        ``anneal_per='epoch'``).
-    loss_curve_ : ndarray of shape (``n_iter_``,)
-        Training objective (mean loss plus penalty) after every epoch, present
-        when it was computed: with ``tol`` set (and ``early_stopping=False``)
-        or ``verbose``; ``NaN`` for epochs that did not compute it.
+    schedule_ : {schedule_}
+    learning_rates_ : {learning_rates_}
+    loss_curve_ : {loss_curve_}
     validation_scores_ : ndarray of shape (``n_iter_``,)
         With ``early_stopping``, the validation R^2 score after
         every epoch, when computed (with ``tol`` set, or ``verbose``).
-    n_features_in_ : int
-        Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (``n_features_in_``,)
-        Names of the features, when ``X`` has string column names.
+    n_features_in_ : {n_features_in_}
+    feature_names_in_ : {feature_names_in_}
 
     See Also
     --------
@@ -143,118 +136,33 @@ class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegress
         SGDRegressor._parameter_constraints
     )
 
-    def __init__(
-        self,
-        loss="squared_error",
-        *,
-        penalty="l2",
-        alpha=0.0001,
-        l1_ratio=0.15,
-        fit_intercept=True,
-        max_iter="auto",
-        tol=None,
-        shuffle=True,
-        verbose=0,
-        epsilon=0.1,
-        random_state=None,
-        eta0="auto",
-        lr_min=0.0,
-        T_max=None,
-        T_mult=None,
-        warmup_epochs=0,
-        anneal_per="epoch",
-        batches_per_epoch=1,
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=5,
-        warm_start=False,
-        average=False,
-        checkpoint_path=None,
-        checkpoint_every=10,
-    ):
-        self.loss = loss
-        self.penalty = penalty
-        self.alpha = alpha
-        self.l1_ratio = l1_ratio
-        self.fit_intercept = fit_intercept
-        self.max_iter = max_iter
-        self.tol = tol
-        self.shuffle = shuffle
-        self.verbose = verbose
-        self.epsilon = epsilon
-        self.random_state = random_state
-        self.eta0 = eta0
-        self.lr_min = lr_min
-        self.T_max = T_max
-        self.T_mult = T_mult
-        self.warmup_epochs = warmup_epochs
-        self.anneal_per = anneal_per
-        self.batches_per_epoch = batches_per_epoch
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.warm_start = warm_start
-        self.average = average
-        self.checkpoint_path = checkpoint_path
-        self.checkpoint_every = checkpoint_every
+    __init__ = estimator_init(_PARAMETERS)
 
     @compat.fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
-        """Fit the model for ``max_iter`` epochs on the cosine schedule.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
-        y : array-like of shape (n_samples,)
-            Target values.
-        coef_init : ndarray of shape (n_features,), default=None
-            Initial coefficients (copied, never modified).
-        intercept_init : ndarray of shape (1,), default=None
-            Initial intercept.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights of the samples.
-
-        Returns
-        -------
-        self : CosineSGDRegressor
-            The fitted estimator.
-        """
-        return self._fit(
-            X,
-            y,
-            sample_weight=sample_weight,
-            coef_init=coef_init,
-            intercept_init=intercept_init,
-        )
-
-    @compat.fit_context(prefer_skip_nested_validation=True)
+    @shared_doc
     def partial_fit(self, X, y, sample_weight=None):
         """Train one pass at the next position of the schedule.
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
+        X : {X_train}
         y : array-like of shape (n_samples,)
             Target values.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights of the samples.
+        sample_weight : {sample_weight}
 
         Returns
         -------
-        self : CosineSGDRegressor
-            The updated estimator.
+        self : {fitted}
         """
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
+    @shared_doc
     def predict(self, X):
         """Predict with the linear model.
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
+        X : {X}
 
         Returns
         -------
@@ -276,14 +184,4 @@ class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegress
         return coef[0].copy(), intercept.astype(coef.dtype)
 
 
-_OWN_ENTRIES = {
-    "loss": """loss : str, default='squared_error'
-    The loss function, as in ``SGDRegressor``: 'squared_error', 'huber',
-    'epsilon_insensitive' or 'squared_epsilon_insensitive'.""",
-}
-CosineSGDRegressor.__doc__ = with_parameters(
-    CosineSGDRegressor.__doc__,
-    list(inspect.signature(CosineSGDRegressor).parameters),
-    _OWN_ENTRIES,
-    ENTRIES,
-)
+CosineSGDRegressor.__doc__ = with_parameters(CosineSGDRegressor.__doc__, _PARAMETERS)

@@ -2,24 +2,16 @@
 
 from sklearn.base import BaseEstimator, RegressorMixin
 
-from ._cv import (
-    CosineSGDSearchMixin,
-    delegate,
-    search_constraints,
-    search_docstring,
-    search_init,
-)
+from ._cv import CosineSGDSearchMixin, search_docstring
 from ._regressor import CosineSGDRegressor
 
 __all__ = ["CosineSGDRegressorCV"]
 
 
-class CosineSGDRegressorCV(CosineSGDSearchMixin, RegressorMixin, BaseEstimator):
-    _plain = CosineSGDRegressor
-    _parameter_constraints: dict = search_constraints(CosineSGDRegressor)
-    __init__ = search_init(CosineSGDRegressor)
-    predict = delegate(CosineSGDRegressor.predict)
-    score = delegate(CosineSGDRegressor.score)
+class CosineSGDRegressorCV(
+    CosineSGDSearchMixin, RegressorMixin, BaseEstimator, plain=CosineSGDRegressor
+):
+    pass
 
 
 CosineSGDRegressorCV.__doc__ = search_docstring(
