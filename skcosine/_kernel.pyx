@@ -1162,10 +1162,12 @@ cdef void _fill_rates(
     four interleaved chains (rows ``r = q mod 4``, each rotating by four rows
     at a time), so that no chain of dependent multiplications is longer than
     ``BLOCK / 4``."""
-    cdef Py_ssize_t m, r
+    cdef Py_ssize_t m, r, lane
     cdef double *rates = table
     cdef double f0 = start + first * step, base, slope, amplitude, angle, delta
-    cdef double c0, c1, c2, c3, s0, s1, s2, s3, c4, s4, z
+    cdef double c[4]
+    cdef double s[4]
+    cdef double c4, s4, z
     for m in range(K):
         base, slope, amplitude = R[m * 5], R[m * 5 + 1], R[m * 5 + 2]
         if amplitude == 0.0:  # a line (or a constant)
@@ -1174,32 +1176,18 @@ cdef void _fill_rates(
         else:  # a cosine (the segments never combine both)
             angle = R[m * 5 + 3] + R[m * 5 + 4] * f0
             delta = R[m * 5 + 4] * step
-            c0, s0 = cos(angle), sin(angle)
-            c1, s1 = cos(angle + delta), sin(angle + delta)
-            c2, s2 = cos(angle + 2.0 * delta), sin(angle + 2.0 * delta)
-            c3, s3 = cos(angle + 3.0 * delta), sin(angle + 3.0 * delta)
+            for lane in range(4):
+                c[lane] = cos(angle + lane * delta)
+                s[lane] = sin(angle + lane * delta)
             c4, s4 = cos(4.0 * delta), sin(4.0 * delta)
             r = 0
             while r < count:
-                rates[3 * K * r + m] = base + amplitude * c0
-                if r + 1 < count:
-                    rates[3 * K * (r + 1) + m] = base + amplitude * c1
-                if r + 2 < count:
-                    rates[3 * K * (r + 2) + m] = base + amplitude * c2
-                if r + 3 < count:
-                    rates[3 * K * (r + 3) + m] = base + amplitude * c3
-                z = c0 * c4 - s0 * s4
-                s0 = s0 * c4 + c0 * s4
-                c0 = z
-                z = c1 * c4 - s1 * s4
-                s1 = s1 * c4 + c1 * s4
-                c1 = z
-                z = c2 * c4 - s2 * s4
-                s2 = s2 * c4 + c2 * s4
-                c2 = z
-                z = c3 * c4 - s3 * s4
-                s3 = s3 * c4 + c3 * s4
-                c3 = z
+                for lane in range(4):  # independent chains, unrolled by the compiler
+                    if r + lane < count:
+                        rates[3 * K * (r + lane) + m] = base + amplitude * c[lane]
+                    z = c[lane] * c4 - s[lane] * s4
+                    s[lane] = s[lane] * c4 + c[lane] * s4
+                    c[lane] = z
                 r += 4
         for r in range(count):
             _rate_terms(rates[3 * K * r + m], alpha[m], l2_ratio, l1_ratio,
