@@ -83,16 +83,20 @@ class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassi
 
     Examples
     --------
-    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.model_selection import train_test_split
     >>> from sklearn.pipeline import make_pipeline
     >>> from sklearn.preprocessing import StandardScaler
     >>> from skcosine import CosineSGDClassifier
-    >>> X, y = load_iris(return_X_y=True)
-    >>> model = make_pipeline(StandardScaler(), CosineSGDClassifier(random_state=0))
-    >>> model.fit(X, y).score(X, y) > 0.8
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+    >>> model = make_pipeline(
+    ...     StandardScaler(), CosineSGDClassifier(loss="log_loss", random_state=0)
+    ... )
+    >>> model.fit(X_train, y_train).score(X_test, y_test) > 0.9
     True
-    >>> model[-1].coef_.shape
-    (3, 4)
+    >>> model.predict_proba(X_test[:3]).shape
+    (3, 2)
     """
 
     _MIN_AUTO_EPOCHS = 10  # see _settings.auto_max_iter

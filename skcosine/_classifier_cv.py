@@ -40,16 +40,18 @@ CosineSGDClassifierCV.__doc__ = search_docstring(
     ),
     examples="""
     >>> from sklearn.datasets import load_iris
+    >>> from sklearn.model_selection import StratifiedKFold
     >>> from sklearn.pipeline import make_pipeline
     >>> from sklearn.preprocessing import StandardScaler
     >>> from skcosine import CosineSGDClassifierCV
+    >>> folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=0)
     >>> X, y = load_iris(return_X_y=True)
     >>> search = CosineSGDClassifierCV(
-    ...     loss="log_loss", lr_mins=[0.0, 0.001], T_maxs=[20, None], random_state=0
+    ...     loss="log_loss", lr_mins=[0.0, 0.001], T_maxs=[20, None], cv=folds
     ... )
     >>> model = make_pipeline(StandardScaler(), search).fit(X, y)
-    >>> len(search.cv_results_["params"]), search.classes_.tolist()
-    (16, [0, 1, 2])
+    >>> len(search.cv_results_["params"]), search.n_splits_, search.classes_.tolist()
+    (16, 3, [0, 1, 2])
     >>> model.predict_proba(X[:2]).shape
     (2, 3)
     >>> model.score(X, y) > 0.9
