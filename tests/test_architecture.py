@@ -1,0 +1,118 @@
+"""The house rules, read from the source: data flows one way (nothing below
+the estimators imports them, and the imports have no cycle), and scikit-learn's
+private names appear in one compatibility module only."""
+
+import ast
+import pathlib
+
+import pytest
+
+import skcosine
+
+PACKAGE = pathlib.Path(skcosine.__file__).parent
+MODULES = {path.stem: ast.parse(path.read_text()) for path in PACKAGE.glob("*.py")}
+
+ESTIMATORS = {
+    "__init__",
+    "__main__",
+    "_base",
+    "_regressor",
+    "_classifier",
+    "_cv",
+    "_regressor_cv",
+    "_classifier_cv",
+}
+"""The estimator layer: the public estimators, their shared flow, the demo."""
+
+COMPAT = "_sklearn_compat"
+
+
+def imported_modules(tree):
+    """The skcosine modules ``tree`` imports (relative or absolute)."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level == 1 and node.module is None:  # from . import _x
+                names.update(alias.name for alias in node.names)
+            elif node.level == 1:  # from ._x import y
+                names.add(node.module)
+            elif (node.module or "").startswith("skcosine."):
+                names.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            names.update(
+                alias.name.split(".")[1]
+                for alias in node.names
+                if alias.name.startswith("skcosine.")
+            )
+    return names & (set(MODULES) | {"_kernel"})
+
+
+def private_sklearn_names(tree):
+    """The scikit-learn names ``tree`` imports from a private module, or that
+    are private themselves."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+            "sklearn"
+        ):
+            private_module = any(
+                part.startswith("_") for part in node.module.split(".")
+            )
+            found += [
+                f"{node.module}.{alias.name}"
+                for alias in node.names
+                if private_module or alias.name.startswith("_")
+            ]
+        elif isinstance(node, ast.Import):
+            found += [
+                alias.name
+                for alias in node.names
+                if alias.name.startswith("sklearn")
+                and any(part.startswith("_") for part in alias.name.split("."))
+            ]
+    return found
+
+
+def test_the_source_of_every_module_is_read():
+    assert {"_base", "_training", COMPAT, "_schedules"} <= set(MODULES)
+
+
+@pytest.mark.parametrize("name", sorted(set(MODULES) - ESTIMATORS))
+def test_nothing_below_the_estimators_imports_them(name):
+    assert not imported_modules(MODULES[name]) & ESTIMATORS
+
+
+def test_the_imports_have_no_cycle():
+    graph = {name: imported_modules(tree) - {name} for name, tree in MODULES.items()}
+    done, path = set(), []
+
+    def visit(name):
+        if name in path:
+            cycle = path[path.index(name) :] + [name]
+            pytest.fail(f"import cycle: {' -> '.join(cycle)}")
+        if name in done or name not in graph:
+            return
+        path.append(name)
+        for other in sorted(graph[name]):
+            visit(other)
+        path.pop()
+        done.add(name)
+
+    for name in sorted(graph):
+        visit(name)
+
+
+@pytest.mark.parametrize("name", sorted(set(MODULES) - {COMPAT}))
+def test_scikit_learn_private_names_live_in_the_compatibility_module(name):
+    assert private_sklearn_names(MODULES[name]) == []
+
+
+def test_the_rule_sees_the_private_names_it_forbids():
+    source = "from sklearn.utils._param_validation import Interval\n"
+    source += "from sklearn.base import _fit_context\nimport sklearn.utils._x\n"
+    assert len(private_sklearn_names(ast.parse(source))) == 3
+    assert private_sklearn_names(MODULES[COMPAT])  # it does use them
+    assert imported_modules(ast.parse("from ._base import x\nfrom . import _cv")) == {
+        "_base",
+        "_cv",
+    }
