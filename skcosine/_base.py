@@ -24,7 +24,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _sklearn_compat as compat
 from ._callbacks import CallbackHook, FitCallbacks
-from ._checkpoint import Checkpoint, CheckpointHook, fingerprint
+from ._checkpoint import Checkpoint, CheckpointHook, fingerprint, size_bound
 from ._divergence import diverged, mean_losses, reference_losses
 from ._docstrings import DocLinkMixin, shared_doc
 from ._monitor import Monitor, StoppingRule, validation_split
@@ -338,7 +338,7 @@ default=None
                 lambda s: check_state(
                     s, problem.X.shape[1], problem.n_models, problem.X.dtype
                 ),
-                max_bytes=_max_checkpoint_bytes(problem),
+                max_bytes=size_bound(problem.X.shape[1], problem.n_models),
             )
             if saved is not None:
                 first, state = saved.epochs, saved.state
@@ -540,9 +540,3 @@ def _eta0_text(settings, lr_initial):
     if settings.eta0 == "auto":
         return f"eta0='auto' (= {lr_initial:.3g})"
     return f"eta0={settings.eta0!r}"
-
-
-def _max_checkpoint_bytes(problem):
-    """An upper bound of the size of a checkpoint of this fit."""
-    n_values = (problem.X.shape[1] + 16) * problem.n_models
-    return 16 * n_values * 8 + 2**20

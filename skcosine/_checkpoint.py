@@ -38,7 +38,7 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None
     import msvcrt
 
-__all__ = ["Checkpoint", "CheckpointHook", "Saved", "fingerprint"]
+__all__ = ["Checkpoint", "CheckpointHook", "Saved", "fingerprint", "size_bound"]
 
 FORMAT = 2
 _IGNORED = ("checkpoint_path", "checkpoint_every", "verbose", "n_jobs")
@@ -51,6 +51,18 @@ _HEADER = {
     "state": dict,
     "rule": (dict, type(None)),
 }
+
+_VALUES_PER_MODEL = 16  # more than a model's values besides its coefficients
+_SLACK = 16  # more than the copies of the coefficients (averages, L1 state)
+_HEADER_BYTES = 2**20
+
+
+def size_bound(n_features, n_models):
+    """An upper bound of the size in bytes of a checkpoint of ``n_models``
+    models on ``n_features`` features, far above a real one: a larger file (or
+    one declaring a larger unpacked size) was not written by such a fit."""
+    values = (n_features + _VALUES_PER_MODEL) * n_models
+    return _SLACK * values * np.dtype(np.float64).itemsize + _HEADER_BYTES
 
 
 def fingerprint(estimator_name, params, data):
@@ -182,7 +194,11 @@ class Checkpoint:
                 "holds a checkpoint of another fit (different estimator, "
                 "parameters or data); delete it or choose another checkpoint_path"
             )
-        state = {k[6:]: v for k, v in arrays.items() if k.startswith("state.")}
+        state = {
+            k.removeprefix("state."): v
+            for k, v in arrays.items()
+            if k.startswith("state.")
+        }
         state.update(header["state"])
         try:
             check_state(state)

@@ -91,18 +91,20 @@ class _CosineSchedule(DocLinkMixin, BaseEstimator):
         span = self.lr_initial - self.lr_min
         t_cur, t_i = self._cycle_position(np.maximum(epochs - warmup, 0.0))
         t_i = np.broadcast_to(t_i, epochs.shape)
+        base, slope, amplitude, phase, frequency = range(5)  # the columns
         table = np.zeros(epochs.shape + (5,))
-        table[..., 0] = self.lr_min + 0.5 * span
-        table[..., 2] = 0.5 * span
-        table[..., 3] = np.pi * t_cur / t_i
-        table[..., 4] = np.pi / t_i
+        table[..., base] = self.lr_min + 0.5 * span
+        table[..., amplitude] = 0.5 * span
+        table[..., phase] = np.pi * t_cur / t_i
+        table[..., frequency] = np.pi / t_i
         ended = t_cur >= t_i  # a single cycle holds lr_min after T_max
-        table[ended] = (self.lr_min, 0.0, 0.0, 0.0, 0.0)
-        if warmup:
+        table[ended] = 0.0
+        table[ended, base] = self.lr_min
+        if warmup:  # a line from lr_min up to lr_initial
             ramp = epochs < warmup
-            table[ramp, 0] = self.lr_min + span * (epochs[ramp] + 1.0) / (warmup + 1)
-            table[ramp, 1] = span / (warmup + 1)
-            table[ramp, 2:] = 0.0
+            table[ramp] = 0.0
+            table[ramp, base] = self.lr_min + span * (epochs[ramp] + 1.0) / (warmup + 1)
+            table[ramp, slope] = span / (warmup + 1)
         return table
 
     def _checked_epochs(self, epoch):

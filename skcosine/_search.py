@@ -110,11 +110,11 @@ def fit_fold(X, targets, sample_weight, train, settings, *, stratify):
     for c in np.flatnonzero(failed.reshape(len(settings), per_candidate).any(axis=1)):
         failures[c] = failures[c] or "the final model diverged"
     return FoldFit(
-        coef.reshape(len(settings), per_candidate, -1),
-        intercept.reshape(len(settings), per_candidate),
-        failures,
-        n_iter,
-        time.perf_counter() - start,
+        coef=coef.reshape(len(settings), per_candidate, -1),
+        intercept=intercept.reshape(len(settings), per_candidate),
+        failures=failures,
+        n_iter=n_iter,
+        fit_time=time.perf_counter() - start,
     )
 
 
@@ -197,11 +197,11 @@ def _published(state, average, n_iter, n_samples):
 def _failed_fold(X, targets, settings, reason, start):
     n_candidates, n_models = len(settings), targets.n_models
     return FoldFit(
-        np.zeros((n_candidates, n_models, X.shape[1]), dtype=X.dtype),
-        np.zeros((n_candidates, n_models)),
-        [reason] * n_candidates,
-        np.zeros(n_candidates, dtype=np.int64),
-        time.perf_counter() - start,
+        coef=np.zeros((n_candidates, n_models, X.shape[1]), dtype=X.dtype),
+        intercept=np.zeros((n_candidates, n_models)),
+        failures=[reason] * n_candidates,
+        n_iter=np.zeros(n_candidates, dtype=np.int64),
+        fit_time=time.perf_counter() - start,
     )
 
 

@@ -66,7 +66,11 @@ class Targets:
         values = np.zeros(n_samples, dtype=self.values.dtype)
         values[rows] = self.values
         return Targets(
-            values, self.positive, self.weight_pos, self.weight_neg, self.names
+            values,
+            positive=self.positive,
+            weight_pos=self.weight_pos,
+            weight_neg=self.weight_neg,
+            names=self.names,
         )
 
     def row_weights(self, sample_weight):
@@ -91,8 +95,8 @@ def regression_targets(y):
             "squared errors overflow float64: scale y (for example with "
             "sklearn.compose.TransformedTargetRegressor)."
         )
-    ones = np.ones(1)
-    return Targets(values, None, ones, ones, [""])
+    one = np.ones(1)  # a single model, no class weights
+    return Targets(values, positive=None, weight_pos=one, weight_neg=one, names=[""])
 
 
 def class_weights(class_weight, classes, y):
@@ -134,19 +138,19 @@ def classification_targets(labels, classes, class_weight):
         The weight of each class.
     """
     if len(classes) == 2:
-        return Targets(
+        return Targets(  # one model: the second class against the first
             labels,
-            np.array([1], dtype=np.int32),
-            np.array([class_weight[1]], dtype=np.float64),
-            np.array([class_weight[0]], dtype=np.float64),
-            [""],
+            positive=np.array([1], dtype=np.int32),
+            weight_pos=np.array([class_weight[1]], dtype=np.float64),
+            weight_neg=np.array([class_weight[0]], dtype=np.float64),
+            names=[""],
         )
-    return Targets(
+    return Targets(  # one-versus-all: model m treats class m as positive
         labels,
-        np.arange(len(classes), dtype=np.int32),
-        np.asarray(class_weight, dtype=np.float64),
-        np.ones(len(classes)),
-        [f"class {label}" for label in classes],
+        positive=np.arange(len(classes), dtype=np.int32),
+        weight_pos=np.asarray(class_weight, dtype=np.float64),
+        weight_neg=np.ones(len(classes)),
+        names=[f"class {label}" for label in classes],
     )
 
 

@@ -44,6 +44,9 @@ not with ``max_iter``)."""
 SPARSE_INTERCEPT_DECAY = 0.01
 """scikit-learn's factor of the intercept updates on sparse data."""
 
+MAX_DLOSS = 1e12
+"""scikit-learn's clip of the loss gradient ``|dloss|`` of one update."""
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -85,7 +88,7 @@ class Problem:
     weight_neg: np.ndarray
     positive: object = None
     negative: float = -1.0
-    max_dloss: float = 1e12
+    max_dloss: float = MAX_DLOSS
     intercept_decay: float = 1.0
     sample_rows: object = None
 
@@ -129,8 +132,8 @@ class Problem:
             weight_neg=np.tile(targets.weight_neg, n_candidates),
             positive=None if targets.regression else np.tile(positive, n_candidates),
             negative=0.0 if settings.loss == "log_loss" else -1.0,
-            # scikit-learn clips |dloss| at 1e12; large targets scale it up
-            max_dloss=1e12 * max(1.0, targets.max_abs()),
+            # large targets scale scikit-learn's clip up
+            max_dloss=MAX_DLOSS * max(1.0, targets.max_abs()),
             intercept_decay=SPARSE_INTERCEPT_DECAY if sp.issparse(X) else 1.0,
         )
 
@@ -177,11 +180,11 @@ class Problem:
     def zero_losses(self, loss, epsilon):
         """Mean loss of the all-zero model over the sample rows, per model."""
         if not self.regression:  # every target is 1 or `negative`
-            return np.full(self.n_models, loss_values(loss, epsilon, 1.0, 0.0))
+            return np.full(self.n_models, loss_values(loss, epsilon, y=1.0, p=0.0))
         total = weight_sum = 0.0
         for rows in row_blocks(self.X, TEMPORARIES, self.sample_rows):
             weights = self.sample_weight[rows]
-            values = loss_values(loss, epsilon, self.targets[rows], 0.0)
+            values = loss_values(loss, epsilon, self.targets[rows], p=0.0)
             total += float(weights @ values)
             weight_sum += float(weights.sum())
         return np.full(self.n_models, total / weight_sum if weight_sum > 0 else 0.0)

@@ -25,6 +25,9 @@ MID_CYCLE = 0.1
 """A budget that ends with the rate more than this share of the way from
 ``lr_min`` back to ``eta0`` ends mid-cycle."""
 
+NAMED_FEATURES = 5
+"""How many stalled features the warning names (it counts the others)."""
+
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -63,12 +66,13 @@ def warn_if_stalled(stalled, rate, max_iter, feature_names=None):
         else (
             repr(str(feature_names[j])) if feature_names is not None else f"feature {j}"
         )
-        for j in stalled[:5]
+        for j in stalled[:NAMED_FEATURES]
     ]
     listed = (
         ", ".join(labels[:-1]) + " and " + labels[-1] if len(labels) > 1 else labels[0]
     )
-    more = f" and {len(stalled) - 5} more" if len(stalled) > 5 else ""
+    unnamed = len(stalled) - NAMED_FEATURES
+    more = f" and {unnamed} more" if unnamed > 0 else ""
     warn(
         f"eta0='auto' is {rate:.3g}: 1 / {1.0 / rate:.3g}, the largest step a row "
         "can take (its squared norm, times its weights and the curvature of the "
