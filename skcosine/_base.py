@@ -28,6 +28,7 @@ from ._checkpoint import Checkpoint, CheckpointHook, fingerprint, size_bound
 from ._divergence import diverged, mean_losses, reference_losses
 from ._docstrings import DocLinkMixin, shared_doc
 from ._monitor import Monitor, StoppingRule, validation_split
+from ._problem import Problem
 from ._settings import PARTIAL_FIT_EPOCHS, Settings, auto_max_iter
 from ._state import (
     averaging_started,
@@ -39,7 +40,7 @@ from ._state import (
     seed_of,
 )
 from ._step_size import auto_eta0, stalled_features
-from ._training import DivergenceHook, Problem, RatePlan, Trainer, run_passes
+from ._training import DivergenceHook, RatePlan, Trainer, run_passes
 from ._validation import (
     check_init,
     input_errors,

@@ -29,7 +29,7 @@ import numpy as np
 from sklearn.utils.extmath import safe_sparse_dot
 
 from ._blocks import row_blocks
-from ._losses import loss_values
+from ._losses import TEMPORARIES, loss_values
 
 __all__ = [
     "FACTOR",
@@ -43,8 +43,6 @@ __all__ = [
 ]
 
 FACTOR = 1e4
-TEMPORARIES = 4
-"""Arrays of shape (rows, models) a block of the loss computation may hold."""
 SCALE_FREE = ("perceptron",)
 
 

@@ -7,7 +7,12 @@ and the objective of the ``tol`` rule.
 
 import numpy as np
 
-__all__ = ["loss_values", "penalty"]
+__all__ = ["TEMPORARIES", "loss_values", "penalty"]
+
+TEMPORARIES = 4
+"""Arrays of the shape of its input that :func:`loss_values` (with the
+decisions and weights around it) may hold at once: the factor of a block's
+memory (see :mod:`skcosine._blocks`)."""
 
 
 def _hinge(threshold):

@@ -33,9 +33,10 @@ import numpy as np
 
 from ._divergence import loss_failures, reference_losses
 from ._monitor import Monitor, validation_split
+from ._problem import Problem
 from ._state import averaging_started, model_arrays, new_state, prepare, seed_of
 from ._step_size import auto_eta0
-from ._training import GridPlan, Hook, Problem, RatePlan, Trainer, run_passes
+from ._training import GridPlan, Hook, RatePlan, Trainer, run_passes
 
 __all__ = ["FoldFit", "fit_fold"]
 
