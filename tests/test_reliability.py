@@ -3,6 +3,7 @@
 import io
 import pickle
 import re
+import sys
 import warnings
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -19,12 +20,7 @@ from sklearn.linear_model import SGDRegressor
 from sklearn.model_selection import GridSearchCV
 from sklearn.preprocessing import StandardScaler
 
-from skcosine import (
-    CosineAnnealingLR,
-    CosineSGDClassifier,
-    CosineSGDRegressor,
-    _training,
-)
+from skcosine import CosineAnnealingLR, CosineSGDClassifier, CosineSGDRegressor
 
 # --- hostile parameters and data, generated -----------------------------------
 
@@ -253,21 +249,30 @@ class Boom(RuntimeError):
     pass
 
 
+class FailingOutput(io.StringIO):
+    """Standard output that raises ``exception`` when the ``n``-th epoch line
+    of ``verbose`` is written: an interrupt (or an error) arriving between two
+    epochs, through nothing but the documented verbose output."""
+
+    def __init__(self, n, exception):
+        super().__init__()
+        self.n, self.exception, self.epochs = n, exception, 0
+
+    def write(self, text):
+        if text.startswith("-- "):
+            self.epochs += 1
+            if self.epochs == self.n:
+                raise self.exception
+        return super().write(text)
+
+
 @pytest.fixture
 def fail_at_epoch(monkeypatch):
-    """Make the ``n``-th pass of the next fit raise ``exception``."""
+    """Make the ``n``-th epoch of the next fit (with ``verbose=1``) raise
+    ``exception``."""
 
     def arm(n, exception):
-        calls = {"count": 0}
-        original = _training.Trainer.run
-
-        def failing(self, *args):
-            calls["count"] += 1
-            if calls["count"] == n:
-                raise exception
-            return original(self, *args)
-
-        monkeypatch.setattr(_training.Trainer, "run", failing)
+        monkeypatch.setattr(sys, "stdout", FailingOutput(n, exception))
 
     return arm
 
@@ -279,7 +284,7 @@ def snapshot(model):
 @pytest.mark.parametrize("exception", [Boom("injected"), KeyboardInterrupt()])
 def test_interrupted_first_fit_leaves_the_model_unfitted(fail_at_epoch, exception):
     X, y = load_diabetes(return_X_y=True)
-    model = CosineSGDRegressor(max_iter=10, random_state=0)
+    model = CosineSGDRegressor(max_iter=10, verbose=1, random_state=0)
     params = {key: id(value) for key, value in model.get_params().items()}
     fail_at_epoch(4, exception)
     with pytest.raises(type(exception)):
@@ -292,7 +297,7 @@ def test_interrupted_first_fit_leaves_the_model_unfitted(fail_at_epoch, exceptio
 @pytest.mark.parametrize("method", ["fit", "partial_fit"])
 def test_interrupted_refit_keeps_the_previous_model(fail_at_epoch, exception, method):
     X, y = load_diabetes(return_X_y=True)
-    model = CosineSGDRegressor(max_iter=5, warm_start=True, random_state=0)
+    model = CosineSGDRegressor(max_iter=5, warm_start=True, verbose=1, random_state=0)
     model.fit(X, y)
     before = snapshot(model)
     fail_at_epoch(2 if method == "fit" else 1, exception)
