@@ -240,12 +240,13 @@ class CosineSGDSearchMixin(DocLinkMixin):
 
     _plain = None
 
-    def __init_subclass__(cls, plain, **kwargs):
-        cls._plain = plain
-        cls._parameter_constraints = search_constraints(plain)
-        cls.__init__ = estimator_init(search_parameters(plain))
-        cls.predict = delegate(plain.predict)
-        cls.score = delegate(plain.score)
+    def __init_subclass__(cls, plain=None, **kwargs):
+        if plain is not None:  # else a subclass of a CV estimator: inherited
+            cls._plain = plain
+            cls._parameter_constraints = search_constraints(plain)
+            cls.__init__ = estimator_init(search_parameters(plain))
+            cls.predict = delegate(plain.predict)
+            cls.score = delegate(plain.score)
         super().__init_subclass__(**kwargs)  # after the methods: metadata routing
 
     @compat.fit_context(prefer_skip_nested_validation=True)

@@ -1,5 +1,6 @@
 """The CV estimators give GridSearchCV's answer, whatever is thrown at them."""
 
+import inspect
 import threading
 import warnings
 
@@ -10,6 +11,7 @@ import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import load_diabetes
 from sklearn.exceptions import FitFailedWarning, NotFittedError
@@ -533,3 +535,16 @@ def test_cv_results_work_as_a_dataframe(diabetes):
     table = pd.DataFrame(search.cv_results_)
     assert len(table) == 4 and table["rank_test_score"].min() == 1
     assert (table["mean_fit_time"] > 0).all()
+
+
+def test_a_subclass_of_a_cv_estimator_keeps_its_parameters_and_search(diabetes):
+    X, y = diabetes
+
+    class Search(CosineSGDRegressorCV):
+        pass
+
+    search = Search(alphas=[1e-4], max_iter=5, cv=3, random_state=0)
+    assert inspect.signature(Search) == inspect.signature(CosineSGDRegressorCV)
+    assert clone(search).get_params() == search.get_params()
+    reference = CosineSGDRegressorCV(alphas=[1e-4], max_iter=5, cv=3, random_state=0)
+    assert_allclose(search.fit(X, y).predict(X), reference.fit(X, y).predict(X))
