@@ -5,8 +5,6 @@ import sys
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
-from sklearn.datasets import load_diabetes
-from sklearn.preprocessing import StandardScaler
 
 from skcosine import (
     CosineAnnealingWarmRestarts,
@@ -37,9 +35,8 @@ def test_from_schedule_plots_the_rates():
     )
 
 
-def test_from_estimator_shows_the_recorded_loss_on_a_second_axis():
-    X, y = load_diabetes(return_X_y=True)
-    X = StandardScaler().fit_transform(X)
+def test_from_estimator_shows_the_recorded_loss_on_a_second_axis(diabetes):
+    X, y = diabetes
     model = CosineSGDRegressor(max_iter=30, tol=0.0, n_iter_no_change=30).fit(X, y)
     _, ax = plt.subplots()
     display = LearningRateScheduleDisplay.from_estimator(model, ax=ax)
@@ -75,9 +72,8 @@ def test_matplotlib_is_imported_only_to_plot():
     assert out.stdout.strip() == "False"
 
 
-def test_the_training_loss_is_in_the_legend_above_the_data():
-    X, y = load_diabetes(return_X_y=True)
-    X = StandardScaler().fit_transform(X)
+def test_the_training_loss_is_in_the_legend_above_the_data(diabetes):
+    X, y = diabetes
     model = CosineSGDRegressor(max_iter=10, tol=0.0, n_iter_no_change=10).fit(X, y)
     display = LearningRateScheduleDisplay.from_estimator(model)
     legend = display.ax_.get_legend()

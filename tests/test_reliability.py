@@ -451,12 +451,10 @@ VALUES = st.sampled_from([np.nan, np.inf, -1.0, 0.0, 1e308, 2.0])
     st.sampled_from(["shape", "dtype", "value", "type", "missing"]),
     VALUES,
 )
-def test_a_tampered_state_is_a_value_error_or_harmless(key, how, value):
+def test_a_tampered_state_is_a_value_error_or_harmless(diabetes, key, how, value):
     """Whatever a loaded file puts into the fitted state, partial_fit raises
     ValueError or trains a finite model; the kernel never reads a bad array."""
-    X, y = load_diabetes(return_X_y=True)
-    X = StandardScaler().fit_transform(X)[:80]
-    y = y[:80]
+    X, y = diabetes[0][:80], diabetes[1][:80]
     model = CosineSGDRegressor(
         max_iter=4, T_mult=1, penalty="elasticnet", average=True, random_state=0
     ).fit(X, y)
