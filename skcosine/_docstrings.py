@@ -2,9 +2,9 @@
 
 The cross-validated estimators take every parameter of the plain estimator
 they search over; their docstrings quote the plain estimator's entries rather
-than repeat them, and the methods of all the estimators quote
-:data:`SHARED_ENTRIES` (a line that is only ``{name}`` stands for an entry),
-so a description is written (and corrected) once.
+than repeat them, and the estimators' docstrings quote
+:data:`SHARED_ENTRIES` (a line ``name : {key}`` stands for an entry), so a
+description is written (and corrected) once.
 """
 
 import inspect
@@ -90,7 +90,6 @@ def shared_doc(function):
     >>> print(predict.__doc__.splitlines()[4].strip())
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
     """
-
     function.__doc__ = _fill_shared(function.__doc__)
     return function
 

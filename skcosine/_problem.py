@@ -1,7 +1,7 @@
 """The problem of one call: the validated data and the constants of the
 models trained on it (per-model penalty, class weights, targets as each
-model's loss sees them). The kernel, the divergence rule and the step-size
-rule read it; it knows nothing of them."""
+model's loss sees them). The trainer, the monitor and the divergence rule
+read it; it knows nothing of them."""
 
 from dataclasses import dataclass
 
