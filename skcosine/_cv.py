@@ -269,10 +269,7 @@ class CosineSGDSearchMixin(DocLinkMixin):
         """
         grid = self._grid()
         shared = self._shared_params()
-        settings = [
-            Settings.from_params({**shared, **candidate}, incremental=False)
-            for candidate in grid
-        ]
+        settings = _candidate_settings(shared, grid)
         with atomic(self):
             X_valid, y_valid, weights = validate_training_data(
                 self, "fit", X, y, sample_weight, reset=True, dtype=None
@@ -338,7 +335,8 @@ class CosineSGDSearchMixin(DocLinkMixin):
         try:
             if is_classifier(self):
                 classes = checked_classes(y[train])
-                targets = label_targets(y[train], classes, settings[0].class_weight)
+                class_weight = search.shared["class_weight"]
+                targets = label_targets(y[train], classes, class_weight)
             else:
                 targets = regression_targets(y[train])
         except ValueError as error:
@@ -346,7 +344,7 @@ class CosineSGDSearchMixin(DocLinkMixin):
             return np.full(n, np.nan), 0.0, 0.0, [str(error)] * n
         # max_iter='auto' as the standalone fit on the fold's rows resolves it
         epochs = auto_max_iter(len(train), self._plain._MIN_AUTO_EPOCHS)
-        settings = [s.with_max_iter(epochs, incremental=False) for s in settings]
+        settings = [_with_max_iter(s, epochs) for s in settings]
         fit = fit_fold(
             X,
             targets,
@@ -465,6 +463,35 @@ class _Search:
     grid: list
     shared: dict  # the plain estimator's shared parameters
     scorer: object
+
+
+def _candidate_settings(shared, grid):
+    """The settings of every candidate, or why it cannot be fitted (its
+    standalone fit would raise before training, and ``GridSearchCV`` would
+    score it ``NaN``); the first error when no candidate can be."""
+    settings, errors = [], []
+    for candidate in grid:
+        try:
+            settings.append(
+                Settings.from_params({**shared, **candidate}, incremental=False)
+            )
+        except ValueError as error:
+            settings.append(str(error))
+            errors.append(error)
+    if len(errors) == len(grid):
+        raise errors[0]
+    return settings
+
+
+def _with_max_iter(settings, epochs):
+    """``settings`` with ``max_iter='auto'`` resolved to ``epochs``, or why
+    that fails (a string, as :func:`_candidate_settings` gives)."""
+    if isinstance(settings, str):
+        return settings
+    try:
+        return settings.with_max_iter(epochs, incremental=False)
+    except ValueError as error:
+        return str(error)
 
 
 def _own_scores(fit, X_test, y_test, weights, classes):

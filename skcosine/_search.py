@@ -81,9 +81,11 @@ def fit_fold(X, targets, sample_weight, train, settings, *, stratify):
         Validated sample weights of every row.
     train : ndarray of int
         The fold's rows, in the splitter's order.
-    settings : list of Settings
+    settings : list of Settings or str
         One per candidate; they differ in ``eta0``, ``lr_min``, ``T_max`` and
-        ``alpha`` only.
+        ``alpha`` only. A ``str`` says why a candidate cannot be fitted (its
+        standalone fit would raise before training): it fails, the others
+        train as they would without it.
     stratify : bool
         Whether the early-stopping split keeps the class proportions.
 
@@ -92,12 +94,26 @@ def fit_fold(X, targets, sample_weight, train, settings, *, stratify):
     FoldFit
     """
     start = time.perf_counter()
+    reasons = [s if isinstance(s, str) else None for s in settings]
+    valid = [c for c, reason in enumerate(reasons) if reason is None]
+    if not valid:
+        return _failed_fold(X, targets, reasons, start)
+    if len(valid) < len(settings):
+        fit = fit_fold(
+            X,
+            targets,
+            sample_weight,
+            train,
+            [settings[c] for c in valid],
+            stratify=stratify,
+        )
+        return _placed(fit, valid, reasons)
     try:
         trainer, plan, hooks = _setup(
             X, targets, sample_weight, train, settings, stratify
         )
     except ValueError as error:  # the data of the fold: every candidate fails
-        return _failed_fold(X, targets, settings, str(error), start)
+        return _failed_fold(X, targets, [str(error)] * len(settings), start)
     shared = trainer.settings
     with np.errstate(all="ignore"):
         run_passes(trainer, plan, range(shared.max_iter), 1.0, hooks)
@@ -195,14 +211,30 @@ def _published(state, average, n_iter, n_samples):
     return coef, np.where(reached, mean_intercept, intercept)
 
 
-def _failed_fold(X, targets, settings, reason, start):
-    n_candidates, n_models = len(settings), targets.n_models
+def _failed_fold(X, targets, reasons, start):
+    """The fold of candidates that all failed, for ``reasons``."""
+    n_candidates, n_models = len(reasons), targets.n_models
     return FoldFit(
         coef=np.zeros((n_candidates, n_models, X.shape[1]), dtype=X.dtype),
         intercept=np.zeros((n_candidates, n_models)),
-        failures=[reason] * n_candidates,
+        failures=list(reasons),
         n_iter=np.zeros(n_candidates, dtype=np.int64),
         fit_time=time.perf_counter() - start,
+    )
+
+
+def _placed(fit, valid, reasons):
+    """``fit`` of the candidates ``valid`` as the fit of the whole grid, the
+    other candidates failed for their ``reasons``."""
+    coef = np.zeros((len(reasons),) + fit.coef.shape[1:], dtype=fit.coef.dtype)
+    intercept = np.zeros((len(reasons),) + fit.intercept.shape[1:])
+    n_iter = np.zeros(len(reasons), dtype=fit.n_iter.dtype)
+    failures = list(reasons)
+    coef[valid], intercept[valid], n_iter[valid] = fit.coef, fit.intercept, fit.n_iter
+    for c, failure in zip(valid, fit.failures):
+        failures[c] = failure
+    return replace(
+        fit, coef=coef, intercept=intercept, failures=failures, n_iter=n_iter
     )
 
 

@@ -255,12 +255,23 @@ def test_a_random_state_instance_is_copied_per_fit_as_clone_does(diabetes):
         st.sampled_from([0.0, 1e-4, 0.1]), min_size=1, max_size=2, unique=True
     ),
     max_iter=st.integers(1, 8),
+    warmup_epochs=st.integers(0, 3),  # >= max_iter: T_max=None cannot be fitted
     loss=st.sampled_from(["squared_error", "huber", "epsilon_insensitive"]),
     average=st.sampled_from([False, True, 7]),
     scale=st.sampled_from([1.0, 50.0]),  # unscaled data: some candidates diverge
 )
 def test_any_grid_on_any_data_equals_grid_search(
-    seed, n_samples, n_features, eta0s, T_maxs, alphas, max_iter, loss, average, scale
+    seed,
+    n_samples,
+    n_features,
+    eta0s,
+    T_maxs,
+    alphas,
+    max_iter,
+    warmup_epochs,
+    loss,
+    average,
+    scale,
 ):
     rng = np.random.RandomState(seed)
     X = rng.standard_normal((n_samples, n_features)) * scale
@@ -276,6 +287,7 @@ def test_any_grid_on_any_data_equals_grid_search(
         "loss": loss,
         "average": average,
         "max_iter": max_iter,
+        "warmup_epochs": warmup_epochs,
         "random_state": seed,
     }
     cv = KFold(3, shuffle=True, random_state=seed)
@@ -548,3 +560,47 @@ def test_a_subclass_of_a_cv_estimator_keeps_its_parameters_and_search(diabetes):
     assert clone(search).get_params() == search.get_params()
     reference = CosineSGDRegressorCV(alphas=[1e-4], max_iter=5, cv=3, random_state=0)
     assert_allclose(search.fit(X, y).predict(X), reference.fit(X, y).predict(X))
+
+
+def test_candidates_that_cannot_be_fitted_score_nan_as_in_grid_search(diabetes):
+    """warmup_epochs=6 leaves no cosine epoch with T_max=None in a budget of 6:
+    that candidate's standalone fit raises, GridSearchCV scores it NaN and the
+    other candidates still count."""
+    X, y = diabetes
+    lists = {"T_maxs": [None, 3], "alphas": [1e-4]}
+    params = {"max_iter": 6, "warmup_epochs": 6, "random_state": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the budget ends mid-cycle
+        with pytest.warns(FitFailedWarning, match="5 fits failed out of a total of 10"):
+            ours = CosineSGDRegressorCV(**lists, **params).fit(X, y)
+        reference = GridSearchCV(
+            CosineSGDRegressor(**params), plain_grid(lists), error_score=np.nan
+        ).fit(X, y)
+    assert np.isnan(ours.cv_results_["mean_test_score"][0])
+    assert ours.best_params_["T_max"] == 3
+    assert_same_search(ours, reference, X)
+
+
+def test_a_budget_that_fails_a_candidate_in_one_fold_only():
+    """max_iter='auto' depends on the fold's size: with warmup_epochs=40 and
+    T_max=None the candidate fails on the larger fold only, as it would
+    standalone, and scores NaN there."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2000, 5))
+    y = X @ rng.normal(size=5) + rng.normal(size=2000)
+    splits = [  # 1,000 and 1,600 training rows: budgets of 50 and 32 epochs
+        (np.arange(1000), np.arange(1000, 2000)),
+        (np.arange(400, 2000), np.arange(400)),
+    ]
+    lists = {"T_maxs": [None, 5], "alphas": [1e-4]}
+    params = {"warmup_epochs": 40, "random_state": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        with pytest.warns(FitFailedWarning, match="1 fits failed out of a total of 4"):
+            ours = CosineSGDRegressorCV(**lists, cv=splits, **params).fit(X, y)
+        reference = GridSearchCV(
+            CosineSGDRegressor(**params), plain_grid(lists), cv=splits
+        ).fit(X, y)
+    assert np.isfinite(ours.cv_results_["split0_test_score"]).all()
+    assert np.isnan(ours.cv_results_["split1_test_score"][0])
+    assert_same_search(ours, reference, X)
