@@ -24,6 +24,7 @@ import warnings
 import numpy as np
 import pandas as pd
 from quality import DATASETS, prepare
+from rst import list_table
 
 from skcosine import (
     CosineSGDClassifier,
@@ -92,15 +93,13 @@ def report(frame):
 
 
 def rst(table):
-    header = ["grid", *table.columns]
-    lines = [".. list-table::", "   :header-rows: 1", ""]
-    lines.append("   * - " + "\n     - ".join(header))
+    rows = [["grid", *table.columns]]
     for grid, values in table.iterrows():
         cells = [
             f"{value:.4f}" if abs(value) < 100 else f"{value:.0f}" for value in values
         ]
-        lines.append("   * - " + "\n     - ".join([grid, *cells]))
-    return "\n".join(lines) + "\n"
+        rows.append([grid, *cells])
+    return "\n".join(list_table(rows)) + "\n"
 
 
 def main(argv=None):

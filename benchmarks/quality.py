@@ -55,6 +55,7 @@ import numpy as np
 import pandas as pd
 import sklearn
 from joblib import Parallel, delayed
+from rst import list_table
 from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits
@@ -465,12 +466,8 @@ def fmt(value):
 
 
 def rst_table(frame, title):
-    header = list(frame.columns)
-    lines = [f"**{title}**", "", ".. list-table::", "   :header-rows: 1", ""]
-    for row in [header, *frame.astype(str).values.tolist()]:
-        lines.append(f"   * - {row[0]}")
-        lines.extend(f"     - {cell}" for cell in row[1:])
-    return "\n".join(lines + [""])
+    rows = [list(frame.columns), *frame.astype(str).values.tolist()]
+    return "\n".join([f"**{title}**", "", *list_table(rows), ""])
 
 
 def mean_std(summary, dataset, budget, schedule):

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import sklearn
+from rst import list_table
 from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
 
 import skcosine
@@ -239,11 +240,7 @@ HEADER = [
 
 
 def rst(info, results):
-    lines = [info, "", ".. list-table::", "   :header-rows: 1", ""]
-    for row in [HEADER, *rows_of(results)]:
-        lines.append(f"   * - {row[0]}")
-        lines.extend(f"     - {cell}" for cell in row[1:])
-    return "\n".join(lines) + "\n"
+    return "\n".join([info, "", *list_table([HEADER, *rows_of(results)])]) + "\n"
 
 
 def main(argv=None):

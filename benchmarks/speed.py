@@ -38,6 +38,7 @@ import numpy as np
 import scipy
 import scipy.sparse as sp
 import sklearn
+from rst import list_table
 from sklearn.linear_model import SGDClassifier, SGDRegressor
 
 import skcosine
@@ -635,15 +636,6 @@ def print_report(info, rows, ablation, references):
     print(reference_sentence(references))
     print()
     print(summary(rows))
-
-
-def list_table(lines):
-    """reStructuredText list-table of a header line and rows."""
-    text = [".. list-table::", "   :header-rows: 1", ""]
-    for first, *rest in lines:
-        text.append(f"   * - {first}")
-        text.extend(f"     - {cell}" for cell in rest)
-    return text
 
 
 def rst_report(info, rows, ablation, references):
