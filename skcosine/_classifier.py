@@ -5,14 +5,14 @@ from sklearn.linear_model import SGDClassifier
 
 from . import _sklearn_compat as compat
 from ._base import CosineSGDMixin
-from ._docstrings import shared_doc, with_parameters
-from ._parameters import ENTRIES, estimator_init
+from ._docstrings import fill_doc, shared_doc
+from ._parameters import ENTRIES
 from ._settings import cosine_constraints
 from ._targets import checked_classes, label_targets
 
 __all__ = ["CosineSGDClassifier"]
 
-_PARAMETERS = {
+PARAMETERS = {
     "loss": """loss : str, default='hinge'
     The loss function, as in ``SGDClassifier``: 'hinge', 'log_loss',
     'modified_huber', 'squared_hinge', 'perceptron', 'squared_error',
@@ -30,6 +30,7 @@ _PARAMETERS = {
 """The parameters, in the order of the signature."""
 
 
+@fill_doc(PARAMETERS)
 class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassifier):
     r"""Linear classification by SGD with a cosine-annealed learning rate.
 
@@ -104,7 +105,64 @@ class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassi
         SGDClassifier._parameter_constraints
     )
 
-    __init__ = estimator_init(_PARAMETERS)
+    def __init__(
+        self,
+        loss="hinge",
+        *,
+        penalty="l2",
+        alpha=0.0001,
+        l1_ratio=0.15,
+        fit_intercept=True,
+        max_iter="auto",
+        tol=None,
+        shuffle=True,
+        verbose=0,
+        epsilon=0.1,
+        random_state=None,
+        eta0="auto",
+        lr_min=0.0,
+        T_max=None,
+        T_mult=None,
+        warmup_epochs=0,
+        anneal_per="epoch",
+        batches_per_epoch=1,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        warm_start=False,
+        average=False,
+        checkpoint_path=None,
+        checkpoint_every=10,
+        n_jobs=None,
+        class_weight=None,
+    ):
+        self.loss = loss
+        self.penalty = penalty
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.shuffle = shuffle
+        self.verbose = verbose
+        self.epsilon = epsilon
+        self.random_state = random_state
+        self.eta0 = eta0
+        self.lr_min = lr_min
+        self.T_max = T_max
+        self.T_mult = T_mult
+        self.warmup_epochs = warmup_epochs
+        self.anneal_per = anneal_per
+        self.batches_per_epoch = batches_per_epoch
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.warm_start = warm_start
+        self.average = average
+        self.checkpoint_path = checkpoint_path
+        self.checkpoint_every = checkpoint_every
+        self.n_jobs = n_jobs
+        self.class_weight = class_weight
 
     @shared_doc
     def decision_function(self, X):
@@ -175,6 +233,3 @@ class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassi
 
     def _publish_shapes(self, coef, intercept):
         return coef, intercept.astype(coef.dtype)
-
-
-CosineSGDClassifier.__doc__ = with_parameters(CosineSGDClassifier.__doc__, _PARAMETERS)

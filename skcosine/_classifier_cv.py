@@ -3,8 +3,14 @@
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.metaestimators import available_if
 
-from ._classifier import CosineSGDClassifier
-from ._cv import CosineSGDSearchMixin, delegate, search_docstring
+from ._classifier import PARAMETERS, CosineSGDClassifier
+from ._cv import (
+    DEFAULT_GRID,
+    CosineSGDSearchMixin,
+    delegate,
+    search_constraints,
+    search_doc,
+)
 
 __all__ = ["CosineSGDClassifierCV"]
 
@@ -18,27 +24,18 @@ def _has_probabilities(estimator):
     return True
 
 
-class CosineSGDClassifierCV(
-    CosineSGDSearchMixin, ClassifierMixin, BaseEstimator, plain=CosineSGDClassifier
-):
-    decision_function = delegate(CosineSGDClassifier.decision_function)
-    predict_proba = available_if(_has_probabilities)(
-        delegate(CosineSGDClassifier.predict_proba)
-    )
-    predict_log_proba = available_if(_has_probabilities)(
-        delegate(CosineSGDClassifier.predict_log_proba)
-    )
-
-
-CosineSGDClassifierCV.__doc__ = search_docstring(
-    CosineSGDClassifierCV,
+@search_doc(
+    CosineSGDClassifier,
+    PARAMETERS,
     "classification",
     "CosineSGDRegressorCV",
     fitted=(
         "classes_, coef_, intercept_, schedule_, learning_rates_, n_iter_, "
         "n_epochs_, t_"
     ),
-    examples="""
+)
+class CosineSGDClassifierCV(CosineSGDSearchMixin, ClassifierMixin, BaseEstimator):
+    """
     >>> from sklearn.datasets import load_iris
     >>> from sklearn.model_selection import StratifiedKFold
     >>> from sklearn.pipeline import make_pipeline
@@ -56,5 +53,82 @@ CosineSGDClassifierCV.__doc__ = search_docstring(
     (2, 3)
     >>> model.score(X, y) > 0.9
     True
-""",
-)
+    """
+
+    _plain = CosineSGDClassifier
+    _parameter_constraints: dict = search_constraints(CosineSGDClassifier)
+
+    def __init__(
+        self,
+        loss="hinge",
+        *,
+        eta0s=DEFAULT_GRID["eta0s"],
+        lr_mins=DEFAULT_GRID["lr_mins"],
+        T_maxs=DEFAULT_GRID["T_maxs"],
+        alphas=DEFAULT_GRID["alphas"],
+        cv=5,
+        scoring=None,
+        refit=True,
+        n_jobs=None,
+        penalty="l2",
+        l1_ratio=0.15,
+        fit_intercept=True,
+        max_iter="auto",
+        tol=None,
+        shuffle=True,
+        verbose=0,
+        epsilon=0.1,
+        random_state=None,
+        T_mult=None,
+        warmup_epochs=0,
+        anneal_per="epoch",
+        batches_per_epoch=1,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        warm_start=False,
+        average=False,
+        checkpoint_path=None,
+        checkpoint_every=10,
+        class_weight=None,
+    ):
+        self.loss = loss
+        self.eta0s = eta0s
+        self.lr_mins = lr_mins
+        self.T_maxs = T_maxs
+        self.alphas = alphas
+        self.cv = cv
+        self.scoring = scoring
+        self.refit = refit
+        self.n_jobs = n_jobs
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.shuffle = shuffle
+        self.verbose = verbose
+        self.epsilon = epsilon
+        self.random_state = random_state
+        self.T_mult = T_mult
+        self.warmup_epochs = warmup_epochs
+        self.anneal_per = anneal_per
+        self.batches_per_epoch = batches_per_epoch
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.warm_start = warm_start
+        self.average = average
+        self.checkpoint_path = checkpoint_path
+        self.checkpoint_every = checkpoint_every
+        self.class_weight = class_weight
+
+    predict = delegate(CosineSGDClassifier.predict)
+    score = delegate(CosineSGDClassifier.score)
+    decision_function = delegate(CosineSGDClassifier.decision_function)
+    predict_proba = available_if(_has_probabilities)(
+        delegate(CosineSGDClassifier.predict_proba)
+    )
+    predict_log_proba = available_if(_has_probabilities)(
+        delegate(CosineSGDClassifier.predict_log_proba)
+    )

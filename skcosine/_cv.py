@@ -29,13 +29,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _sklearn_compat as compat
 from ._base import atomic
-from ._docstrings import (
-    DocLinkMixin,
-    parameter_entries,
-    shared_doc,
-    with_parameters,
-)
-from ._parameters import estimator_init
+from ._docstrings import DocLinkMixin, shared_doc, with_parameters
 from ._schedules import check_rate_range
 from ._search import fit_fold
 from ._settings import Settings, auto_max_iter
@@ -47,7 +41,7 @@ __all__ = [
     "SEARCH_ENTRIES",
     "CosineSGDSearchMixin",
     "delegate",
-    "search_docstring",
+    "search_doc",
     "search_parameters",
 ]
 
@@ -110,15 +104,16 @@ SEARCH_ENTRIES = {
 """The entries of the CV estimators' own parameters."""
 
 
-def search_parameters(plain):
-    """The parameters of the CV estimator of ``plain``: ``loss``, then
-    :data:`SEARCH_ENTRIES`, then every other parameter of ``plain``, their
-    entries quoted from its docstring -- so that a parameter added to the
-    plain estimator is one of the CV estimator's too."""
-    entries = parameter_entries(plain)
+def search_parameters(plain_parameters):
+    """The parameters of a CV estimator: ``loss``, then :data:`SEARCH_ENTRIES`,
+    then every other parameter of the plain estimator, whose entries
+    (``plain_parameters``, in the order of its signature) are quoted, not
+    repeated."""
     replaced = {"loss", "n_jobs", *SEARCHED.values()}
-    shared = {name: text for name, text in entries.items() if name not in replaced}
-    return {"loss": entries["loss"], **SEARCH_ENTRIES, **shared}
+    shared = {
+        name: text for name, text in plain_parameters.items() if name not in replaced
+    }
+    return {"loss": plain_parameters["loss"], **SEARCH_ENTRIES, **shared}
 
 
 SEARCH_DOC = r"""Cosine SGD {task} with a built-in cross-validated grid search.
@@ -196,58 +191,63 @@ SEARCH_DOC = r"""Cosine SGD {task} with a built-in cross-validated grid search.
     --------
 {examples}
     """
-"""The docstring of both CV estimators; see :func:`search_docstring`."""
+"""The docstring of both CV estimators; see :func:`search_doc`."""
 
 
-def search_docstring(cls, task, counterpart, fitted, examples):
-    """The docstring of the CV estimator ``cls``.
+def search_doc(plain, plain_parameters, task, counterpart, fitted):
+    """A class decorator that writes a CV estimator's docstring from
+    :data:`SEARCH_DOC`; the class's own docstring is its ``Examples`` body
+    (indented by 4 spaces). Under ``python -OO`` it does nothing.
 
     Parameters
     ----------
-    cls : type
-        The CV estimator (its ``_plain`` is the estimator searched over).
+    plain : type
+        The estimator searched over.
+    plain_parameters : dict
+        Its parameter entries, in the order of its signature.
     task : str
         'regression' or 'classification'.
     counterpart : str
         The name of the other CV estimator.
     fitted : str
         The names of the fitted attributes taken from the refitted model.
-    examples : str
-        The Examples section's body (indented by 4 spaces).
+
+    Returns
+    -------
+    callable
+        The decorator, which returns the class itself.
     """
-    plain = cls._plain
-    text = SEARCH_DOC
-    for field, value in {
-        "{task}": task,
-        "{plain}": plain.__name__,
-        "{counterpart}": counterpart,
-        "{counterpart_kind}": "classifier" if task == "regression" else "regressor",
-        "{fitted}": fitted,
-        "{examples}": examples.rstrip(),
-    }.items():
-        text = text.replace(field, value)
-    return with_parameters(text, search_parameters(plain))
+
+    def write(cls):
+        if cls.__doc__ is None:  # python -OO
+            return cls
+        text = SEARCH_DOC
+        for field, value in {
+            "{task}": task,
+            "{plain}": plain.__name__,
+            "{counterpart}": counterpart,
+            "{counterpart_kind}": "classifier" if task == "regression" else "regressor",
+            "{fitted}": fitted,
+            "{examples}": cls.__doc__.rstrip(),
+        }.items():
+            text = text.replace(field, value)
+        cls.__doc__ = with_parameters(text, search_parameters(plain_parameters))
+        return cls
+
+    return write
 
 
 class CosineSGDSearchMixin(DocLinkMixin):
     """``fit``, the search results and the refitted model, for both CV
     estimators.
 
-    A subclass names the estimator it searches over as a class keyword,
-    ``class SearchCV(CosineSGDSearchMixin, ..., plain=Estimator)``; its
-    parameters, their constraints, ``predict`` and ``score`` follow from it.
+    A subclass sets ``_plain``, the estimator it searches over, and its
+    ``_parameter_constraints`` (:func:`search_constraints` of it), and takes
+    ``loss``, the searched lists, ``cv``, ``scoring``, ``refit``, ``n_jobs``
+    and every other parameter of ``_plain`` in its ``__init__``.
     """
 
-    _plain = None
-
-    def __init_subclass__(cls, plain=None, **kwargs):
-        if plain is not None:  # else a subclass of a CV estimator: inherited
-            cls._plain = plain
-            cls._parameter_constraints = search_constraints(plain)
-            cls.__init__ = estimator_init(search_parameters(plain))
-            cls.predict = delegate(plain.predict)
-            cls.score = delegate(plain.score)
-        super().__init_subclass__(**kwargs)  # after the methods: metadata routing
+    _plain = None  # the estimator searched over, set by each CV estimator
 
     @compat.fit_context(prefer_skip_nested_validation=True)
     @shared_doc
@@ -560,11 +560,12 @@ def delegate(method):
     def call(self, X, *args, **kwargs):
         return getattr(self._best(X, name), name)(X, *args, **kwargs)
 
-    summary, _, rest = (method.__doc__ or "").partition("\n")
-    call.__doc__ = (
-        f"{summary}\n\n        Answered by ``best_estimator_``, the best candidate "
-        f"refitted on every row.\n{rest}"
-    )
+    if method.__doc__ is not None:  # None under python -OO
+        summary, _, rest = method.__doc__.partition("\n")
+        call.__doc__ = (
+            f"{summary}\n\n        Answered by ``best_estimator_``, the best "
+            f"candidate refitted on every row.\n{rest}"
+        )
     return call
 
 

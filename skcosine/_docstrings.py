@@ -1,13 +1,14 @@
 """Docstrings that share entries: one home for each description.
 
-The cross-validated estimators take every parameter of the plain estimator
-they search over; their docstrings quote the plain estimator's entries rather
-than repeat them, and the estimators' docstrings quote
-:data:`SHARED_ENTRIES` (a line ``name : {key}`` stands for an entry), so a
-description is written (and corrected) once.
+The estimators' ``Parameters`` sections are filled from dictionaries of
+entries (:data:`skcosine._parameters.ENTRIES` and each estimator's own), and
+their docstrings quote :data:`SHARED_ENTRIES` (a line ``name : {key}`` stands
+for an entry), so a description is written (and corrected) once. Filling is
+all these decorators do, as imbalanced-learn's ``Substitution``: the
+constructors are written out, and under ``python -OO`` (no docstrings) the
+decorators leave everything as it is.
 """
 
-import inspect
 import re
 import textwrap
 
@@ -15,7 +16,7 @@ __all__ = [
     "DOCS_URL",
     "SHARED_ENTRIES",
     "DocLinkMixin",
-    "parameter_entries",
+    "fill_doc",
     "shared_doc",
     "with_parameters",
 ]
@@ -90,8 +91,43 @@ def shared_doc(function):
     >>> print(predict.__doc__.splitlines()[4].strip())
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
     """
-    function.__doc__ = _fill_shared(function.__doc__)
+    if function.__doc__ is not None:  # None under python -OO
+        function.__doc__ = _fill_shared(function.__doc__)
     return function
+
+
+def fill_doc(parameters):
+    """A class decorator: the docstring's ``{parameters}`` line becomes the
+    ``Parameters`` section of ``parameters`` (see :func:`with_parameters`).
+
+    Parameters
+    ----------
+    parameters : dict
+        ``{name: entry}`` in the order of the signature.
+
+    Returns
+    -------
+    callable
+        The decorator, which returns the class itself.
+
+    Examples
+    --------
+    >>> @fill_doc({"a": "a : int, default=1\\n    The a."})
+    ... class Model:
+    ...     '''A model.
+    ...
+    ...     {parameters}
+    ...     '''
+    >>> "a : int, default=1" in Model.__doc__
+    True
+    """
+
+    def fill(cls):
+        if cls.__doc__ is not None:  # None under python -OO
+            cls.__doc__ = with_parameters(cls.__doc__, parameters)
+        return cls
+
+    return fill
 
 
 def _fill_shared(text):
@@ -116,38 +152,6 @@ class DocLinkMixin:
 
     _doc_link_module = "skcosine"
     _doc_link_template = DOCS_URL + "generated/{estimator_module}.{estimator_name}.html"
-
-
-_ENTRY = re.compile(r"^(\w+) :")
-
-
-def parameter_entries(cls):
-    """The entries of the ``Parameters`` section of ``cls``'s docstring.
-
-    Parameters
-    ----------
-    cls : type
-        A class with a numpydoc docstring.
-
-    Returns
-    -------
-    dict
-        ``{name: entry}``, each entry its lines (name line and description),
-        dedented.
-    """
-    lines = inspect.getdoc(cls).splitlines()
-    start = lines.index("Parameters") + 2
-    entries, name = {}, None
-    for line, underline in zip(lines[start:], lines[start + 1 :] + [""]):
-        if underline.startswith("---"):  # the next section begins
-            break
-        match = _ENTRY.match(line)
-        if match:
-            name = match.group(1)
-            entries[name] = []
-        if name is not None and line.strip():
-            entries[name].append(line)
-    return {name: "\n".join(text) for name, text in entries.items()}
 
 
 def with_parameters(template, entries):

@@ -1,13 +1,9 @@
-"""The parameters of the estimators, written once: each one's numpydoc entry
-(type, default and description). The estimators' docstrings quote the entries
-(see :mod:`skcosine._docstrings`) and their ``__init__`` takes its defaults
-from them (:func:`estimator_init`), so a default is stated in one place."""
+"""The parameters the estimators share, documented once: each one's numpydoc
+entry (type, default and description). The estimators' docstrings quote the
+entries (see :mod:`skcosine._docstrings`); ``tests/test_docstrings.py`` checks
+that every documented default is the one the ``__init__`` signature states."""
 
-import ast
-import inspect
-import re
-
-__all__ = ["ENTRIES", "estimator_init"]
+__all__ = ["ENTRIES"]
 
 ENTRIES = {
     "penalty": """penalty : {'l2', 'l1', 'elasticnet', None}, default='l2'
@@ -116,64 +112,3 @@ ENTRIES = {
 }
 """``{name: entry}``: each entry its numpydoc lines, dedented."""
 
-
-_DEFAULT = re.compile(r"^\w+ : .*, default=(.+)$")
-
-
-def _default(entry):
-    """The default an entry states (its first line ends ``default=<literal>``)."""
-    match = _DEFAULT.match(entry.partition("\n")[0])
-    if match is None:
-        raise ValueError(f"The entry {entry!r} states no default.")
-    return ast.literal_eval(match.group(1))
-
-
-def estimator_init(entries):
-    """The ``__init__`` of an estimator whose parameters are ``entries``.
-
-    The first parameter may be passed by position, the others by keyword
-    only, each with the default its entry states. As scikit-learn requires,
-    it only stores every value as an attribute; its signature is the one
-    scikit-learn's ``get_params`` and ``clone`` read.
-
-    Parameters
-    ----------
-    entries : dict
-        ``{name: entry}`` in the order of the signature, each entry a
-        numpydoc parameter entry stating ``default=<literal>``.
-
-    Returns
-    -------
-    function
-
-    Examples
-    --------
-    >>> entries = {"a": "a : int, default=1", "b": "b : str, default='x'"}
-    >>> class Model:
-    ...     __init__ = estimator_init(entries)
-    >>> vars(Model(2))
-    {'a': 2, 'b': 'x'}
-    >>> import inspect
-    >>> str(inspect.signature(Model))
-    "(a=1, *, b='x')"
-    """
-    kinds = [inspect.Parameter.POSITIONAL_OR_KEYWORD] + [
-        inspect.Parameter.KEYWORD_ONLY
-    ] * (len(entries) - 1)
-    this = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    signature = inspect.Signature(
-        [this]
-        + [
-            inspect.Parameter(name, kind, default=_default(entry))
-            for (name, entry), kind in zip(entries.items(), kinds)
-        ]
-    )
-
-    def __init__(self, *args, **kwargs):
-        bound = signature.bind(self, *args, **kwargs)
-        bound.apply_defaults()
-        for name, value in list(bound.arguments.items())[1:]:
-            setattr(self, name, value)
-
-    __init__.__signature__ = signature
-    return __init__

@@ -4,14 +4,14 @@ from sklearn.linear_model import SGDRegressor
 
 from . import _sklearn_compat as compat
 from ._base import CosineSGDMixin
-from ._docstrings import shared_doc, with_parameters
-from ._parameters import ENTRIES, estimator_init
+from ._docstrings import fill_doc, shared_doc
+from ._parameters import ENTRIES
 from ._settings import cosine_constraints
 from ._targets import regression_targets
 
 __all__ = ["CosineSGDRegressor"]
 
-_PARAMETERS = {
+PARAMETERS = {
     "loss": """loss : str, default='squared_error'
     The loss function, as in ``SGDRegressor``: 'squared_error', 'huber',
     'epsilon_insensitive' or 'squared_epsilon_insensitive'.""",
@@ -20,6 +20,7 @@ _PARAMETERS = {
 """The parameters, in the order of the signature."""
 
 
+@fill_doc(PARAMETERS)
 class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegressor):
     r"""Linear regression by SGD with a cosine-annealed learning rate.
 
@@ -136,7 +137,60 @@ class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegress
         SGDRegressor._parameter_constraints
     )
 
-    __init__ = estimator_init(_PARAMETERS)
+    def __init__(
+        self,
+        loss="squared_error",
+        *,
+        penalty="l2",
+        alpha=0.0001,
+        l1_ratio=0.15,
+        fit_intercept=True,
+        max_iter="auto",
+        tol=None,
+        shuffle=True,
+        verbose=0,
+        epsilon=0.1,
+        random_state=None,
+        eta0="auto",
+        lr_min=0.0,
+        T_max=None,
+        T_mult=None,
+        warmup_epochs=0,
+        anneal_per="epoch",
+        batches_per_epoch=1,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        warm_start=False,
+        average=False,
+        checkpoint_path=None,
+        checkpoint_every=10,
+    ):
+        self.loss = loss
+        self.penalty = penalty
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.shuffle = shuffle
+        self.verbose = verbose
+        self.epsilon = epsilon
+        self.random_state = random_state
+        self.eta0 = eta0
+        self.lr_min = lr_min
+        self.T_max = T_max
+        self.T_mult = T_mult
+        self.warmup_epochs = warmup_epochs
+        self.anneal_per = anneal_per
+        self.batches_per_epoch = batches_per_epoch
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.warm_start = warm_start
+        self.average = average
+        self.checkpoint_path = checkpoint_path
+        self.checkpoint_every = checkpoint_every
 
     @compat.fit_context(prefer_skip_nested_validation=True)
     @shared_doc
@@ -182,6 +236,3 @@ class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegress
 
     def _publish_shapes(self, coef, intercept):
         return coef[0].copy(), intercept.astype(coef.dtype)
-
-
-CosineSGDRegressor.__doc__ = with_parameters(CosineSGDRegressor.__doc__, _PARAMETERS)

@@ -1,5 +1,6 @@
 """Every public name is documented, and its Parameters match its signature."""
 
+import ast
 import inspect
 import re
 
@@ -97,3 +98,103 @@ def test_html_repr_links_to_the_api_page_of_every_estimator():
 @pytest.mark.parametrize("obj", PUBLIC, ids=lambda obj: obj.__name__)
 def test_class_docstring_points_to_the_user_guide(obj):
     assert "Read more in the :ref:`User Guide <" in inspect.getdoc(obj)
+
+
+ESTIMATORS = [
+    obj
+    for obj in PUBLIC
+    if inspect.isclass(obj) and obj.__name__.startswith("CosineSGD")
+]
+
+
+def documented_defaults(docstring):
+    """``{name: default}`` of the Parameters entries that state
+    ``default=<literal>``."""
+    defaults = {}
+    for line in docstring.splitlines():
+        match = re.match(r"(\w+) : .*, default=(.+)$", line)
+        if match:
+            defaults[match.group(1)] = ast.literal_eval(match.group(2))
+    return defaults
+
+
+@pytest.mark.parametrize("obj", ESTIMATORS, ids=lambda obj: obj.__name__)
+def test_documented_defaults_are_the_signature_defaults(obj):
+    signature = inspect.signature(obj)
+    documented = documented_defaults(inspect.getdoc(obj))
+    assert set(documented) == set(signature.parameters)
+    for name, parameter in signature.parameters.items():
+        default = parameter.default
+        # a tuple default (the CV grids) is documented as the tuple it is
+        assert documented[name] == default and type(documented[name]) is type(
+            default
+        ), name
+
+
+def test_documented_defaults_catch_a_wrong_default():
+    doc = "Parameters\n----------\nalpha : float, default=0.001\n    Alpha.\n"
+    assert documented_defaults(doc) == {"alpha": 0.001}
+    assert (
+        documented_defaults(doc)["alpha"]
+        != inspect.signature(skcosine.CosineSGDRegressor).parameters["alpha"].default
+    )
+
+
+@pytest.mark.parametrize(
+    "search, plain",
+    [
+        (skcosine.CosineSGDRegressorCV, skcosine.CosineSGDRegressor),
+        (skcosine.CosineSGDClassifierCV, skcosine.CosineSGDClassifier),
+    ],
+    ids=["regressor", "classifier"],
+)
+def test_cv_estimators_take_every_shared_parameter_of_their_plain_estimator(
+    search, plain
+):
+    from skcosine._cv import SEARCHED
+
+    own = inspect.signature(search).parameters
+    for name, parameter in inspect.signature(plain).parameters.items():
+        if name in SEARCHED.values():
+            # searched as a list: eta0 -> eta0s, whose default holds eta0's
+            listed = own[next(k for k, v in SEARCHED.items() if v == name)]
+            if name != "alpha":  # alphas searches a range by default
+                assert parameter.default in listed.default, name
+            continue
+        assert name in own, name
+        assert own[name].default == parameter.default, name
+        assert own[name].kind is parameter.kind, name
+    assert search._plain is plain
+    for name in own:
+        search_value = search(**{name: own[name].default}).get_params()[name]
+        assert search_value is own[name].default  # __init__ stores each argument
+
+
+def test_constructors_are_written_out():
+    """Editors, type checkers and ``inspect.getsource`` read the literal
+    signature, as scikit-learn's developer guide asks."""
+    for obj in ESTIMATORS:
+        source = inspect.getsource(obj.__init__)
+        assert source.lstrip().startswith("def __init__(\n        self,\n"), obj
+        assert "**kwargs" not in source and "*args" not in source, obj
+        for name in inspect.signature(obj).parameters:
+            assert f"        self.{name} = {name}\n" in source, (obj, name)
+
+
+def test_docstring_fillers_do_nothing_without_docstrings():
+    """Under ``python -OO`` every docstring is ``None``: the fillers leave the
+    objects as they are (CI also imports and fits under ``-OO``)."""
+    from skcosine._cv import delegate, search_doc
+    from skcosine._docstrings import fill_doc, shared_doc
+    from skcosine._regressor import PARAMETERS
+
+    class Bare:
+        def method(self, X):
+            return X
+
+    Bare.__doc__ = Bare.method.__doc__ = None
+    assert fill_doc(PARAMETERS)(Bare) is Bare and Bare.__doc__ is None
+    assert shared_doc(Bare.method) is Bare.method and Bare.method.__doc__ is None
+    doc = search_doc(skcosine.CosineSGDRegressor, PARAMETERS, "regression", "", "")
+    assert doc(Bare) is Bare and Bare.__doc__ is None
+    assert delegate(Bare.method).__doc__ is None
