@@ -4,6 +4,8 @@ private names appear in one compatibility module only."""
 
 import ast
 import pathlib
+import re
+import sys
 
 import pytest
 
@@ -116,3 +118,59 @@ def test_the_rule_sees_the_private_names_it_forbids():
         "_base",
         "_cv",
     }
+
+
+DISTRIBUTIONS = {"sklearn": "scikit-learn"}
+"""Import names whose distribution is named otherwise."""
+
+
+def third_party_imports(tree):
+    """The top-level names of the modules ``tree`` imports at module level
+    (not inside functions: optional integrations import lazily), outside the
+    standard library and skcosine."""
+    names = set()
+    for node in tree.body:
+        for inner in [node, *getattr(node, "body", [])]:  # also in try blocks
+            if isinstance(inner, ast.Import):
+                names.update(alias.name.split(".")[0] for alias in inner.names)
+            elif isinstance(inner, ast.ImportFrom) and inner.level == 0:
+                names.add(inner.module.split(".")[0])
+    return {name for name in names if name not in sys.stdlib_module_names} - {
+        "skcosine"
+    }
+
+
+def test_every_module_level_import_is_a_declared_dependency():
+    tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
+    pyproject = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())
+    declared = {
+        re.split(r"[<>=!~ \[;]", requirement)[0]
+        for requirement in pyproject["project"]["dependencies"]
+    }
+    kernel = ast.parse(
+        "\n".join(
+            line
+            for line in (PACKAGE / "_kernel.pyx").read_text().splitlines()
+            if line.startswith(("import ", "from ")) and " cimport " not in line
+        )
+    )
+    for name, tree in {**MODULES, "_kernel": kernel}.items():
+        for imported in third_party_imports(tree):
+            assert DISTRIBUTIONS.get(imported, imported) in declared, (name, imported)
+
+
+def test_the_dependency_rule_sees_an_undeclared_import():
+    tree = ast.parse(
+        "import numpy\ntry:\n    import rich\nexcept ImportError:\n    pass"
+    )
+    assert third_party_imports(tree) == {"numpy", "rich"}
+
+
+def test_the_version_is_written_once():
+    """``meson.build`` reads the version from ``skcosine/__init__.py``; the
+    installed metadata carries it."""
+    from importlib.metadata import version
+
+    meson = (PACKAGE.parent / "meson.build").read_text()
+    assert not re.search(r"^\s*version:\s*'", meson, re.MULTILINE)
+    assert version("skcosine") == skcosine.__version__
