@@ -19,6 +19,7 @@ __all__ = [
     "classification_targets",
     "label_targets",
     "regression_targets",
+    "sorted_labels",
 ]
 
 MAX_TARGET = 1e150
@@ -171,13 +172,52 @@ def label_targets(y, classes, class_weight):
     return classification_targets(labels, classes, weights)
 
 
-def checked_classes(labels):
-    """The sorted distinct labels, which must be at least two classes."""
-    classes = np.unique(labels)
-    check_classification_targets(classes)
+def checked_classes(labels, name="y"):
+    """The sorted distinct labels, which must be at least two classes; a
+    ``ValueError`` naming ``name`` (``y`` or ``classes``) for values that
+    cannot be classes."""
+    classes = sorted_labels(labels, name)
+    try:
+        check_classification_targets(classes)
+    except TypeError as error:  # scikit-learn's for bytes
+        raise ValueError(_label_problem(classes, name)) from error
     if classes.shape[0] < 2:
         raise ValueError(
             "The number of classes has to be greater than one; got "
             f"{classes.shape[0]} class."
         )
     return classes
+
+
+def sorted_labels(labels, name):
+    """``numpy.unique(labels)``, with a ``ValueError`` naming ``name`` and the
+    kinds of value where labels cannot be ordered (``None``, bytes mixed with
+    strings, numbers mixed with strings), which NumPy reports as a bare
+    ``TypeError``."""
+    try:
+        return np.unique(labels)
+    except TypeError as error:
+        raise ValueError(_label_problem(labels, name)) from error
+
+
+def _label_problem(labels, name):
+    """Why ``labels`` cannot be classes, naming ``name`` and the values."""
+    examples = {}  # the first value of each kind
+    for value in np.asarray(labels, dtype=object).ravel():
+        examples.setdefault(type(value).__name__, value)
+    if "NoneType" in examples:
+        return (
+            f"{name} holds None, which is not a class label (a missing label?): "
+            "give every sample a label, or drop the unlabelled samples."
+        )
+    if "bytes" in examples or "bytes_" in examples:
+        example = examples.get("bytes", examples.get("bytes_"))
+        return (
+            f"{name} holds bytes ({example!r}), which are not supported as class "
+            "labels: decode them to str (or use integers)."
+        )
+    kinds = ", ".join(f"{kind} ({value!r})" for kind, value in examples.items())
+    return (
+        f"{name} mixes kinds of labels that cannot be ordered into classes: "
+        f"{kinds}. Make every label a number, or every label a string."
+    )
