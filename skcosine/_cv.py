@@ -28,7 +28,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted
 
 from . import _sklearn_compat as compat
-from ._base import atomic
+from ._base import alone, atomic
 from ._docstrings import (
     DocLinkMixin,
     parameter_entries,
@@ -41,6 +41,7 @@ from ._search import fit_fold
 from ._settings import Settings, auto_max_iter
 from ._targets import checked_classes, label_targets, regression_targets
 from ._validation import validate_prediction_data, validate_training_data
+from ._warnings import warn
 
 __all__ = [
     "DEFAULT_GRID",
@@ -267,6 +268,10 @@ class CosineSGDSearchMixin(DocLinkMixin):
         -------
         self : {fitted}
         """
+        with alone(self):
+            return self._fit_alone(X, y, sample_weight)
+
+    def _fit_alone(self, X, y, sample_weight):
         grid = self._grid()
         shared = self._shared_params()
         settings = _candidate_settings(shared, grid)
@@ -530,12 +535,11 @@ def _weights_scores(scorer, estimator):
     weights, as ``GridSearchCV`` does (and warns otherwise)."""
     if compat.scorer_accepts_sample_weight(scorer):
         return True
-    warnings.warn(
+    warn(
         f"The scoring {scorer} does not support sample_weight, which may lead "
         f"to statistically incorrect results when fitting {estimator} with "
         "sample_weight.",
         UserWarning,
-        stacklevel=4,
     )
     return False
 
@@ -588,9 +592,8 @@ def _warn_failures(folds, n_candidates):
         raise ValueError(
             f"All the {total} fits failed. The first failure: {reasons[0]}."
         )
-    warnings.warn(
+    warn(
         f"{len(reasons)} fits failed out of a total of {total}; their score is "
         f"NaN. The first failure: {reasons[0]}.",
         FitFailedWarning,
-        stacklevel=4,
     )
