@@ -604,3 +604,131 @@ def test_a_budget_that_fails_a_candidate_in_one_fold_only():
     assert np.isfinite(ours.cv_results_["split0_test_score"]).all()
     assert np.isnan(ours.cv_results_["split1_test_score"][0])
     assert_same_search(ours, reference, X)
+
+
+# --- splits and scorers GridSearchCV copes with -----------------------------------
+
+
+def quiet_grid_search(plain, lists, cv, X, y, **fit_params):
+    """GridSearchCV's search, its warnings silenced."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return GridSearchCV(plain, plain_grid(lists), cv=cv).fit(X, y, **fit_params)
+
+
+@pytest.mark.parametrize("task", ["regression", "classification"])
+def test_a_test_fold_of_zero_weights_scores_nan_as_in_grid_search(task, diabetes, wine):
+    """The weighted score of a fold whose test weights are all 0 is undefined:
+    GridSearchCV scores that split NaN with a warning and completes (it was a
+    ZeroDivisionError, or 'Sample weights must contain ...')."""
+    X, y = diabetes if task == "regression" else wine
+    ours_class, plain = (
+        (CosineSGDRegressorCV, CosineSGDRegressor)
+        if task == "regression"
+        else (CosineSGDClassifierCV, CosineSGDClassifier)
+    )
+    splits = list(KFold(3).split(X))
+    weights = np.ones(len(y))
+    weights[splits[1][1]] = 0.0
+    lists = {"alphas": [1e-4, 1e-2]}
+    params = {"max_iter": 5, "random_state": 0}
+    with pytest.warns(UserWarning, match="Scoring failed") as caught:
+        ours = ours_class(**lists, cv=splits, **params).fit(X, y, sample_weight=weights)
+    assert any("non-finite" in str(w.message) for w in caught)
+    reference = quiet_grid_search(
+        plain(**params), lists, splits, X, y, sample_weight=weights
+    )
+    assert np.isnan(ours.cv_results_["split1_test_score"]).all()
+    assert np.isfinite(ours.cv_results_["split0_test_score"]).all()
+    assert_same_search(ours, reference, X)
+
+
+def test_no_split_is_grid_searchs_value_error(diabetes):
+    X, y = diabetes
+    for cv in ([], iter([])):
+        with pytest.raises(ValueError, match="No fits were performed"):
+            GridSearchCV(CosineSGDRegressor(), {"alpha": [1e-4]}, cv=cv).fit(X, y)
+    for cv in ([], iter([]), (split for split in [])):
+        model = CosineSGDRegressorCV(cv=cv)
+        with pytest.raises(ValueError, match="No fits were performed"):
+            model.fit(X, y)
+        assert not hasattr(model, "cv_results_")
+
+
+def test_boolean_masks_and_negative_indices_are_splits_as_in_grid_search(iris):
+    X, y = iris
+    n = len(y)
+    folds = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
+    masks = [(np.isin(np.arange(n), a), np.isin(np.arange(n), b)) for a, b in folds]
+    negative = [(a - n, list(b)) for a, b in folds]
+    lists = {"alphas": [1e-4, 1e-2]}
+    params = {"max_iter": 5, "random_state": 0}
+    for cv in (masks, negative):
+        ours = CosineSGDClassifierCV(**lists, cv=cv, **params).fit(X, y)
+        reference = quiet_grid_search(CosineSGDClassifier(**params), lists, cv, X, y)
+        assert_same_search(ours, reference, X)
+        same = CosineSGDClassifierCV(**lists, cv=folds, **params).fit(X, y)
+        assert_array_equal(
+            ours.cv_results_["mean_test_score"], same.cv_results_["mean_test_score"]
+        )
+
+
+@pytest.mark.parametrize(
+    "split, match",
+    [
+        ((np.arange(10.0), np.arange(10, 20)), "train part that does not index"),
+        ((np.arange(10), np.array([5, 500])), "test part that does not index"),
+        ((np.ones(7, bool), np.ones(7, bool)), "does not index the 40 samples"),
+        ((np.arange(10).reshape(2, 5), np.arange(10, 20)), r"shape \(2, 5\)"),
+    ],
+)
+def test_splits_that_index_nothing_are_value_errors_naming_cv(split, match):
+    X = np.random.RandomState(0).randn(40, 3)
+    with pytest.raises(ValueError, match=f"cv gave .*{match}"):
+        CosineSGDRegressorCV(cv=[split], max_iter=2).fit(X, X[:, 0])
+
+
+def sometimes_failing_scorer(estimator, X, y):
+    """Raises for some (candidate, split) pairs, NaN for others: GridSearchCV
+    scores both NaN."""
+    if estimator.alpha > 1e-3 and X[0, 0] > 0:
+        raise ZeroDivisionError("a scorer that fails")
+    if estimator.alpha < 1e-5:
+        return np.float64(np.nan)
+    return estimator.score(X, y)
+
+
+def always_failing_scorer(estimator, X, y):
+    raise RuntimeError("a scorer that always fails")
+
+
+@pytest.mark.parametrize("scoring", [sometimes_failing_scorer, always_failing_scorer])
+def test_a_scorer_that_raises_or_gives_nan_scores_nan_as_in_grid_search(
+    scoring, diabetes
+):
+    X, y = diabetes
+    lists = {"alphas": [1e-6, 1e-4, 1e-2]}
+    params = {"max_iter": 5, "random_state": 0}
+    splits = list(KFold(4, shuffle=True, random_state=1).split(X))
+    with pytest.warns(UserWarning, match="Scoring failed"):
+        ours = CosineSGDRegressorCV(**lists, cv=splits, scoring=scoring, **params)
+        ours.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference = GridSearchCV(
+            CosineSGDRegressor(**params), plain_grid(lists), cv=splits, scoring=scoring
+        ).fit(X, y)
+    scores = np.array([ours.cv_results_[f"split{k}_test_score"] for k in range(4)])
+    assert np.isnan(scores).any()
+    assert_same_search(ours, reference, X)
+
+
+def test_a_scorer_that_returns_no_number_is_grid_searchs_value_error(diabetes):
+    X, y = diabetes
+    for scorer in (lambda e, X, y: "good", lambda e, X, y: None):
+        with pytest.raises(ValueError, match="scoring must return a number"):
+            CosineSGDRegressorCV(max_iter=2, cv=2, scoring=scorer).fit(X, y)
+        with pytest.raises(ValueError, match="scoring must return a number"):
+            GridSearchCV(
+                CosineSGDRegressor(max_iter=2), {"alpha": [1e-4]}, cv=2, scoring=scorer
+            ).fit(X, y)
