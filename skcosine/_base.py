@@ -42,6 +42,7 @@ from ._state import (
     seed_of,
 )
 from ._step_size import auto_eta0, stalled_features
+from ._targets import check_float32_range
 from ._training import DivergenceHook, RatePlan, Trainer, run_passes
 from ._validation import (
     check_init,
@@ -269,6 +270,7 @@ default=None
             epochs = auto_max_iter(X.shape[0], self._MIN_AUTO_EPOCHS)
             settings = settings.with_max_iter(epochs, incremental=False)
         targets = self._encode_targets(y, settings, classes, incremental)
+        check_float32_range(targets, sample_weight, X.dtype)
         if not np.any(targets.row_weights(sample_weight) > 0):
             raise ValueError(
                 "class_weight and sample_weight give every sample the weight 0: "

@@ -42,7 +42,12 @@ from ._parameters import estimator_init
 from ._schedules import check_rate_range
 from ._search import fit_fold
 from ._settings import Settings, auto_max_iter
-from ._targets import checked_classes, label_targets, regression_targets
+from ._targets import (
+    check_float32_range,
+    checked_classes,
+    label_targets,
+    regression_targets,
+)
 from ._validation import validate_prediction_data, validate_training_data
 from ._warnings import warn
 
@@ -283,7 +288,11 @@ class CosineSGDSearchMixin(DocLinkMixin):
                 self, "fit", X, y, sample_weight, reset=True, dtype=None
             )
             if is_classifier(self):
-                checked_classes(y_valid)
+                classes = checked_classes(y_valid)
+                targets = label_targets(y_valid, classes, shared["class_weight"])
+            else:
+                targets = regression_targets(y_valid)
+            check_float32_range(targets, weights, X_valid.dtype)
             cv = check_cv(self.cv, y_valid, classifier=is_classifier(self))
             n_samples = X_valid.shape[0]
             splits = [

@@ -76,6 +76,7 @@ def own_constraints(constraints):
 
     return {name: [own(rule) for rule in rules] for name, rules in constraints.items()}
 
+
 try:  # public since scikit-learn 1.9
     from sklearn.callback import CallbackSupportMixin
 

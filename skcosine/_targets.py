@@ -12,8 +12,10 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
 __all__ = [
+    "FLOAT32_MAX",
     "MAX_TARGET",
     "Targets",
+    "check_float32_range",
     "checked_classes",
     "class_weights",
     "classification_targets",
@@ -21,6 +23,10 @@ __all__ = [
     "regression_targets",
     "sorted_labels",
 ]
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+"""The largest float32 (about 3.4e38): with float32 ``X`` the model trains
+in float32, and larger targets or weights become infinite there."""
 
 MAX_TARGET = 1e150
 """Largest absolute regression target accepted: squares of larger values
@@ -220,4 +226,46 @@ def _label_problem(labels, name):
     return (
         f"{name} mixes kinds of labels that cannot be ordered into classes: "
         f"{kinds}. Make every label a number, or every label a string."
+    )
+
+
+def check_float32_range(targets, sample_weight, dtype):
+    """Refuse targets and weights that float32 cannot hold when ``X`` is
+    float32 (``dtype``): the model trains in float32, where they would be
+    infinite and the fit would "diverge" for no fault of the features.
+
+    Parameters
+    ----------
+    targets : Targets
+        The encoded targets (regression values or class weights).
+    sample_weight : ndarray of shape (n_samples,)
+        Validated sample weights.
+    dtype : dtype
+        The dtype of ``X``.
+    """
+    if dtype != np.float32 or not len(sample_weight):
+        return
+    if targets.regression:
+        parts = [("y", targets.values)]
+    else:
+        parts = [("class_weight", np.r_[targets.weight_pos, targets.weight_neg])]
+    parts.append(("sample_weight", sample_weight))
+    parts.append(
+        ("class_weight times sample_weight", targets.row_weights(sample_weight))
+    )
+    for name, values in parts:
+        largest = float(np.max(np.abs(values)))
+        if largest > FLOAT32_MAX:
+            raise ValueError(float32_range_message(name, largest))
+
+
+def float32_range_message(name, largest):
+    """Why ``name``, with values up to ``largest``, cannot go with float32
+    ``X``, and what to do."""
+    scale = "the weights" if " times " in name else name
+    return (
+        f"{name} has values up to {largest:.3g}, beyond float32's range "
+        f"({FLOAT32_MAX:.3g}), while X is float32 (or partial_fit continues a "
+        "float32 model): the model trains in float32, where they are infinite. "
+        f"Cast X to float64 (X.astype(numpy.float64)) or scale {scale}."
     )

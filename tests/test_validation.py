@@ -368,3 +368,46 @@ def test_labels_that_cannot_be_classes_are_value_errors_naming_them(case):
     with pytest.raises(ValueError, match=changed):
         fitted.partial_fit(X, np.arange(30) % 2, classes=labels(values, 2))
     assert_array_equal(fitted.coef_, coef)
+
+
+# --- float32 X with targets or weights float32 cannot hold --------------------
+
+FLOAT32_CASES = {
+    "y": (CosineSGDRegressor, {}, {"y": 1e39}),
+    "class_weight": (CosineSGDClassifier, {"class_weight": {0: 1e39, 1: 1}}, {}),
+    "class_weight times sample_weight": (
+        CosineSGDClassifier,
+        {"class_weight": {0: 1e20, 1: 1}},
+        {"sample_weight": 1e20},
+    ),
+    "sample_weight": (CosineSGDRegressor, {}, {"sample_weight": 1e39}),
+}
+
+
+@pytest.mark.parametrize("case", FLOAT32_CASES, ids=list(FLOAT32_CASES))
+def test_float32_x_with_values_beyond_float32_names_them(case):
+    """float64 X trains; float32 X said "SGD diverged ... scale the features"
+    (or "sample_weight contains infinity"): the message names the value that
+    float32 cannot hold, for fit, partial_fit and the CV estimator."""
+    Estimator, params, scale = FLOAT32_CASES[case]
+    X = np.random.RandomState(0).randn(40, 3)
+    y = X[:, 0] * scale.get("y", 1.0)
+    if Estimator is CosineSGDClassifier:
+        y = (X[:, 0] > 0).astype(int)
+    weights = np.full(40, scale.get("sample_weight", 1.0))
+    model = Estimator(max_iter=3, **params).fit(X, y, sample_weight=weights)
+    assert np.all(np.isfinite(model.coef_))  # float64 trains
+    message = f"{case} has values up to .* beyond float32's range"
+    X32 = X.astype(np.float32)
+    with pytest.raises(ValueError, match=message):
+        Estimator(max_iter=3, **params).fit(X32, y, sample_weight=weights)
+    if "class_weight" not in params:
+        with pytest.raises(ValueError, match=message):
+            Estimator(**params).partial_fit(X32, y, sample_weight=weights)
+        started = Estimator(**params).partial_fit(X32, X32[:, 0])
+        with pytest.raises(ValueError, match=message):
+            started.partial_fit(X, y, sample_weight=weights)  # cast to float32
+    search = CosineSGDClassifierCV if Estimator is CosineSGDClassifier else None
+    search = search or CosineSGDRegressorCV
+    with pytest.raises(ValueError, match=message):
+        search(cv=2, max_iter=3, **params).fit(X32, y, sample_weight=weights)
