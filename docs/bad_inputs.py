@@ -17,7 +17,12 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.datasets import load_diabetes, load_iris
 
-from skcosine import CosineAnnealingLR, CosineSGDClassifier, CosineSGDRegressor
+from skcosine import (
+    CosineAnnealingLR,
+    CosineSGDClassifier,
+    CosineSGDRegressor,
+    CosineSGDRegressorCV,
+)
 
 TABLE = pathlib.Path(__file__).with_name("bad_inputs_table.rst")
 TEMPORARY = "skcosine-bad-inputs-"
@@ -87,6 +92,13 @@ def _tampered_state(X, y):
     model = CosineSGDRegressor(max_iter=2).fit(X, y)
     model._state["coef"] = np.zeros((3, 1))
     return model.partial_fit(X, y)
+
+
+def _labels(codes, values):
+    """The labels ``values[code]`` of every integer code, as an object array."""
+    labels = np.empty(len(codes), dtype=object)
+    labels[:] = [values[int(code)] for code in codes]
+    return labels
 
 
 def cases():
@@ -211,6 +223,45 @@ def cases():
         (
             "``checkpoint_path`` in a directory that does not exist",
             lambda: _checkpoint_in_missing_directory(X, y),
+        ),
+        ("``alpha=10**400`` (no float holds it)", lambda: reg(alpha=10**400).fit(X, y)),
+        (
+            "``alphas=[10**400]`` (CV estimator)",
+            lambda: CosineSGDRegressorCV(alphas=[10**400]).fit(X, y),
+        ),
+        (
+            "labels mixing numbers and strings (``[1, 'a', ...]``)",
+            lambda: CosineSGDClassifier().fit(iris_X, _labels(iris_y, [1, "a", 2])),
+        ),
+        (
+            "``None`` among the labels",
+            lambda: CosineSGDClassifier().fit(iris_X, _labels(iris_y, [1, None, 2])),
+        ),
+        (
+            "bytes labels",
+            lambda: CosineSGDClassifier().fit(
+                iris_X, _labels(iris_y, [b"a", b"b", b"c"])
+            ),
+        ),
+        (
+            "float32 ``X`` with targets of ``1e39``",
+            lambda: reg().fit(X.astype(np.float32), np.full(len(y), 1e39)),
+        ),
+        (
+            "float32 ``X`` with a ``sample_weight`` of ``1e39``",
+            lambda: reg().fit(
+                X.astype(np.float32), y, sample_weight=np.full(len(y), 1e39)
+            ),
+        ),
+        (
+            "CV estimator with ``cv=[]`` (no split)",
+            lambda: CosineSGDRegressorCV(cv=[]).fit(X, y),
+        ),
+        (
+            "CV estimator with a split of float indices",
+            lambda: CosineSGDRegressorCV(cv=[(np.arange(10.0), np.arange(10, 20))]).fit(
+                X, y
+            ),
         ),
         (
             "a schedule called at a NaN epoch",

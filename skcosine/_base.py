@@ -13,6 +13,8 @@ checkpoint if there is one); ``partial_fit`` trains one pass from the previous
 state. A failed or interrupted call leaves the estimator exactly as it was.
 """
 
+import os
+import threading
 from contextlib import ExitStack, contextmanager
 from numbers import Integral
 
@@ -40,6 +42,7 @@ from ._state import (
     seed_of,
 )
 from ._step_size import auto_eta0, stalled_features
+from ._targets import check_float32_range
 from ._training import DivergenceHook, RatePlan, Trainer, run_passes
 from ._validation import (
     check_init,
@@ -54,7 +57,54 @@ from ._warnings import (
     warn_if_stalled,
 )
 
-__all__ = ["CosineSGDMixin", "atomic"]
+__all__ = ["CosineSGDMixin", "alone", "atomic"]
+
+_FITTING = {}
+"""``{id(estimator): thread name}`` of the estimators in a ``fit`` or
+``partial_fit`` call now (kept here, not on the estimator: nothing of it is
+pickled, cloned or copied)."""
+_FITTING_LOCK = threading.Lock()
+
+
+def _forget_fits_after_fork():
+    """A forked child runs none of its parent's fits (and a lock held by
+    another thread of the parent would never be released in the child)."""
+    global _FITTING_LOCK
+    _FITTING_LOCK = threading.Lock()
+    _FITTING.clear()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows
+    os.register_at_fork(after_in_child=_forget_fits_after_fork)
+
+
+@contextmanager
+def alone(estimator):
+    """Run the block as the only ``fit`` / ``partial_fit`` of ``estimator``.
+
+    A second call on the same object while one runs (another thread, or a
+    callback of the fit itself) raises ``RuntimeError`` at once, before it
+    reads or changes anything: two fits interleaving their attribute writes
+    would leave a model mixing both (``classes_`` of one, ``coef_`` of the
+    other), which :func:`atomic` promises never to leave.
+    """
+    key = id(estimator)  # the caller holds the object: the id stays its own
+    with _FITTING_LOCK:
+        other = _FITTING.get(key)
+        if other is None:
+            _FITTING[key] = threading.current_thread().name
+    if other is not None:
+        raise RuntimeError(
+            f"This {type(estimator).__name__} is being fitted already (by thread "
+            f"{other!r}): one estimator object trains one fit at a time. Fit a "
+            "clone (sklearn.base.clone) in each thread, or wait for the running "
+            "fit to end."
+        )
+    try:
+        yield
+    finally:
+        with _FITTING_LOCK:
+            _FITTING.pop(key, None)
 
 
 @contextmanager
@@ -164,7 +214,13 @@ default=None
 
     # --- the training flow ----------------------------------------------------
 
-    def _fit(
+    def _fit(self, X, y, **kwargs):
+        """One ``fit`` / ``partial_fit`` call, refused while another call on
+        this estimator runs (see :func:`alone`)."""
+        with alone(self):
+            return self._fit_alone(X, y, **kwargs)
+
+    def _fit_alone(
         self,
         X,
         y,
@@ -214,6 +270,7 @@ default=None
             epochs = auto_max_iter(X.shape[0], self._MIN_AUTO_EPOCHS)
             settings = settings.with_max_iter(epochs, incremental=False)
         targets = self._encode_targets(y, settings, classes, incremental)
+        check_float32_range(targets, sample_weight, X.dtype)
         if not np.any(targets.row_weights(sample_weight) > 0):
             raise ValueError(
                 "class_weight and sample_weight give every sample the weight 0: "

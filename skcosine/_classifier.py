@@ -8,7 +8,7 @@ from ._base import CosineSGDMixin
 from ._docstrings import fill_doc, shared_doc
 from ._parameters import ENTRIES
 from ._settings import cosine_constraints
-from ._targets import checked_classes, label_targets
+from ._targets import checked_classes, label_targets, sorted_labels
 
 __all__ = ["CosineSGDClassifier"]
 
@@ -215,15 +215,15 @@ class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassi
                 raise ValueError(
                     "classes must be passed on the first call to partial_fit."
                 )
-            self.classes_ = checked_classes(classes)
+            self.classes_ = checked_classes(classes, "classes")
         elif classes is not None and not np.array_equal(
-            np.unique(classes), self.classes_
+            sorted_labels(classes, "classes"), self.classes_
         ):
             raise ValueError(
                 f"classes={classes!r} is not the same as on the first call to "
                 f"partial_fit: {self.classes_!r}."
             )
-        unknown = np.setdiff1d(y, self.classes_)
+        unknown = np.setdiff1d(sorted_labels(y, "y"), self.classes_)
         if unknown.size:
             raise ValueError(
                 f"y contains labels {unknown!r} that are not in classes "

@@ -10,9 +10,12 @@ a fold trained in the same pass over the fold's rows
 The answer is ``GridSearchCV``'s on the same grid and splits.
 """
 
+import contextlib
 import functools
 import inspect
+import numbers
 import time
+import traceback
 import warnings
 from dataclasses import dataclass
 from numbers import Integral
@@ -28,13 +31,19 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted
 
 from . import _sklearn_compat as compat
-from ._base import atomic
+from ._base import alone, atomic
 from ._docstrings import DocLinkMixin, shared_doc, with_parameters
 from ._schedules import check_rate_range
 from ._search import fit_fold
 from ._settings import Settings, auto_max_iter
-from ._targets import checked_classes, label_targets, regression_targets
+from ._targets import (
+    check_float32_range,
+    checked_classes,
+    label_targets,
+    regression_targets,
+)
 from ._validation import validate_prediction_data, validate_training_data
+from ._warnings import warn
 
 __all__ = [
     "DEFAULT_GRID",
@@ -267,6 +276,10 @@ class CosineSGDSearchMixin(DocLinkMixin):
         -------
         self : {fitted}
         """
+        with alone(self):
+            return self._fit_alone(X, y, sample_weight)
+
+    def _fit_alone(self, X, y, sample_weight):
         grid = self._grid()
         shared = self._shared_params()
         settings = _candidate_settings(shared, grid)
@@ -275,9 +288,22 @@ class CosineSGDSearchMixin(DocLinkMixin):
                 self, "fit", X, y, sample_weight, reset=True, dtype=None
             )
             if is_classifier(self):
-                checked_classes(y_valid)
+                classes = checked_classes(y_valid)
+                targets = label_targets(y_valid, classes, shared["class_weight"])
+            else:
+                targets = regression_targets(y_valid)
+            check_float32_range(targets, weights, X_valid.dtype)
             cv = check_cv(self.cv, y_valid, classifier=is_classifier(self))
-            splits = list(cv.split(X_valid, y_valid))
+            n_samples = X_valid.shape[0]
+            splits = [
+                _split_rows(train, test, n_samples)
+                for train, test in cv.split(X_valid, y_valid)
+            ]
+            if not splits:
+                raise ValueError(
+                    "No fits were performed. Was the CV iterator empty? (cv gave "
+                    "no split.)"
+                )
             scorer = check_scoring(self._plain(**shared), scoring=self.scoring)
             weighted = sample_weight is not None and _weights_scores(scorer, self)
             search = _Search(
@@ -329,7 +355,8 @@ class CosineSGDSearchMixin(DocLinkMixin):
 
     def _fold(self, search, train, test):
         """Fit every candidate on ``train`` and score it on ``test``:
-        ``(scores, fit_time, score_time, failures)``."""
+        ``(scores, fit_time, score_time, failures, score_failures)``, the last
+        the traceback of every candidate whose scoring raised."""
         X, y, settings = search.X, search.y, search.settings
         classes = None
         try:
@@ -341,7 +368,7 @@ class CosineSGDSearchMixin(DocLinkMixin):
                 targets = regression_targets(y[train])
         except ValueError as error:
             n = len(settings)
-            return np.full(n, np.nan), 0.0, 0.0, [str(error)] * n
+            return np.full(n, np.nan), 0.0, 0.0, [str(error)] * n, []
         # max_iter='auto' as the standalone fit on the fold's rows resolves it
         epochs = auto_max_iter(len(train), self._plain._MIN_AUTO_EPOCHS)
         settings = [_with_max_iter(s, epochs) for s in settings]
@@ -355,18 +382,32 @@ class CosineSGDSearchMixin(DocLinkMixin):
         )
         start = time.perf_counter()
         weights = search.sample_weight[test] if search.weighted else None
+        fitted = [reason is None for reason in fit.failures]
         if self.scoring is None:
-            scores = _own_scores(fit, X[test], y[test], weights, classes)
+            # the estimator's score fails for the fold's data (no rows, test
+            # weights all 0), whatever the candidate: all fail, as in
+            # GridSearchCV (error_score=nan, with a warning)
+            try:
+                scores = _own_scores(fit, X[test], y[test], weights, classes)
+                score_failures = []
+            except Exception:  # noqa: BLE001 - as GridSearchCV's _score
+                scores = np.full(len(fitted), np.nan)
+                score_failures = [traceback.format_exc()] * sum(fitted)
         else:
-            scores = self._scores(search, fit, X[test], y[test], weights, classes)
-        failed = [reason is not None for reason in fit.failures]
-        scores[failed] = np.nan
-        return scores, fit.fit_time, time.perf_counter() - start, fit.failures
+            scores, score_failures = self._scores(
+                search, fit, X[test], y[test], weights, classes
+            )
+        scores[np.logical_not(fitted)] = np.nan
+        elapsed = time.perf_counter() - start
+        return scores, fit.fit_time, elapsed, fit.failures, score_failures
 
     def _scores(self, search, fit, X_test, y_test, weights, classes):
-        """The scorer's score of every candidate that did not fail."""
+        """The scorer's score of every candidate that did not fail, and the
+        traceback of each whose scoring raised (its score is then NaN, as
+        ``GridSearchCV``'s default ``error_score=np.nan`` makes it)."""
         kwargs = {} if weights is None else {"sample_weight": weights}
         scores = np.full(len(search.grid), np.nan)
+        failures = []
         for c, candidate in enumerate(search.grid):
             if fit.failures[c] is None:
                 model = self._plain(**search.shared, **candidate)
@@ -376,8 +417,13 @@ class CosineSGDSearchMixin(DocLinkMixin):
                 model.n_features_in_ = self.n_features_in_
                 if classes is not None:
                     model.classes_ = classes
-                scores[c] = search.scorer(model, X_test, y_test, **kwargs)
-        return scores
+                try:
+                    score = search.scorer(model, X_test, y_test, **kwargs)
+                except Exception:  # noqa: BLE001 - as GridSearchCV's _score
+                    failures.append(traceback.format_exc())
+                    continue
+                scores[c] = _number(score, search.scorer)
+        return scores, failures
 
     # --- results ------------------------------------------------------------------
 
@@ -411,6 +457,13 @@ class CosineSGDSearchMixin(DocLinkMixin):
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
             results["mean_test_score"] = np.mean(scores, axis=0)
             results["std_test_score"] = np.std(scores, axis=0)
+        _warn_score_failures(folds)
+        if not np.all(np.isfinite(results["mean_test_score"])):
+            warn(
+                "One or more of the test scores are non-finite: "
+                f"{results['mean_test_score']}",
+                UserWarning,
+            )
         results["rank_test_score"] = _rank(results["mean_test_score"])
         self.cv_results_ = results
         self.n_splits_ = n_splits
@@ -525,17 +578,55 @@ def _own_scores(fit, X_test, y_test, weights, classes):
     return np.where(finite, scores, np.nan)
 
 
+def _number(score, scorer):
+    """A scorer's score as a float; a ``ValueError`` for anything but a
+    number, as ``GridSearchCV`` raises it."""
+    if hasattr(score, "item"):
+        with contextlib.suppress(ValueError):
+            score = score.item()
+    if not isinstance(score, numbers.Number):
+        raise ValueError(
+            f"scoring must return a number, got {score!r} ({type(score)}) instead. "
+            f"(scorer={scorer})"
+        )
+    return score
+
+
+def _split_rows(train, test, n_samples):
+    """A split's train and test rows as arrays of row numbers, read as
+    ``GridSearchCV`` indexes the data with them: integer indices (negative
+    ones counting from the end) or boolean masks of every row."""
+    rows = np.arange(n_samples)
+    parts = []
+    for name, part in (("train", train), ("test", test)):
+        part = np.asarray(part)
+        if part.size == 0:
+            part = part.astype(np.intp)  # [] is a float array
+        if part.ndim != 1:
+            raise ValueError(
+                f"cv gave a {name} part of shape {part.shape}: a split is a pair "
+                "of 1-d arrays of row indices or boolean masks."
+            )
+        try:
+            parts.append(rows[part])
+        except (IndexError, TypeError, ValueError) as error:
+            raise ValueError(
+                f"cv gave a {name} part that does not index the {n_samples} "
+                f"samples: {error}."
+            ) from error
+    return tuple(parts)
+
+
 def _weights_scores(scorer, estimator):
     """Whether the test scores are weighted: when the scorer takes sample
     weights, as ``GridSearchCV`` does (and warns otherwise)."""
     if compat.scorer_accepts_sample_weight(scorer):
         return True
-    warnings.warn(
+    warn(
         f"The scoring {scorer} does not support sample_weight, which may lead "
         f"to statistically incorrect results when fitting {estimator} with "
         "sample_weight.",
         UserWarning,
-        stacklevel=4,
     )
     return False
 
@@ -589,9 +680,22 @@ def _warn_failures(folds, n_candidates):
         raise ValueError(
             f"All the {total} fits failed. The first failure: {reasons[0]}."
         )
-    warnings.warn(
+    warn(
         f"{len(reasons)} fits failed out of a total of {total}; their score is "
         f"NaN. The first failure: {reasons[0]}.",
         FitFailedWarning,
-        stacklevel=4,
     )
+
+
+def _warn_score_failures(folds):
+    """``GridSearchCV``'s warning for a score that failed (set to NaN, its
+    default ``error_score``): one per split, naming how many candidates."""
+    for k, fold in enumerate(folds):
+        failures = fold[4]
+        if failures:
+            warn(
+                f"Scoring failed. The score on this train-test partition (split {k}) "
+                f"for {len(failures)} of {len(fold[0])} candidates will be set to "
+                f"nan. Details: \n{failures[0]}",
+                UserWarning,
+            )

@@ -111,4 +111,3 @@ ENTRIES = {
     Epochs between two checkpoints.""",
 }
 """``{name: entry}``: each entry its numpydoc lines, dedented."""
-

@@ -1,5 +1,7 @@
 """Cosine learning-rate schedules as pure, vectorised functions of the epoch."""
 
+import math
+from fractions import Fraction
 from numbers import Integral, Real
 
 import numpy as np
@@ -88,22 +90,21 @@ class _CosineSchedule(DocLinkMixin, BaseEstimator):
         """
         epochs = np.floor(np.maximum(self._checked_epochs(epochs), 0.0))
         warmup = self.warmup_epochs
-        span = self.lr_initial - self.lr_min
-        t_cur, t_i = self._cycle_position(np.maximum(epochs - warmup, 0.0))
-        t_i = np.broadcast_to(t_i, epochs.shape)
+        lr_initial, lr_min = self._rates()
+        span = lr_initial - lr_min
+        angle, t_i, ended = self._phase(epochs)
         base, slope, amplitude, phase, frequency = range(5)  # the columns
         table = np.zeros(epochs.shape + (5,))
-        table[..., base] = self.lr_min + 0.5 * span
+        table[..., base] = lr_min + 0.5 * span
         table[..., amplitude] = 0.5 * span
-        table[..., phase] = np.pi * t_cur / t_i
+        table[..., phase] = angle
         table[..., frequency] = np.pi / t_i
-        ended = t_cur >= t_i  # a single cycle holds lr_min after T_max
-        table[ended] = 0.0
-        table[ended, base] = self.lr_min
+        table[ended] = 0.0  # a single cycle holds lr_min after T_max
+        table[ended, base] = lr_min
         if warmup:  # a line from lr_min up to lr_initial
             ramp = epochs < warmup
             table[ramp] = 0.0
-            table[ramp, base] = self.lr_min + span * (epochs[ramp] + 1.0) / (warmup + 1)
+            table[ramp, base] = _ramp(lr_min, span, epochs[ramp], warmup)
             table[ramp, slope] = span / (warmup + 1)
         return table
 
@@ -112,24 +113,48 @@ class _CosineSchedule(DocLinkMixin, BaseEstimator):
         check_rate_range(self.lr_min, self.lr_initial)
         return _as_epochs(epoch, finite=self._finite_epochs_only)
 
+    def _rates(self):
+        """``lr_initial`` and ``lr_min`` as floats (any ``numbers.Real`` is
+        accepted, ``Fraction(1, 10)`` included)."""
+        return float(self.lr_initial), float(self.lr_min)
+
     def _lr(self, epochs):
         warmup = self.warmup_epochs
-        t_cur, t_i = self._cycle_position(np.maximum(epochs - warmup, 0.0))
-        span = self.lr_initial - self.lr_min
-        cos = np.cos(np.pi * t_cur / t_i)
+        lr_initial, lr_min = self._rates()
+        angle, _, _ = self._phase(epochs)
+        span = lr_initial - lr_min
+        cos = np.cos(angle)
         # Same value either way; each branch is exact at its end of the cycle.
         lr = np.where(
             cos > 0,
-            self.lr_initial - 0.5 * span * (1.0 - cos),
-            self.lr_min + 0.5 * span * (1.0 + cos),
+            lr_initial - 0.5 * span * (1.0 - cos),
+            lr_min + 0.5 * span * (1.0 + cos),
         )
         if warmup:
-            ramp = self.lr_min + span * (np.maximum(epochs, 0.0) + 1.0) / (warmup + 1)
+            ramp = _ramp(lr_min, span, np.maximum(epochs, 0.0), warmup)
             lr = np.where(epochs < warmup, ramp, lr)
         return lr
 
+    def _phase(self, epochs):
+        """Where ``epochs`` fall in their cycle: the angle
+        ``pi * T_cur / T_i``, the cycle length ``T_i`` and whether the cycle
+        has ended (a single cycle only)."""
+        t_cur, t_i = self._cycle_position(np.maximum(epochs - self.warmup_epochs, 0.0))
+        t_i = np.broadcast_to(t_i, np.shape(t_cur))
+        return np.pi * t_cur / t_i, t_i, t_cur >= t_i
+
     def _cycle_position(self, epochs):  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+def _ramp(lr_min, span, epochs, warmup):
+    """The warmup's line from ``lr_min`` to ``lr_min + span`` at ``epochs``
+    (those ``< warmup`` count; the others may overflow)."""
+    with np.errstate(over="ignore"):
+        ramp = lr_min + span * (epochs + 1.0) / (warmup + 1)
+        # span * (epoch + 1) overflows for rates near the end of the float range
+        fallback = lr_min + span * ((epochs + 1.0) / (warmup + 1))
+    return np.where(np.isfinite(ramp), ramp, fallback)
 
 
 def _as_epochs(epoch, finite):
@@ -301,6 +326,47 @@ class CosineAnnealingWarmRestarts(_CosineSchedule):
 
         cycle = cycle + (start(cycle + 1) <= epochs) - (start(cycle) > epochs)
         return epochs - start(cycle), t_0 * t_mult**cycle
+
+    def _phase(self, epochs):
+        # Beyond MAX_COUNT (never reached by a fit) floats no longer hold every
+        # epoch - warmup_epochs and cycle starts overflow (T_mult=3 at 1.7e308):
+        # those epochs are placed exactly, in rational arithmetic.
+        exact = np.asarray(epochs) > MAX_COUNT
+        if not np.any(exact):
+            return super()._phase(epochs)
+        with np.errstate(all="ignore"):
+            angle, t_i, ended = super()._phase(np.where(exact, 0.0, epochs))
+        angle, t_i = np.array(angle, dtype=np.float64), np.array(t_i, np.float64)
+        angle[exact] = [
+            _exact_angle(self.T_0, self.T_mult, self.warmup_epochs, e)
+            for e in np.asarray(epochs)[exact]
+        ]
+        # a cycle that long has a frequency pi / T_i below 1e-292: 0
+        t_i[exact] = np.inf if self.T_mult > 1 else float(self.T_0)
+        return angle, t_i, ended
+
+
+def _exact_angle(t_0, t_mult, warmup, epoch):
+    """``pi * T_cur / T_i`` of a warm-restart schedule at ``epoch`` (after
+    the warmup), in exact arithmetic: the cycle starts
+    ``T_0 * (T_mult**i - 1) / (T_mult - 1)`` are integers and the epoch a
+    binary fraction, so nothing is rounded before the final ratio."""
+    t_0, t_mult = int(t_0), int(t_mult)
+    position = Fraction(float(epoch)) - int(warmup)
+    if t_mult == 1:
+        return math.pi * float((position % t_0) / t_0)
+
+    def start(i):
+        return t_0 * (t_mult**i - 1) // (t_mult - 1)
+
+    # the float estimate of the cycle, corrected to the exact boundaries
+    estimate = math.log(position) + math.log(t_mult - 1) - math.log(t_0)
+    cycle = max(int(estimate / math.log(t_mult)), 0)
+    while cycle > 0 and start(cycle) > position:
+        cycle -= 1
+    while start(cycle + 1) <= position:
+        cycle += 1
+    return math.pi * float((position - start(cycle)) / (t_0 * t_mult**cycle))
 
 
 def check_rate_range(

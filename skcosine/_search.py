@@ -174,6 +174,7 @@ def _setup(X, targets, sample_weight, train, settings, stratify):
     plan = GridPlan(
         [RatePlan(s.schedule(rate), s.anneal_per) for s, rate in zip(settings, rates)],
         targets.n_models,
+        n_epochs=shared.max_iter,
     )
     names = [""] * problem.n_models
     hooks = [

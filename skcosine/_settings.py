@@ -25,6 +25,7 @@ __all__ = [
     "COSINE_CONSTRAINTS",
     "MAX_AUTO_EPOCHS",
     "PARTIAL_FIT_EPOCHS",
+    "REAL_PARAMETERS",
     "SCHEDULE_PARAMETERS",
     "Settings",
     "cosine_constraints",
@@ -63,6 +64,18 @@ starts: the size of the data is not known then."""
 DROPPED_PARAMETERS = ("learning_rate", "power_t")
 """scikit-learn SGD parameters that mean nothing under a cosine schedule."""
 
+REAL_PARAMETERS = (
+    "alpha",
+    "l1_ratio",
+    "tol",
+    "epsilon",
+    "eta0",
+    "lr_min",
+    "validation_fraction",
+)
+"""The real-valued parameters: a ``numbers.Real`` given (``Fraction(1, 10)``,
+``numpy.float32(0.1)``) is used as the float of the same value."""
+
 SCHEDULE_PARAMETERS = ("eta0", "lr_min", "T_max", "T_mult", "warmup_epochs")
 """Parameters fixed by the first ``partial_fit`` call (or by ``fit``)."""
 
@@ -74,7 +87,7 @@ def cosine_constraints(parent_constraints):
         for name, rule in parent_constraints.items()
         if name not in DROPPED_PARAMETERS
     }
-    return {**kept, **COSINE_CONSTRAINTS}
+    return compat.own_constraints({**kept, **COSINE_CONSTRAINTS})
 
 
 @dataclass(frozen=True)
@@ -128,6 +141,9 @@ class Settings:
         """
         names = {field.name for field in fields(cls)}
         values = {name: value for name, value in params.items() if name in names}
+        for name in REAL_PARAMETERS:
+            if isinstance(values[name], Real):
+                values[name] = float(values[name])
         values["l1_ratio"] = _effective_l1_ratio(params["penalty"], params["l1_ratio"])
         values["average"] = int(params["average"])
         settings = cls(**values)

@@ -10,10 +10,11 @@ version runs the same code.
 """
 
 import inspect
+from numbers import Integral
 
 from sklearn.base import _fit_context
+from sklearn.utils._param_validation import Interval as _Interval
 from sklearn.utils._param_validation import (
-    Interval,
     StrOptions,
     validate_parameter_constraints,
 )
@@ -27,12 +28,54 @@ __all__ = [
     "fit_callback_context",
     "has_callbacks",
     "init_callback_context",
+    "own_constraints",
     "scorer_accepts_sample_weight",
     "validate_params",
     "validate_values",
 ]
 
 fit_context = _fit_context
+
+
+class Interval(_Interval):
+    """scikit-learn's ``Interval``, with a real value compared as the float
+    the estimators compute with: ``float(value)``.
+
+    scikit-learn's own raises ``TypeError`` for a ``numbers.Real`` numpy cannot
+    test for NaN (``Fraction(1, 10)``) and accepts an int beyond the float
+    range (``10**400``), which then overflows in the first arithmetic. Here
+    the first is 0.1, as a float of the same value would be, and the second is
+    outside the interval: an ``InvalidParameterError`` naming the parameter.
+    """
+
+    def __contains__(self, val):
+        if self.type is not Integral:
+            try:
+                val = float(val)
+            except (OverflowError, TypeError, ValueError):
+                return False
+        return super().__contains__(val)
+
+    def __str__(self):
+        text = super().__str__()
+        if self.type is Integral or self.right is not None:
+            return text
+        if self.closed in ("right", "both"):  # infinity is in
+            return text
+        return text.replace("a float", "a finite float", 1)  # up to ~1.8e308
+
+
+def own_constraints(constraints):
+    """``constraints`` (``{name: [rule, ...]}``, scikit-learn's) with every
+    ``Interval`` replaced by this module's :class:`Interval`."""
+
+    def own(rule):
+        if isinstance(rule, _Interval) and not isinstance(rule, Interval):
+            return Interval(rule.type, rule.left, rule.right, closed=rule.closed)
+        return rule
+
+    return {name: [own(rule) for rule in rules] for name, rules in constraints.items()}
+
 
 try:  # public since scikit-learn 1.9
     from sklearn.callback import CallbackSupportMixin

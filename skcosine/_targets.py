@@ -12,14 +12,21 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
 __all__ = [
+    "FLOAT32_MAX",
     "MAX_TARGET",
     "Targets",
+    "check_float32_range",
     "checked_classes",
     "class_weights",
     "classification_targets",
     "label_targets",
     "regression_targets",
+    "sorted_labels",
 ]
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+"""The largest float32 (about 3.4e38): with float32 ``X`` the model trains
+in float32, and larger targets or weights become infinite there."""
 
 MAX_TARGET = 1e150
 """Largest absolute regression target accepted: squares of larger values
@@ -171,13 +178,94 @@ def label_targets(y, classes, class_weight):
     return classification_targets(labels, classes, weights)
 
 
-def checked_classes(labels):
-    """The sorted distinct labels, which must be at least two classes."""
-    classes = np.unique(labels)
-    check_classification_targets(classes)
+def checked_classes(labels, name="y"):
+    """The sorted distinct labels, which must be at least two classes; a
+    ``ValueError`` naming ``name`` (``y`` or ``classes``) for values that
+    cannot be classes."""
+    classes = sorted_labels(labels, name)
+    try:
+        check_classification_targets(classes)
+    except TypeError as error:  # scikit-learn's for bytes
+        raise ValueError(_label_problem(classes, name)) from error
     if classes.shape[0] < 2:
         raise ValueError(
             "The number of classes has to be greater than one; got "
             f"{classes.shape[0]} class."
         )
     return classes
+
+
+def sorted_labels(labels, name):
+    """``numpy.unique(labels)``, with a ``ValueError`` naming ``name`` and the
+    kinds of value where labels cannot be ordered (``None``, bytes mixed with
+    strings, numbers mixed with strings), which NumPy reports as a bare
+    ``TypeError``."""
+    try:
+        return np.unique(labels)
+    except TypeError as error:
+        raise ValueError(_label_problem(labels, name)) from error
+
+
+def _label_problem(labels, name):
+    """Why ``labels`` cannot be classes, naming ``name`` and the values."""
+    examples = {}  # the first value of each kind
+    for value in np.asarray(labels, dtype=object).ravel():
+        examples.setdefault(type(value).__name__, value)
+    if "NoneType" in examples:
+        return (
+            f"{name} holds None, which is not a class label (a missing label?): "
+            "give every sample a label, or drop the unlabelled samples."
+        )
+    if "bytes" in examples or "bytes_" in examples:
+        example = examples.get("bytes", examples.get("bytes_"))
+        return (
+            f"{name} holds bytes ({example!r}), which are not supported as class "
+            "labels: decode them to str (or use integers)."
+        )
+    kinds = ", ".join(f"{kind} ({value!r})" for kind, value in examples.items())
+    return (
+        f"{name} mixes kinds of labels that cannot be ordered into classes: "
+        f"{kinds}. Make every label a number, or every label a string."
+    )
+
+
+def check_float32_range(targets, sample_weight, dtype):
+    """Refuse targets and weights that float32 cannot hold when ``X`` is
+    float32 (``dtype``): the model trains in float32, where they would be
+    infinite and the fit would "diverge" for no fault of the features.
+
+    Parameters
+    ----------
+    targets : Targets
+        The encoded targets (regression values or class weights).
+    sample_weight : ndarray of shape (n_samples,)
+        Validated sample weights.
+    dtype : dtype
+        The dtype of ``X``.
+    """
+    if dtype != np.float32 or not len(sample_weight):
+        return
+    if targets.regression:
+        parts = [("y", targets.values)]
+    else:
+        parts = [("class_weight", np.r_[targets.weight_pos, targets.weight_neg])]
+    parts.append(("sample_weight", sample_weight))
+    parts.append(
+        ("class_weight times sample_weight", targets.row_weights(sample_weight))
+    )
+    for name, values in parts:
+        largest = float(np.max(np.abs(values)))
+        if largest > FLOAT32_MAX:
+            raise ValueError(float32_range_message(name, largest))
+
+
+def float32_range_message(name, largest):
+    """Why ``name``, with values up to ``largest``, cannot go with float32
+    ``X``, and what to do."""
+    scale = "the weights" if " times " in name else name
+    return (
+        f"{name} has values up to {largest:.3g}, beyond float32's range "
+        f"({FLOAT32_MAX:.3g}), while X is float32 (or partial_fit continues a "
+        "float32 model): the model trains in float32, where they are infinite. "
+        f"Cast X to float64 (X.astype(numpy.float64)) or scale {scale}."
+    )

@@ -213,10 +213,16 @@ class GridPlan:
         One plan per candidate.
     per_candidate : int
         Models per candidate (the classes of a one-versus-all classifier).
+    n_epochs : int or None, default=None
+        The budget: no epoch at or past it is tabulated. The table holds
+        ``min(CHUNK, epochs left)`` epochs of 6 rates per model, so a grid of
+        many candidates on a short budget does not pay for ``CHUNK`` epochs
+        (26 kB per candidate).
     """
 
-    def __init__(self, plans, per_candidate):
+    def __init__(self, plans, per_candidate, n_epochs=None):
         self.plans, self.per_candidate = plans, per_candidate
+        self.n_epochs = n_epochs
         self._first = None
         self._rates = self._table = None
 
@@ -232,9 +238,14 @@ class GridPlan:
         return self._table[int(position) - self._first], 0.0
 
     def _load(self, epoch):
-        if self._first is not None and self._first <= epoch < self._first + CHUNK:
+        if self._first is not None and self._first <= epoch < self._first + len(
+            self._rates
+        ):
             return
-        epochs = np.arange(epoch, epoch + CHUNK, dtype=np.float64)
+        stop = epoch + CHUNK
+        if self.n_epochs is not None:
+            stop = max(min(stop, self.n_epochs), epoch + 1)
+        epochs = np.arange(epoch, stop, dtype=np.float64)
         schedules = [plan.schedule for plan in self.plans]
         rates = np.array([schedule(epochs) for schedule in schedules]).T
         if self.plans[0].anneal_per == "sample":

@@ -16,6 +16,7 @@ from sklearn.utils import check_array
 from sklearn.utils.validation import validate_data
 
 from ._kernel import check_csr
+from ._targets import FLOAT32_MAX, float32_range_message
 
 __all__ = [
     "InvalidInputError",
@@ -153,10 +154,13 @@ def check_sample_weight(sample_weight, n_samples, dtype):
     weights = check_array(
         sample_weight,
         ensure_2d=False,
-        dtype=dtype,
+        dtype=np.float64,  # then cast: a weight beyond float32 is named as such
         order="C",
         input_name="sample_weight",
     )
+    if dtype == np.float32 and weights.size and np.max(weights) > FLOAT32_MAX:
+        raise ValueError(float32_range_message("sample_weight", np.max(weights)))
+    weights = weights.astype(dtype, copy=False)
     if weights.shape != (n_samples,):
         raise ValueError(
             f"sample_weight.shape == {weights.shape}, expected ({n_samples},)."

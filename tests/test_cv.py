@@ -2,6 +2,7 @@
 
 import inspect
 import threading
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -20,11 +21,13 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from skcosine import (
+    CosineAnnealingLR,
     CosineSGDClassifier,
     CosineSGDClassifierCV,
     CosineSGDRegressor,
     CosineSGDRegressorCV,
 )
+from skcosine._training import GridPlan, RatePlan
 
 LISTS = {"eta0s": "eta0", "lr_mins": "lr_min", "T_maxs": "T_max", "alphas": "alpha"}
 
@@ -604,3 +607,158 @@ def test_a_budget_that_fails_a_candidate_in_one_fold_only():
     assert np.isfinite(ours.cv_results_["split0_test_score"]).all()
     assert np.isnan(ours.cv_results_["split1_test_score"][0])
     assert_same_search(ours, reference, X)
+
+
+# --- splits and scorers GridSearchCV copes with -----------------------------------
+
+
+def quiet_grid_search(plain, lists, cv, X, y, **fit_params):
+    """GridSearchCV's search, its warnings silenced."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return GridSearchCV(plain, plain_grid(lists), cv=cv).fit(X, y, **fit_params)
+
+
+@pytest.mark.parametrize("task", ["regression", "classification"])
+def test_a_test_fold_of_zero_weights_scores_nan_as_in_grid_search(task, diabetes, wine):
+    """The weighted score of a fold whose test weights are all 0 is undefined:
+    GridSearchCV scores that split NaN with a warning and completes (it was a
+    ZeroDivisionError, or 'Sample weights must contain ...')."""
+    X, y = diabetes if task == "regression" else wine
+    ours_class, plain = (
+        (CosineSGDRegressorCV, CosineSGDRegressor)
+        if task == "regression"
+        else (CosineSGDClassifierCV, CosineSGDClassifier)
+    )
+    splits = list(KFold(3).split(X))
+    weights = np.ones(len(y))
+    weights[splits[1][1]] = 0.0
+    lists = {"alphas": [1e-4, 1e-2]}
+    params = {"max_iter": 5, "random_state": 0}
+    with pytest.warns(UserWarning, match="Scoring failed") as caught:
+        ours = ours_class(**lists, cv=splits, **params).fit(X, y, sample_weight=weights)
+    assert any("non-finite" in str(w.message) for w in caught)
+    reference = quiet_grid_search(
+        plain(**params), lists, splits, X, y, sample_weight=weights
+    )
+    assert np.isnan(ours.cv_results_["split1_test_score"]).all()
+    assert np.isfinite(ours.cv_results_["split0_test_score"]).all()
+    assert_same_search(ours, reference, X)
+
+
+def test_no_split_is_grid_searchs_value_error(diabetes):
+    X, y = diabetes
+    for cv in ([], iter([])):
+        with pytest.raises(ValueError, match="No fits were performed"):
+            GridSearchCV(CosineSGDRegressor(), {"alpha": [1e-4]}, cv=cv).fit(X, y)
+    for cv in ([], iter([]), (split for split in [])):
+        model = CosineSGDRegressorCV(cv=cv)
+        with pytest.raises(ValueError, match="No fits were performed"):
+            model.fit(X, y)
+        assert not hasattr(model, "cv_results_")
+
+
+def test_boolean_masks_and_negative_indices_are_splits_as_in_grid_search(iris):
+    X, y = iris
+    n = len(y)
+    folds = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
+    masks = [(np.isin(np.arange(n), a), np.isin(np.arange(n), b)) for a, b in folds]
+    negative = [(a - n, list(b)) for a, b in folds]
+    lists = {"alphas": [1e-4, 1e-2]}
+    params = {"max_iter": 5, "random_state": 0}
+    for cv in (masks, negative):
+        ours = CosineSGDClassifierCV(**lists, cv=cv, **params).fit(X, y)
+        reference = quiet_grid_search(CosineSGDClassifier(**params), lists, cv, X, y)
+        assert_same_search(ours, reference, X)
+        same = CosineSGDClassifierCV(**lists, cv=folds, **params).fit(X, y)
+        assert_array_equal(
+            ours.cv_results_["mean_test_score"], same.cv_results_["mean_test_score"]
+        )
+
+
+@pytest.mark.parametrize(
+    "split, match",
+    [
+        ((np.arange(10.0), np.arange(10, 20)), "train part that does not index"),
+        ((np.arange(10), np.array([5, 500])), "test part that does not index"),
+        ((np.ones(7, bool), np.ones(7, bool)), "does not index the 40 samples"),
+        ((np.arange(10).reshape(2, 5), np.arange(10, 20)), r"shape \(2, 5\)"),
+    ],
+)
+def test_splits_that_index_nothing_are_value_errors_naming_cv(split, match):
+    X = np.random.RandomState(0).randn(40, 3)
+    with pytest.raises(ValueError, match=f"cv gave .*{match}"):
+        CosineSGDRegressorCV(cv=[split], max_iter=2).fit(X, X[:, 0])
+
+
+def sometimes_failing_scorer(estimator, X, y):
+    """Raises for some (candidate, split) pairs, NaN for others: GridSearchCV
+    scores both NaN."""
+    if estimator.alpha > 1e-3 and X[0, 0] > 0:
+        raise ZeroDivisionError("a scorer that fails")
+    if estimator.alpha < 1e-5:
+        return np.float64(np.nan)
+    return estimator.score(X, y)
+
+
+def always_failing_scorer(estimator, X, y):
+    raise RuntimeError("a scorer that always fails")
+
+
+@pytest.mark.parametrize("scoring", [sometimes_failing_scorer, always_failing_scorer])
+def test_a_scorer_that_raises_or_gives_nan_scores_nan_as_in_grid_search(
+    scoring, diabetes
+):
+    X, y = diabetes
+    lists = {"alphas": [1e-6, 1e-4, 1e-2]}
+    params = {"max_iter": 5, "random_state": 0}
+    splits = list(KFold(4, shuffle=True, random_state=1).split(X))
+    with pytest.warns(UserWarning, match="Scoring failed"):
+        ours = CosineSGDRegressorCV(**lists, cv=splits, scoring=scoring, **params)
+        ours.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference = GridSearchCV(
+            CosineSGDRegressor(**params), plain_grid(lists), cv=splits, scoring=scoring
+        ).fit(X, y)
+    scores = np.array([ours.cv_results_[f"split{k}_test_score"] for k in range(4)])
+    assert np.isnan(scores).any()
+    assert_same_search(ours, reference, X)
+
+
+def test_a_scorer_that_returns_no_number_is_grid_searchs_value_error(diabetes):
+    X, y = diabetes
+    for scorer in (lambda e, X, y: "good", lambda e, X, y: None):
+        with pytest.raises(ValueError, match="scoring must return a number"):
+            CosineSGDRegressorCV(max_iter=2, cv=2, scoring=scorer).fit(X, y)
+        with pytest.raises(ValueError, match="scoring must return a number"):
+            GridSearchCV(
+                CosineSGDRegressor(max_iter=2), {"alpha": [1e-4]}, cv=2, scoring=scorer
+            ).fit(X, y)
+
+
+def test_many_candidates_on_a_short_budget_keep_small_rate_tables():
+    """The rates of a grid are tabulated for the epochs of the budget, not
+    for 256 (26 kB per candidate: 2.6 GB for 100,000 candidates on tiny data);
+    the results are the same bits either way (see the equivalence tests)."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(30, 3)
+    y = X @ [1.0, -2.0, 0.5]
+    alphas = list(np.logspace(-8, -1, 2000))
+    search = CosineSGDRegressorCV(alphas=alphas, max_iter=5, cv=2, refit=False)
+    tracemalloc.start()
+    try:
+        search.fit(X, y)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak / len(alphas) < 5_000  # bytes per candidate (26 kB before)
+    plan = GridPlan(
+        [RatePlan(CosineAnnealingLR(lr_initial=0.1, T_max=7), "sample")] * 3,
+        per_candidate=2,
+        n_epochs=7,
+    )
+    plan.plan(0)
+    assert plan._table.shape == (7, 6, 5)
+    plan.plan(6)
+    assert plan._table.shape == (7, 6, 5)

@@ -1,9 +1,11 @@
 """Hostile input, divergence, faults, determinism and resumability."""
 
+import copy
 import io
 import pickle
 import re
 import sys
+import threading
 import warnings
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -14,13 +16,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_array_equal
+from sklearn.base import clone
 from sklearn.datasets import load_diabetes, load_iris
 from sklearn.exceptions import FitFailedWarning
 from sklearn.linear_model import SGDRegressor
 from sklearn.model_selection import GridSearchCV
 from sklearn.preprocessing import StandardScaler
 
-from skcosine import CosineAnnealingLR, CosineSGDClassifier, CosineSGDRegressor
+from skcosine import (
+    CosineAnnealingLR,
+    CosineSGDClassifier,
+    CosineSGDClassifierCV,
+    CosineSGDRegressor,
+)
 
 # --- hostile parameters and data, generated -----------------------------------
 
@@ -333,6 +341,134 @@ def test_same_seed_gives_bitwise_identical_models_across_threads():
         results = list(pool.map(fit, range(8)))
     for coef in results:
         assert_array_equal(coef, reference)
+
+
+FITTED = ("classes_", "coef_", "intercept_", "n_iter_", "t_", "learning_rates_")
+
+
+def _fitted(model):
+    """The fitted attributes of ``model`` (those it has)."""
+    return {name: getattr(model, name) for name in FITTED if hasattr(model, name)}
+
+
+def _same_model(model, reference):
+    mine, theirs = _fitted(model), _fitted(reference)
+    return mine.keys() == theirs.keys() and all(
+        np.shape(mine[name]) == np.shape(theirs[name])
+        and np.array_equal(mine[name], theirs[name])
+        for name in theirs
+    )
+
+
+def _race(calls):
+    """Run ``calls`` in threads started together: ``'done'``, ``'refused'``
+    (the concurrent-fit ``RuntimeError``) or the unexpected exception, each."""
+    barrier, outcomes = threading.Barrier(len(calls)), [None] * len(calls)
+
+    def run(i):
+        barrier.wait()
+        try:
+            calls[i]()
+            outcomes[i] = "done"
+        except RuntimeError as error:
+            outcomes[i] = (
+                "refused" if "is being fitted already" in str(error) else error
+            )
+        except Exception as error:  # noqa: BLE001 - reported by the test
+            outcomes[i] = error
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+@pytest.mark.parametrize("second", ["fit", "partial_fit"])
+def test_two_threads_fitting_one_object_never_mix_their_models(second):
+    """Two threads call ``fit`` / ``partial_fit`` on the same object at once
+    (iris with 3 classes, and 2 other labels): the object ends as the complete
+    model of one call, and a call that overlaps another is refused with a
+    ``RuntimeError`` saying so (on the old main: ``classes_`` of one fit with
+    ``coef_`` of the other, or no model at all, in most trials)."""
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    data = [(X, y, {}), (X[:100], np.where(y[:100] == 0, "x", "y"), {})]
+    if second == "partial_fit":
+        data[1][2]["classes"] = ["x", "y"]
+    params = {"max_iter": 100, "random_state": 0}
+    references = [
+        CosineSGDClassifier(**params).fit(*data[0][:2]),
+        getattr(CosineSGDClassifier(**params), second)(*data[1][:2], **data[1][2]),
+    ]
+    refused = 0
+    for _ in range(30):
+        model = CosineSGDClassifier(**params)
+        outcomes = _race(
+            [
+                lambda: model.fit(*data[0][:2]),  # noqa: B023 - joined below
+                lambda: getattr(model, second)(*data[1][:2], **data[1][2]),  # noqa: B023
+            ]
+        )
+        assert set(outcomes) <= {"done", "refused"} and "done" in outcomes, outcomes
+        refused += "refused" in outcomes
+        finished = [r for r, o in zip(references, outcomes) if o == "done"]
+        assert any(_same_model(model, r) for r in finished), outcomes
+    assert refused  # the calls did overlap (else the test proves nothing)
+
+
+def test_two_threads_searching_with_one_cv_object_never_mix(iris):
+    X, y = iris
+    labels = np.where(y == 0, "x", "y")
+    params = {"cv": 3, "max_iter": 20, "random_state": 0}
+    references = [
+        CosineSGDClassifierCV(**params).fit(X, y),
+        CosineSGDClassifierCV(**params).fit(X, labels),
+    ]
+    for _ in range(10):
+        model = CosineSGDClassifierCV(**params)
+        outcomes = _race([lambda: model.fit(X, y), lambda: model.fit(X, labels)])  # noqa: B023
+        assert set(outcomes) <= {"done", "refused"} and "done" in outcomes, outcomes
+        finished = [r for r, o in zip(references, outcomes) if o == "done"]
+        assert any(
+            _same_model(model, r)
+            and np.array_equal(
+                model.cv_results_["mean_test_score"], r.cv_results_["mean_test_score"]
+            )
+            for r in finished
+        )
+
+
+def test_a_refused_concurrent_fit_leaves_nothing_behind(iris, monkeypatch):
+    """The guard lives outside the estimator: pickling, clone and deepcopy of
+    an estimator during (and after) a fit work, and the refusal of a nested
+    call (here made from inside the fit itself) releases nothing it did not
+    take."""
+    X, y = iris
+    model = CosineSGDClassifier(max_iter=3, random_state=0)
+    seen = []
+    original = CosineSGDClassifier._fit_alone
+
+    def nested(self, *args, **kwargs):
+        with pytest.raises(RuntimeError, match="is being fitted already"):
+            self.fit(X, y)
+        seen.extend([pickle.loads(pickle.dumps(self)), copy.deepcopy(self)])
+        seen.append(clone(self))
+        return original(self, *args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(CosineSGDClassifier, "_fit_alone", nested)
+        model.fit(X, y)
+    assert len(seen) == 3
+    assert all(set(vars(m)) <= set(vars(model)) for m in seen)
+    assert {name for name in vars(model) if not name.endswith("_")} == set(
+        CosineSGDClassifier().get_params()
+    ) | {"_state"}
+    reference = CosineSGDClassifier(max_iter=3, random_state=0).fit(X, y)
+    assert _same_model(pickle.loads(pickle.dumps(model)), reference)
+    model.fit(X, y)  # released: fits again
+    assert _same_model(model, reference)
 
 
 def test_grid_search_is_identical_with_one_or_two_jobs():

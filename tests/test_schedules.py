@@ -1,17 +1,20 @@
 """Cosine schedules: the formula, clamping, warmup, restarts, PyTorch parity."""
 
 import json
+import math
 import pickle
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 
 from skcosine import CosineAnnealingLR, CosineAnnealingWarmRestarts
+from skcosine._schedules import MAX_COUNT
 
 REFERENCE = json.loads(
     (Path(__file__).parent / "reference" / "torch_schedules.json").read_text()
@@ -262,3 +265,77 @@ def test_warmup_meets_the_cosine_continuously(lrs, T_max, warmup):
     before = schedule(warmup - 1e-9)
     assert schedule(warmup) == lr_initial
     assert abs(before - lr_initial) <= 1e-8 * lr_initial
+
+
+def exact_rate(lr_initial, lr_min, T_0, T_mult, warmup, epoch):
+    """The warm-restart rate at ``epoch`` with the cycle position computed in
+    exact rational arithmetic (the cycle starts are integers, the epoch a
+    binary fraction): the reference at epochs PyTorch's formula cannot reach."""
+    span = lr_initial - lr_min
+    epoch = Fraction(max(epoch, 0.0))
+    if epoch < warmup:
+        return lr_min + span * float((epoch + 1) / (warmup + 1))
+    position = epoch - warmup
+    if T_mult == 1:
+        ratio = (position % T_0) / T_0
+    else:
+        cycle, start, length = 0, 0, T_0  # walk the cycles: at most ~1100 of them
+        while start + length <= position:
+            cycle, start, length = cycle + 1, start + length, length * T_mult
+        ratio = (position - start) / length
+    return lr_min + 0.5 * span * (1.0 + math.cos(math.pi * float(ratio)))
+
+
+every_float = st.floats(allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lr_pairs,
+    st.one_of(st.integers(1, 12), st.integers(1, MAX_COUNT)),
+    st.one_of(st.integers(1, 5), st.integers(1, MAX_COUNT)),
+    st.one_of(st.just(0), st.integers(0, MAX_COUNT)),
+    st.lists(every_float, min_size=1, max_size=5),
+)
+def test_warm_restarts_are_right_at_every_finite_epoch(
+    lrs, T_0, T_mult, warmup, epochs
+):
+    """Subnormal, huge (1.7e308) and fractional epochs alike: a finite rate in
+    ``[lr_min, lr_initial]``, the exact one, as an array and as scalars."""
+    lr_initial, lr_min = lrs
+    schedule = CosineAnnealingWarmRestarts(
+        lr_initial=lr_initial,
+        lr_min=lr_min,
+        T_0=T_0,
+        T_mult=T_mult,
+        warmup_epochs=warmup,
+    )
+    values = schedule(epochs)
+    assert np.all(np.isfinite(values))
+    tol = 1e-12 * lr_initial
+    assert np.all(values >= lr_min - tol) and np.all(values <= lr_initial + tol)
+    expected = [exact_rate(lr_initial, lr_min, T_0, T_mult, warmup, e) for e in epochs]
+    assert_allclose(values, expected, rtol=0, atol=tol)
+    assert_array_equal(values, [schedule(e) for e in epochs])
+    table = schedule.segments(epochs)
+    assert np.all(np.isfinite(table))
+
+
+@pytest.mark.parametrize(
+    "T_0, T_mult, epoch",
+    [(5, 3, 1.7e308), (5, 3, 1e308), (1, 2, np.finfo(float).max), (5, 2**53, 1e300)],
+)
+def test_warm_restarts_at_huge_epochs(T_0, T_mult, epoch):
+    schedule = CosineAnnealingWarmRestarts(lr_initial=0.1, T_0=T_0, T_mult=T_mult)
+    assert schedule(epoch) == pytest.approx(
+        exact_rate(0.1, 0.0, T_0, T_mult, 0, epoch), abs=1e-14
+    )
+    base, slope, amplitude, phase, frequency = schedule.segments([epoch])[0]
+    assert base + amplitude * np.cos(phase) == pytest.approx(schedule(epoch))
+
+
+@pytest.mark.parametrize("lr_initial", [1e308, np.finfo(float).max])
+def test_warmup_near_the_end_of_the_float_range_stays_in_bounds(lr_initial):
+    schedule = CosineAnnealingLR(lr_initial=lr_initial, T_max=5, warmup_epochs=3)
+    expected = [0.25, 0.5, 0.75, 1.0, 0.5 + 0.5 * np.cos(np.pi / 5)]
+    assert_allclose(schedule([0, 1, 2, 3, 4]) / lr_initial, expected, rtol=1e-12)
