@@ -54,6 +54,7 @@ import re
 import stat
 import tempfile
 import zipfile
+from contextlib import contextmanager
 
 import joblib
 import numpy as np
@@ -94,6 +95,21 @@ _HEADER = {
     "rule": (dict, type(None)),
     "digest": str,
 }
+
+_MALFORMED = (
+    ArithmeticError,
+    EOFError,
+    LookupError,
+    MemoryError,
+    RuntimeError,  # zipfile: encrypted or unsupported members; RecursionError
+    SyntaxError,  # numpy's parsing of a member's header
+    TypeError,
+    ValueError,
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+)
+"""What parsing malformed bytes raises; anything else (a SystemError of the
+interpreter, say) is not the file's fault and propagates as it is."""
 
 _VALUES_PER_MODEL = 16  # more than a model's values besides its coefficients
 _SLACK = 16  # more than the copies of the coefficients (averages, L1 state)
@@ -160,7 +176,7 @@ class Checkpoint:
         self._rows = 0  # epochs whose values the values file holds
         self._chain = None  # digest chained over the values file's rows
         self._epochs = 0  # epochs of the last checkpoint saved or resumed
-        self._state = None  # identity of the state file saved or resumed
+        self._state = None  # _identity of the state file saved or resumed
 
     # --- the lock, which also proves the directory writable ------------------
 
@@ -255,7 +271,7 @@ class Checkpoint:
     def _remove_own_temporaries(self):
         """Remove the temporaries of this fit that a fit killed while saving
         left: names ``<path>.<random>.tmp``, regular files owned by the user,
-        holding this fit's header."""
+        holding this fit's header, or empty (killed as it created one)."""
         base = os.path.basename(self.path)
         name = re.compile(re.escape(base) + _TEMPORARY)
         try:
@@ -271,7 +287,8 @@ class Checkpoint:
                 continue
             try:
                 status = os.fstat(handle)
-                ours = _owned(status) and mine in _read_at_most(handle, _PROBE)
+                start = _read_at_most(handle, _PROBE)
+                ours = _owned(status) and (mine in start or status.st_size == 0)
                 if ours:
                     _unlink_if_same(path, handle)
             except OSError:
@@ -367,13 +384,13 @@ class Checkpoint:
 
     def _parse(self, data, max_bytes):
         try:
-            if len(data) > max_bytes:
-                raise ValueError(f"it has more than {max_bytes} bytes")
-            arrays = _read_npz(data, max_bytes)
-            header = json.loads(arrays.pop("header").tobytes().decode("utf-8"))
-            _check_header(header)
-        except Exception as exc:  # any failure to parse is the file's fault
-            _raise_interrupt_within(exc)
+            with _interrupts_kept():
+                if len(data) > max_bytes:
+                    raise ValueError(f"it has more than {max_bytes} bytes")
+                arrays = _read_npz(data, max_bytes)
+                header = json.loads(arrays.pop("header").tobytes().decode("utf-8"))
+                _check_header(header)
+        except _MALFORMED as exc:
             raise self._error(
                 f"is not a valid skcosine checkpoint ({type(exc).__name__}: {exc}); "
                 "delete it to start the fit from scratch"
@@ -511,12 +528,9 @@ class Checkpoint:
         """
         if epochs % self.every:
             return
-        try:
+        with _interrupts_kept():
             self._append_values(values, epochs)
             self._replace(self._archive(state, epochs, rule))
-        except Exception as exc:
-            _raise_interrupt_within(exc)
-            raise
         self._epochs = epochs
 
     def _append_values(self, values, epochs):
@@ -528,7 +542,8 @@ class Checkpoint:
             new = values[self._epochs : epochs]
             if all(value is None for value in new):
                 return
-            new = values[:epochs]  # the first monitored values: from epoch 0
+            if self._epochs:  # monitored since this save only (verbose resumed)
+                new = values[:epochs]  # rows from epoch 0, NaN before
         rows = np.full((len(new), self.n_models), np.nan, dtype="<f8")
         for row, value in zip(rows, new):
             if value is not None:
@@ -570,11 +585,12 @@ class Checkpoint:
         handle, temporary = tempfile.mkstemp(
             prefix=os.path.basename(self.path) + ".", suffix=".tmp", dir=self.directory
         )
-        identity = None
+        created = None  # the temporary's inode, to remove it on failure
         try:
-            identity = _identity(os.fstat(handle))
+            created = _identity(os.fstat(handle))[:2]
             _write_at(handle, 0, data)
             os.fsync(handle)
+            identity = _identity(os.fstat(handle))
             os.close(handle)
             handle = None
             try:
@@ -591,8 +607,8 @@ class Checkpoint:
         except BaseException:
             if handle is not None:
                 _close_quietly(handle)
-            if identity is not None:
-                _unlink_if_same(temporary, identity)
+            if created is not None:
+                _unlink_if_same(temporary, created)
             raise
         _sync_directory(self.directory)
 
@@ -697,16 +713,36 @@ def _header_start(fingerprint):
     return json.dumps({"format": FORMAT, "fingerprint": fingerprint})[:-1].encode()
 
 
-def _raise_interrupt_within(exc):
-    """Re-raise the ``KeyboardInterrupt`` (or other non-``Exception``) that
-    ``exc`` was raised while handling, if any: zipfile, for one, turns an
-    interrupt inside a write into a ``ValueError`` as it closes the archive."""
+@contextmanager
+def _interrupts_kept():
+    """Let a ``KeyboardInterrupt`` (or another non-``Exception``) through as
+    itself: zipfile, for one, turns an interrupt inside a write into a
+    ``ValueError`` as it closes the archive. The interrupt is raised again
+    outside the handler, so that it links to nothing new (no reference cycle
+    keeps the half-written archive alive)."""
+    interrupt = None
+    try:
+        yield
+    except Exception as exc:
+        interrupt = _interrupt_within(exc)
+        if interrupt is None:
+            raise
+    if interrupt is not None:
+        try:
+            raise interrupt
+        finally:
+            interrupt = None
+
+
+def _interrupt_within(exc):
+    """The first non-``Exception`` in the causes and contexts of ``exc``."""
     seen, cause = set(), exc
     while cause is not None and id(cause) not in seen:
         seen.add(id(cause))
         if not isinstance(cause, Exception):
-            raise cause from None
+            return cause
         cause = cause.__cause__ or cause.__context__
+    return None
 
 
 def _number(value):
@@ -733,7 +769,15 @@ def _check_header(header):
 
 
 def _identity(status):
-    return status.st_dev, status.st_ino
+    """What tells a file from another: its inode, and (inode numbers being
+    reused at once) its type, size and modification time."""
+    return (
+        status.st_dev,
+        status.st_ino,
+        status.st_mode,
+        status.st_size,
+        status.st_mtime_ns,
+    )
 
 
 def _owned(status):
@@ -773,12 +817,13 @@ def _write_at(handle, offset, data):
 
 
 def _unlink_if_same(path, identity):
-    """Remove ``path`` if it still is the file ``identity`` (a descriptor or
-    ``(device, inode)``); never raises."""
+    """Remove ``path`` if it still is the file ``identity`` (a descriptor, an
+    :func:`_identity` or the ``(device, inode)`` of a temporary of ours);
+    never raises."""
     try:
         if isinstance(identity, int):
             identity = _identity(os.fstat(identity))
-        if _identity(os.lstat(path)) == identity:
+        if _identity(os.lstat(path))[: len(identity)] == identity:
             os.unlink(path)
     except OSError:
         pass
