@@ -7,6 +7,8 @@ The cases that need files (checkpoints) write them in a temporary directory of
 their own, deleted when the case ends; nothing else is written but the table.
 """
 
+import json
+import os
 import pathlib
 import pickle
 import re
@@ -22,6 +24,7 @@ from skcosine import (
     CosineSGDClassifier,
     CosineSGDRegressor,
     CosineSGDRegressorCV,
+    _checkpoint,
 )
 
 TABLE = pathlib.Path(__file__).with_name("bad_inputs_table.rst")
@@ -63,6 +66,56 @@ def _checkpoint_in_missing_directory(X, y):
     def action(directory):
         path = directory / "missing" / "fit.ckpt"
         return CosineSGDRegressor(max_iter=5, checkpoint_path=path).fit(X, y)
+
+    return _in_temporary_directory(action)
+
+
+def _checkpoint_at(setup, X, y, name="fit.ckpt"):
+    """A fit whose checkpoint files were prepared by ``setup(directory,
+    path)``, which may return another ``checkpoint_path``."""
+
+    def action(directory):
+        path = directory / name
+        other = setup(directory, path)
+        path = other if isinstance(other, str) else path
+        return CosineSGDRegressor(max_iter=5, checkpoint_path=path).fit(X, y)
+
+    return _in_temporary_directory(action)
+
+
+def _link(directory, path, suffix=""):
+    os.symlink(directory / "elsewhere", f"{path}{suffix}")
+
+
+def _edited_checkpoint(X, y):
+    """A real checkpoint (of a fit interrupted after 2 epochs) whose epoch
+    count was edited, then rewritten as a valid archive."""
+    params = dict(max_iter=5, checkpoint_every=1, random_state=0)
+    original = _checkpoint.CheckpointHook.after_pass
+
+    def after_pass(hook, report):
+        original(hook, report)
+        if report.epoch >= 1:
+            raise KeyboardInterrupt
+        return False
+
+    def action(directory):
+        path = directory / "fit.ckpt"
+        _checkpoint.CheckpointHook.after_pass = after_pass
+        try:
+            CosineSGDRegressor(checkpoint_path=path, **params).fit(X, y)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            _checkpoint.CheckpointHook.after_pass = original
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {name: archive[name] for name in archive.files}
+        header = json.loads(arrays.pop("header").tobytes())
+        header["epochs"] = 4
+        text = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+        with open(path, "wb") as stream:
+            np.savez(stream, header=text, **arrays)
+        return CosineSGDRegressor(checkpoint_path=path, **params).fit(X, y)
 
     return _in_temporary_directory(action)
 
@@ -262,6 +315,37 @@ def cases():
             lambda: CosineSGDRegressorCV(cv=[(np.arange(10.0), np.arange(10, 20))]).fit(
                 X, y
             ),
+        ),
+        (
+            "a symbolic link at ``checkpoint_path`` (or ``<path>.values``, "
+            "``<path>.lock``)",
+            lambda: _checkpoint_at(_link, X, y),
+        ),
+        (
+            "a FIFO at ``checkpoint_path``",
+            lambda: _checkpoint_at(lambda d, p: os.mkfifo(p), X, y),
+        ),
+        (
+            "a device as ``checkpoint_path`` (``/dev/zero``)",
+            lambda: _checkpoint_at(lambda d, p: "/dev/zero", X, y),
+        ),
+        (
+            "a directory at ``<checkpoint_path>.values``",
+            lambda: _checkpoint_at(lambda d, p: os.mkdir(f"{p}.values"), X, y),
+        ),
+        (
+            "a file skcosine did not write at ``<checkpoint_path>.values``",
+            lambda: _checkpoint_at(
+                lambda d, p: pathlib.Path(f"{p}.values").write_bytes(b"data"), X, y
+            ),
+        ),
+        (
+            "``checkpoint_path=''``",
+            lambda: CosineSGDRegressor(max_iter=5, checkpoint_path="").fit(X, y),
+        ),
+        (
+            "a checkpoint of this fit edited (its epoch count changed)",
+            lambda: _edited_checkpoint(X, y),
         ),
         (
             "a schedule called at a NaN epoch",

@@ -252,7 +252,9 @@ default=None
             with ExitStack() as stack:
                 checkpoint = self._checkpoint(call, stack)
                 run = self._train(call, state, checkpoint, given_weight=sample_weight)
-            self._record(call, run)
+                self._record(call, run)
+                if checkpoint is not None:
+                    checkpoint.discard()  # only once the model is recorded
         return self
 
     def _call(self, settings, X, y, sample_weight, classes, incremental):
@@ -391,26 +393,34 @@ default=None
         """The passes of the call, with the hooks between them."""
         settings, problem = call.settings, call.problem
         first, saved_rule, saved_values = 0, None, None
+        last = settings.max_iter
         if checkpoint is not None:
+            patience = settings.n_iter_no_change if settings.tol is not None else None
             saved = checkpoint.load(
-                lambda s: check_state(
-                    s, problem.X.shape[1], problem.n_models, problem.X.dtype
-                ),
+                state,
                 max_bytes=size_bound(problem.X.shape[1], problem.n_models),
+                max_epochs=settings.max_iter,
+                n_iter_no_change=patience,
             )
             if saved is not None:
                 first, state = saved.epochs, saved.state
                 saved_rule, saved_values = saved.rule, saved.values
+                if saved_rule is not None and np.all(saved_rule["count"] >= patience):
+                    last = first  # every model had stopped: the fit ended there
         trainer = Trainer(problem, settings, state)
         monitor = self._monitor(call, trainer, saved_rule, saved_values, first)
         eta0_text = _eta0_text(settings, state["lr_initial"])
+        divergence = []  # the divergence error raised, if any
+
+        def fail(epoch, rate, what):
+            divergence.append(diverged(epoch, rate, eta0_text, what))
+            return divergence[-1]
+
         hooks = [
             DivergenceHook(
                 settings.loss,
                 state["reference_loss"],
-                lambda report, what: diverged(
-                    report.epoch, report.learning_rate, eta0_text, what
-                ),
+                lambda report, what: fail(report.epoch, report.learning_rate, what),
             ),
             monitor,
         ]
@@ -438,22 +448,18 @@ default=None
         callbacks.begin_fit()
         try:
             with np.errstate(all="ignore"):
-                rates = run_passes(
-                    trainer, plan, range(first, settings.max_iter), 1.0, hooks
-                )
+                rates = run_passes(trainer, plan, range(first, last), 1.0, hooks)
             n_iter = first + len(rates)
             t = 1.0 + n_iter * n_samples
-            last = max(n_iter - 1, 0)
+            final = max(n_iter - 1, 0)
             trainer.check_final(
                 *self._published(state, settings, t),
-                lambda what: diverged(last, plan.rate(last), eta0_text, what),
+                lambda what: fail(final, plan.rate(final), what),
             )
-        except ValueError:
-            if checkpoint is not None:
-                checkpoint.discard()  # a failed fit is not to be resumed
+        except ValueError as exc:
+            if checkpoint is not None and any(exc is e for e in divergence):
+                checkpoint.discard()  # a diverged fit is not to be resumed
             raise
-        if checkpoint is not None:
-            checkpoint.discard()
         callbacks.end_fit(lambda: self._fitted_model(state, settings, t))
         rates = [plan.rate(epoch) for epoch in range(first)] + rates
         return _Run(state, rates, monitor.curve(), n_iter, t)

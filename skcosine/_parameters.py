@@ -103,10 +103,14 @@ ENTRIES = {
     (numeric arrays and JSON, read back without pickle). A ``fit`` that
     finds there a checkpoint of the same fit (same parameters and data)
     resumes from it, with a result identical to an uninterrupted fit; a
-    file that is not one raises a ``ValueError``. The files are deleted
-    when the fit completes or fails with an error. A second fit using the
-    same path at the same time is refused: use one path per concurrent
-    fit (not one for a whole parallel search).""",
+    file that is not one raises a ``ValueError``. ``fit`` writes
+    ``<path>``, ``<path>.values`` and ``<path>.lock`` (and a temporary
+    ``<path>.<random>.tmp`` while saving), never follows a link, reads only
+    regular files and removes only the files it wrote. The files are deleted
+    when the fit completes or diverges; an interrupted fit (Ctrl-C included)
+    keeps its last checkpoint. A second fit using the same path at the same
+    time is refused: use one path per concurrent fit (not one for a whole
+    parallel search).""",
     "checkpoint_every": """checkpoint_every : int, default=10
     Epochs between two checkpoints.""",
 }

@@ -3,6 +3,7 @@ promises were broken (unsafe checkpoints, crashes, false "diverged", silent
 no-ops) and checks that it cannot happen again."""
 
 import io
+import json
 import os
 import pickle
 import subprocess
@@ -32,6 +33,7 @@ from skcosine import (
     CosineSGDRegressor,
     CosineSGDRegressorCV,
     LearningRateScheduleDisplay,
+    _checkpoint,
 )
 
 
@@ -100,8 +102,11 @@ def test_a_checkpoint_whose_arrays_do_not_fit_is_refused(tmp_path, diabetes):
     with np.load(path, allow_pickle=False) as archive:
         arrays = {name: archive[name] for name in archive.files}
     arrays["state.coef"] = np.zeros((3, 1))  # 10 features in the data
+    header = json.loads(arrays.pop("header").tobytes())
+    header["digest"] = _checkpoint._digest(header, arrays)  # signed again
+    header = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
     with open(path, "wb") as stream:
-        np.savez(stream, **arrays)
+        np.savez(stream, header=header, **arrays)
     with pytest.raises(ValueError, match=r"fit\.ckpt.* does not match this fit"):
         CosineSGDRegressor(**params).fit(X, y)
 
@@ -589,9 +594,10 @@ def test_an_interrupt_leaves_no_temporary_files(tmp_path, diabetes):
     params = dict(max_iter=12, checkpoint_every=2, tol=1e-9, n_iter_no_change=99)
     interrupted_fit(CosineSGDRegressor(checkpoint_path=path, **params), X, y, 5)
     assert sorted(os.listdir(tmp_path)) == ["fit.ckpt", "fit.ckpt.values"]
-    (tmp_path / "fit.ckpt.tmp").write_bytes(b"left by a killed fit")
+    (tmp_path / "fit.ckpt.tmp").write_bytes(b"not written by skcosine")
     CosineSGDRegressor(checkpoint_path=path, **params).fit(X, y)
-    assert os.listdir(tmp_path) == []
+    assert os.listdir(tmp_path) == ["fit.ckpt.tmp"]  # not the fit's to delete
+    assert (tmp_path / "fit.ckpt.tmp").read_bytes() == b"not written by skcosine"
 
 
 def test_saving_costs_the_same_at_every_epoch(tmp_path, diabetes):
