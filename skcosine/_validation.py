@@ -12,6 +12,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.base import is_classifier
 from sklearn.utils import check_array
 from sklearn.utils.validation import validate_data
 
@@ -19,6 +20,8 @@ from ._kernel import check_csr
 
 __all__ = [
     "InvalidInputError",
+    "aligned",
+    "check_fitted_model",
     "check_init",
     "check_sample_weight",
     "check_sparse_structure",
@@ -81,7 +84,23 @@ def validate_training_data(estimator, method, X, y, sample_weight, *, reset, dty
             reset=reset,
         )
         weights = check_sample_weight(sample_weight, X.shape[0], X.dtype)
-    return X, y, weights
+    return aligned(X), aligned(y), aligned(weights)
+
+
+def aligned(array):
+    """``array``, or an aligned copy of it (of a sparse matrix, of its arrays).
+
+    A view at an odd byte offset (``np.frombuffer(buffer, offset=1)``) is
+    valid NumPy, but compiled code reading it as doubles is undefined
+    behaviour (a fault on strict-alignment CPUs): the kernel refuses it, so
+    the training data are copied here. The input itself is never changed.
+    """
+    parts = (
+        (array.data, array.indices, array.indptr) if sp.issparse(array) else (array,)
+    )
+    if all(part.flags.aligned for part in parts):
+        return array
+    return array.copy()  # new arrays are aligned
 
 
 def validate_prediction_data(estimator, method, X):
@@ -219,7 +238,9 @@ def _row_lists(X, n_rows, n_columns):
         if not isinstance(columns, list) or not isinstance(values, list):
             raise ValueError(f"row {i} is not a list")
         if len(columns) != len(values):
-            raise ValueError(f"row {i} has {len(columns)} indices and {len(values)} values")
+            raise ValueError(
+                f"row {i} has {len(columns)} indices and {len(values)} values"
+            )
     columns = [column for row in rows for column in row]
     if columns:
         _within(_integers(columns, "column indices"), n_columns, "column index")
@@ -242,7 +263,9 @@ def _diagonals(X, n_rows, n_columns):
     offsets = _integers(X.offsets, "offsets")
     data = np.asarray(X.data)
     if data.ndim != 2 or data.shape[0] != offsets.shape[0]:
-        raise ValueError(f"it has {offsets.shape[0]} offsets but data of shape {data.shape}")
+        raise ValueError(
+            f"it has {offsets.shape[0]} offsets but data of shape {data.shape}"
+        )
     if offsets.size and (offsets.min() <= -n_rows or offsets.max() >= n_columns):
         raise ValueError(f"it has a diagonal offset outside ({-n_rows}, {n_columns})")
     if np.unique(offsets).shape[0] != offsets.shape[0]:
@@ -259,6 +282,73 @@ _STRUCTURE_CHECKS = {
     "dia": _diagonals,
 }
 """The structure check of every scipy sparse format."""
+
+
+def check_fitted_model(estimator):
+    """Raise ``ValueError`` naming the attribute unless the fitted
+    ``n_features_in_``, ``classes_``, ``coef_`` and ``intercept_`` are what a
+    fit makes.
+
+    A model loaded from a file (or changed by hand) may carry anything:
+    predictions multiply ``coef_`` (a CSR matrix after ``sparsify()``, whose
+    structure scipy trusts) and index ``classes_`` with the decisions. Checked
+    before every use, in O(size of ``coef_``), a small share of a prediction.
+    """
+    n_features = getattr(estimator, "n_features_in_", None)
+    if not isinstance(n_features, Integral) or isinstance(n_features, bool):
+        _refuse_attribute(
+            estimator, "n_features_in_", f"{n_features!r} is not an integer"
+        )
+    if n_features < 1:
+        _refuse_attribute(estimator, "n_features_in_", f"{n_features} is below 1")
+    n_models, expected = 1, (n_features,)
+    if is_classifier(estimator):
+        classes = getattr(estimator, "classes_", None)
+        if type(classes) is not np.ndarray or classes.ndim != 1 or len(classes) < 2:
+            _refuse_attribute(
+                estimator, "classes_", "it is not a 1-d array of 2 or more labels"
+            )
+        n_models = 1 if len(classes) == 2 else len(classes)
+        expected = (n_models, n_features)
+    coef = getattr(estimator, "coef_", None)
+    values = coef
+    if sp.issparse(coef):  # after sparsify(): a CSR matrix of shape (K, d)
+        if coef.format != "csr":
+            _refuse_attribute(
+                estimator, "coef_", f"a sparse {coef.format.upper()} matrix, not CSR"
+            )
+        check_sparse_structure(coef, "coef_")
+        values, expected = coef.data, (n_models, n_features)
+    _check_fitted_array(estimator, "coef_", coef, values, expected)
+    intercept = getattr(estimator, "intercept_", None)
+    _check_fitted_array(estimator, "intercept_", intercept, intercept, (n_models,))
+
+
+def _check_fitted_array(estimator, name, array, values, shape):
+    """``array`` (``values`` its numbers) is float32 / float64, of ``shape``
+    and finite."""
+    if (
+        type(values) is not np.ndarray
+        or values.dtype not in (np.float32, np.float64)
+        or tuple(array.shape) != shape
+    ):
+        kind = getattr(values, "dtype", type(values).__name__)
+        _refuse_attribute(
+            estimator,
+            name,
+            f"expected float32 or float64 values of shape {shape}, got {kind} of "
+            f"shape {getattr(array, 'shape', None)}",
+        )
+    if not np.isfinite(values).all():
+        _refuse_attribute(estimator, name, "it holds non-finite values")
+
+
+def _refuse_attribute(estimator, name, what):
+    raise ValueError(
+        f"The fitted attribute {name} of this {type(estimator).__name__} is invalid "
+        f"({what}); it was not made by skcosine, or it was modified. Fit the "
+        "model again."
+    )
 
 
 def check_sample_weight(sample_weight, n_samples, dtype):
