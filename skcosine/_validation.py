@@ -7,6 +7,7 @@ Every bad input gets a ``ValueError`` naming the problem. NumPy raises
 (index bounds included) before scipy or the kernel touch them.
 """
 
+import copy
 from contextlib import contextmanager
 from numbers import Integral, Real
 
@@ -26,6 +27,7 @@ __all__ = [
     "check_sample_weight",
     "check_sparse_structure",
     "input_errors",
+    "private_structure",
     "validate_prediction_data",
     "validate_training_data",
 ]
@@ -84,7 +86,24 @@ def validate_training_data(estimator, method, X, y, sample_weight, *, reset, dty
             reset=reset,
         )
         weights = check_sample_weight(sample_weight, X.shape[0], X.dtype)
-    return aligned(X), aligned(y), aligned(weights)
+    return private_structure(aligned(X)), aligned(y), aligned(weights)
+
+
+def private_structure(X):
+    """A CSR ``X`` whose index arrays are checked copies; anything else as is.
+
+    Training reads the structure of ``X`` many times, in the kernel and in
+    SciPy's products, with the GIL released: a thread changing the caller's
+    ``X.indices`` meanwhile could lead them out of bounds. They read this
+    copy, made, then checked, here (the values are shared: a change to them
+    changes numbers, never addresses).
+    """
+    if not sp.issparse(X):
+        return X
+    private = copy.copy(X)
+    private.indices, private.indptr = X.indices.copy(), X.indptr.copy()
+    check_sparse_structure(private)
+    return private
 
 
 def aligned(array):
@@ -134,7 +153,7 @@ def _refuse_dates(X):
         )
 
 
-def check_sparse_structure(X, name="X"):
+def check_sparse_structure(X, name="X", one_row=False):
     """Refuse a malformed sparse matrix before scipy or the kernel read it.
 
     scipy's conversions between formats and its products trust the structure
@@ -149,10 +168,14 @@ def check_sparse_structure(X, name="X"):
         Anything; only sparse matrices and arrays are checked.
     name : str
         What messages call it (``X``, ``coef_``).
+    one_row : bool
+        Whether a 1-d CSR array is valid, as one row (a sparsified ``coef_``).
     """
     if not sp.issparse(X):
         return
     shape = tuple(X.shape)
+    if one_row and len(shape) == 1 and X.format == "csr":
+        shape = (1, *shape)
     if len(shape) != 2:
         raise ValueError(
             f"{name} is a {len(shape)}-d sparse array of shape {shape}; a 2-d "
@@ -302,7 +325,8 @@ def check_fitted_model(estimator):
     if n_features < 1:
         _refuse_attribute(estimator, "n_features_in_", f"{n_features} is below 1")
     n_models, expected = 1, (n_features,)
-    if is_classifier(estimator):
+    classifier = is_classifier(estimator)
+    if classifier:
         classes = getattr(estimator, "classes_", None)
         if type(classes) is not np.ndarray or classes.ndim != 1 or len(classes) < 2:
             _refuse_attribute(
@@ -311,32 +335,51 @@ def check_fitted_model(estimator):
         n_models = 1 if len(classes) == 2 else len(classes)
         expected = (n_models, n_features)
     coef = getattr(estimator, "coef_", None)
-    values = coef
-    if sp.issparse(coef):  # after sparsify(): a CSR matrix of shape (K, d)
+    shape = getattr(coef, "shape", None)
+    if classifier and _rows_differ(shape, n_models, n_features):
+        _refuse_attribute(
+            estimator,
+            "classes_",
+            f"{len(classes)} labels, for the {shape[0]} models of coef_ (one per "
+            "class, or one for two classes)",
+        )
+    values, shapes = coef, [expected]
+    if sp.issparse(coef):  # sparsify(): CSR, 1-d for a 1-d coef_ in recent scikit-learn
         if coef.format != "csr":
             _refuse_attribute(
                 estimator, "coef_", f"a sparse {coef.format.upper()} matrix, not CSR"
             )
-        check_sparse_structure(coef, "coef_")
-        values, expected = coef.data, (n_models, n_features)
-    _check_fitted_array(estimator, "coef_", coef, values, expected)
+        check_sparse_structure(coef, "coef_", one_row=True)
+        values, shapes = coef.data, [expected, (n_models, n_features)]
+    _check_fitted_array(estimator, "coef_", coef, values, shapes)
     intercept = getattr(estimator, "intercept_", None)
-    _check_fitted_array(estimator, "intercept_", intercept, intercept, (n_models,))
+    _check_fitted_array(estimator, "intercept_", intercept, intercept, [(n_models,)])
 
 
-def _check_fitted_array(estimator, name, array, values, shape):
-    """``array`` (``values`` its numbers) is float32 / float64, of ``shape``
-    and finite."""
+def _rows_differ(shape, n_models, n_features):
+    """Whether ``coef_`` of ``shape`` has its features but not ``n_models``
+    rows."""
+    return (
+        isinstance(shape, tuple)
+        and len(shape) == 2
+        and shape[1] == n_features
+        and shape[0] != n_models
+    )
+
+
+def _check_fitted_array(estimator, name, array, values, shapes):
+    """``array`` (``values`` its numbers) is float32 / float64, of one of
+    ``shapes`` and finite."""
     if (
         type(values) is not np.ndarray
         or values.dtype not in (np.float32, np.float64)
-        or tuple(array.shape) != shape
+        or tuple(array.shape) not in shapes
     ):
         kind = getattr(values, "dtype", type(values).__name__)
         _refuse_attribute(
             estimator,
             name,
-            f"expected float32 or float64 values of shape {shape}, got {kind} of "
+            f"expected float32 or float64 values of shape {shapes[0]}, got {kind} of "
             f"shape {getattr(array, 'shape', None)}",
         )
     if not np.isfinite(values).all():
