@@ -1243,9 +1243,8 @@ def _vector(value, dtype, n, name, writeable=False):
     if not (value.flags.c_contiguous and value.flags.aligned) or (
         writeable and not value.flags.writeable
     ):
-        raise ValueError(
-            f"{name} must be contiguous, aligned" + (" and writeable" if writeable else "")
-        )
+        writable = " and writeable" if writeable else ""
+        raise ValueError(f"{name} must be contiguous, aligned{writable}")
     return value
 
 

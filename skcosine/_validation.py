@@ -328,7 +328,7 @@ def check_fitted_model(estimator):
     classifier = is_classifier(estimator)
     if classifier:
         classes = getattr(estimator, "classes_", None)
-        if type(classes) is not np.ndarray or classes.ndim != 1 or len(classes) < 2:
+        if not isinstance(classes, np.ndarray) or classes.ndim != 1 or len(classes) < 2:
             _refuse_attribute(
                 estimator, "classes_", "it is not a 1-d array of 2 or more labels"
             )
@@ -371,7 +371,7 @@ def _check_fitted_array(estimator, name, array, values, shapes):
     """``array`` (``values`` its numbers) is float32 / float64, of one of
     ``shapes`` and finite."""
     if (
-        type(values) is not np.ndarray
+        not isinstance(values, np.ndarray)  # a memmap too (joblib)
         or values.dtype not in (np.float32, np.float64)
         or tuple(array.shape) not in shapes
     ):
