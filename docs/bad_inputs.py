@@ -134,6 +134,66 @@ def _malformed_coo(X, y):
     return CosineSGDRegressor(max_iter=2).fit(matrix, y)
 
 
+def _malformed_lil(X, y):
+    """A LIL matrix whose first row list holds a column ``>= n_features``."""
+    matrix = sp.lil_matrix(X)
+    matrix.rows[0][0] = X.shape[1] + 5
+    return CosineSGDRegressor(max_iter=2).fit(matrix, y)
+
+
+def _malformed_dok(X, y):
+    """A DOK matrix with a key whose row is ``>= n_samples`` (written around
+    scipy's checked ``__setitem__``)."""
+    matrix = sp.dok_matrix(X)
+    dict.__setitem__(getattr(matrix, "_dict", matrix), (X.shape[0] + 5, 0), 1.0)
+    return CosineSGDRegressor(max_iter=2).fit(matrix, y)
+
+
+def _malformed_dia(X, y):
+    """A DIA matrix with a diagonal offset beyond the matrix."""
+    matrix = sp.dia_matrix(X)
+    matrix.offsets = np.array([2**32 + 1, *matrix.offsets[1:]], np.int64)
+    return CosineSGDRegressor(max_iter=2).fit(matrix, y)
+
+
+def _float_indices(X, y):
+    """A CSR matrix whose column indices are floats."""
+    matrix = sp.csr_matrix(X)
+    matrix.indices = matrix.indices.astype(np.float64)
+    return CosineSGDRegressor(max_iter=2).fit(matrix, y)
+
+
+def _loaded(model):
+    """``model`` as a file brings it back."""
+    return pickle.loads(pickle.dumps(model))
+
+
+def _tampered_sparse_coef(X, y):
+    """A sparsified model whose ``coef_`` holds a column index ``>=
+    n_features``, as in a tampered file, then ``predict``."""
+    model = CosineSGDRegressor(max_iter=2).fit(X, y).sparsify()
+    model.coef_.indices[0] = X.shape[1] + 5
+    return _loaded(model).predict(X)
+
+
+def _tampered_coef(X, y):
+    model = CosineSGDRegressor(max_iter=2).fit(X, y)
+    model.coef_ = np.full_like(model.coef_, np.nan)
+    return _loaded(model).predict(X)
+
+
+def _tampered_classes(X, y):
+    model = CosineSGDClassifier(max_iter=2).fit(X, y)
+    model.classes_ = model.classes_[:2]
+    return _loaded(model).predict(X)
+
+
+def _state_without(X, y, key):
+    model = CosineSGDRegressor(max_iter=2).fit(X, y)
+    del model._state[key]
+    return _loaded(model).partial_fit(X, y)
+
+
 def _schedule_changed(X, y):
     model = CosineSGDRegressor(eta0=0.01).partial_fit(X, y)
     return model.set_params(lr_min=0.001).partial_fit(X, y)
@@ -209,6 +269,23 @@ def cases():
             lambda: _malformed_coo(X, y),
         ),
         (
+            "a LIL matrix with a column index ``>= n_features``",
+            lambda: _malformed_lil(X, y),
+        ),
+        (
+            "a DOK matrix with a row index ``>= n_samples``",
+            lambda: _malformed_dok(X, y),
+        ),
+        (
+            "a DIA matrix with a diagonal offset beyond the matrix",
+            lambda: _malformed_dia(X, y),
+        ),
+        ("a CSR matrix with float indices", lambda: _float_indices(X, y)),
+        (
+            "a 1-d sparse array",
+            lambda: reg().fit(sp.coo_array(X[:, 0]), y),
+        ),
+        (
             "negative ``sample_weight``",
             lambda: reg().fit(X, y, sample_weight=-np.ones(len(y))),
         ),
@@ -268,6 +345,23 @@ def cases():
             "``partial_fit`` on a tampered fitted state (``_state['coef']`` of "
             "the wrong shape)",
             lambda: _tampered_state(X, y),
+        ),
+        (
+            "``predict`` of a loaded model whose sparsified ``coef_`` has a "
+            "column index ``>= n_features``",
+            lambda: _tampered_sparse_coef(X, y),
+        ),
+        (
+            "``predict`` of a loaded model with NaN in ``coef_``",
+            lambda: _tampered_coef(X, y),
+        ),
+        (
+            "``predict`` of a loaded classifier whose ``classes_`` lost a class",
+            lambda: _tampered_classes(iris_X, iris_y),
+        ),
+        (
+            "``partial_fit`` of a loaded model whose ``_state`` lacks ``'lr_initial'``",
+            lambda: _state_without(X, y, "lr_initial"),
         ),
         (
             "a file that is not a checkpoint at ``checkpoint_path``",

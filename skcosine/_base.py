@@ -45,6 +45,7 @@ from ._step_size import auto_eta0, stalled_features
 from ._targets import check_float32_range
 from ._training import DivergenceHook, RatePlan, Trainer, run_passes
 from ._validation import (
+    check_fitted_model,
     check_init,
     input_errors,
     validate_prediction_data,
@@ -204,9 +205,34 @@ default=None
         with input_errors(self, "score"):
             return super().score(X, y, sample_weight=sample_weight)
 
+    def densify(self):
+        """Convert a sparse ``coef_`` (see :meth:`sparsify`) to a dense array.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        check_is_fitted(self)
+        check_fitted_model(self)  # scipy's conversion trusts the structure
+        return super().densify()
+
+    def sparsify(self):
+        """Convert ``coef_`` to a CSR matrix, as in scikit-learn.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        check_is_fitted(self)
+        check_fitted_model(self)
+        return super().sparsify()
+
     def _linear_decision(self, X, method):
         """``X @ coef_.T + intercept_`` on validated ``X``, ``(n, K)``."""
         check_is_fitted(self)
+        check_fitted_model(self)
         X = validate_prediction_data(self, method, X)
         coef = self.coef_ if sp.issparse(self.coef_) else np.atleast_2d(self.coef_)
         decision = safe_sparse_dot(X, coef.T, dense_output=True)
@@ -237,6 +263,7 @@ default=None
         settings = Settings.from_params(params, incremental=incremental)
         continuing = incremental and hasattr(self, "_state")
         if continuing:
+            check_fitted_model(self)
             self._check_fitted_state()
             # the budget of 'auto' was fixed by the first call
             budget = self._state.get("max_iter", PARTIAL_FIT_EPOCHS)

@@ -3,9 +3,10 @@
 """skcosine's SGD kernel: one pass over the samples trains K linear models.
 
 Everything here is plain arithmetic on arrays that :class:`Kernel` checked
-once, with the GIL held, when it was built: shapes, dtypes, the structure of a
-CSR matrix (index bounds included) and the rows to visit. The epoch itself runs
-without the GIL and trusts nothing it did not check.
+once, with the GIL held, when it was built: shapes, dtypes, alignment, the
+structure of a CSR matrix (index bounds included, on the kernel's own copy of
+it) and the rows to visit. The epoch itself runs without the GIL and trusts
+nothing it did not check.
 
 One sample, for each model ``k`` (scikit-learn's ``_plain_sgd`` in the same
 order, with the loss inlined):
@@ -433,13 +434,16 @@ cdef class Kernel:
     """K linear models trained by SGD on one data set, one pass at a time.
 
     Every array is checked here, once; the passes then run without the GIL.
-    The model arrays are updated in place, pass after pass.
+    The model arrays are updated in place, pass after pass. Every array must
+    be aligned (a view at an odd byte offset is refused: the caller copies
+    it). The passes read the kernel's own copy of the structure of a CSR
+    matrix (made, then checked, here), never the caller's arrays.
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features) or CSR matrix
         float32 or float64; a dense array must be C-contiguous, a CSR matrix
-        needs int32 indices and offsets.
+        needs int32 indices and offsets (it may have no stored values).
     targets : ndarray of shape (n_samples,)
         Regression targets (dtype of ``X``), or with ``positive`` the class
         index of every row (int32).
@@ -681,12 +685,23 @@ cdef class Kernel:
                 raise ValueError("CSR indices must be int32")
             if indptr.dtype != np.int32:
                 raise ValueError("CSR offsets (indptr) must be int32")
-            indptr = np.ascontiguousarray(indptr)
-            data = np.ascontiguousarray(data)
-            indices = np.ascontiguousarray(indices)
             if data.ndim != 1 or indices.ndim != 1:
                 raise ValueError("CSR data and indices must be 1-d")
-            check_csr(n, d, data, indices, indptr)
+            if not (data.flags.c_contiguous and data.flags.aligned):
+                raise ValueError("CSR data must be contiguous and aligned")
+            # The passes read copies of the structure, checked after copying:
+            # a caller changing X.indices or X.indptr during a pass (from
+            # another thread, while the GIL is released) cannot lead them
+            # outside coef. Never empty: a pointer into an empty array is
+            # NULL, which the row loops would take for a dense row.
+            nnz = indices.shape[0]
+            own = np.zeros(max(nnz, 1), np.int32)
+            own[:nnz] = indices
+            indices = own
+            indptr = np.array(indptr, dtype=np.int32, order="C")
+            check_csr(n, d, data, indices[:nnz], indptr)
+            if data.shape[0] == 0:
+                data = np.zeros(1, data.dtype)
             keep.extend([data, indices, indptr])
             self.indices = indices
             self.indptr = indptr
@@ -696,8 +711,8 @@ cdef class Kernel:
                 raise ValueError("X must be a 2-d array or a CSR matrix")
             if X.dtype not in (np.float32, np.float64):
                 raise ValueError("X must be float32 or float64")
-            if not X.flags.c_contiguous:
-                raise ValueError("X must be C-contiguous")
+            if not (X.flags.c_contiguous and X.flags.aligned):
+                raise ValueError("X must be C-contiguous and aligned")
             self.float32 = X.dtype == np.float32
             n, d = X.shape
             keep.append(X)
@@ -885,12 +900,12 @@ cdef class Kernel:
         cdef floating *A = &avg[0, 0] if self.averaging else NULL
         cdef floating *Q = &q[0, 0] if self.l1 else NULL
         cdef const floating *Xd = NULL if self.sparse else &X[0, 0]
-        cdef const floating *Xs = &data[0] if self.sparse and data.shape[0] else NULL
+        cdef const floating *Xs = &data[0] if self.sparse else NULL
         cdef const floating *Y = NULL if self.classification else &y[0]
         cdef const floating *SW = &sw[0]
         cdef const int32_t *labels = &self.labels[0] if self.classification else NULL
         cdef const int32_t *positive = &self.positive[0] if self.classification else NULL
-        cdef const int32_t *indices = &self.indices[0] if self.sparse and self.indices.shape[0] else NULL
+        cdef const int32_t *indices = &self.indices[0] if self.sparse else NULL
         cdef const int32_t *indptr = &self.indptr[0] if self.sparse else NULL
         cdef const int32_t *rows = &self.rows[0] if n else NULL
         cdef const double *R = &rates[0, 0]
@@ -1225,8 +1240,11 @@ def _vector(value, dtype, n, name, writeable=False):
         raise ValueError(f"{name} must be a 1-d {np.dtype(dtype).name} array")
     if n is not None and value.shape[0] != n:
         raise ValueError(f"{name} must have {n} entries, got {value.shape[0]}")
-    if not value.flags.c_contiguous or (writeable and not value.flags.writeable):
-        raise ValueError(f"{name} must be contiguous" + (" and writeable" if writeable else ""))
+    if not (value.flags.c_contiguous and value.flags.aligned) or (
+        writeable and not value.flags.writeable
+    ):
+        writable = " and writeable" if writeable else ""
+        raise ValueError(f"{name} must be contiguous, aligned{writable}")
     return value
 
 
@@ -1235,8 +1253,8 @@ def _matrix(value, dtype, n_rows, name, n_columns=None):
         raise ValueError(f"{name} must be a 2-d {np.dtype(dtype).name} array")
     if value.shape[0] != n_rows or (n_columns is not None and value.shape[1] != n_columns):
         raise ValueError(f"{name} has shape {value.shape}, expected ({n_rows}, ...)")
-    if not value.flags.c_contiguous or not value.flags.writeable:
-        raise ValueError(f"{name} must be C-contiguous and writeable")
+    if not (value.flags.c_contiguous and value.flags.aligned and value.flags.writeable):
+        raise ValueError(f"{name} must be C-contiguous, aligned and writeable")
     return value
 
 

@@ -61,6 +61,9 @@ _MODEL_VECTORS = (
     "l1_u",
     "reference_loss",
 )
+_SCALARS = {"rng", "epochs", "lr_initial"}
+"""The keys every state has besides the model arrays (``lr_initial`` may be
+``None``)."""
 _OPTIONAL = {
     "average_coef",
     "average_intercept",
@@ -203,7 +206,7 @@ def check_state(state, n_features, n_models, dtype):
     """
     if not isinstance(state, dict):
         raise _invalid("the training state is not a dict")
-    required = (set(_MODEL_MATRICES + _MODEL_VECTORS) - _OPTIONAL) | {"rng"}
+    required = (set(_MODEL_MATRICES + _MODEL_VECTORS) - _OPTIONAL) | _SCALARS
     missing = required - set(state)
     if missing:
         raise _invalid(f"the training state lacks {sorted(missing)}")
@@ -278,6 +281,6 @@ def _check_number(state, key, low, strict=False):
 
 def _invalid(what):
     return ValueError(
-        f"The fitted model's training state is invalid ({what}); it was not made "
-        "by skcosine, or it was modified. Fit the model again."
+        f"The fitted model's training state (_state) is invalid ({what}); it was "
+        "not made by skcosine, or it was modified. Fit the model again."
     )

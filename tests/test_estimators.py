@@ -405,3 +405,78 @@ def test_a_failed_fit_keeps_the_previous_model(diabetes):
     for key, value in state.items():
         assert_array_equal(getattr(model, key), value)
     assert model.n_features_in_ == X.shape[1]
+
+
+# --- sparse input with no stored values (in a child process) -------------------
+
+EMPTY_SPARSE = [
+    f"{fmt}_{kind}"
+    for fmt in ("csr", "csc", "bsr", "coo", "lil", "dok", "dia")
+    for kind in ("matrix", "array")
+]
+
+
+def empty_sparse_parity(name):
+    """Ours on a flat schedule and scikit-learn's constant rate on a 12 x 5
+    sparse ``name`` with no stored values: the same intercepts, decisions,
+    probabilities, predictions and scores, after fit and after partial_fit."""
+    X = getattr(sp, name)((12, 5))
+    rng = np.random.RandomState(0)
+    y, labels = rng.randn(12), np.array([0, 1, 2] * 4)
+    common = dict(eta0=0.01, tol=None, shuffle=False, max_iter=5, random_state=0)
+    flat = [{"lr_min": 0.01}, {"learning_rate": "constant"}]
+    problems = [((CosineSGDRegressor, SGDRegressor), {}, y)]
+    for targets in (labels, labels % 2):
+        for loss in ("log_loss", "modified_huber", "hinge"):
+            pair = (CosineSGDClassifier, SGDClassifier)
+            problems.append((pair, {"loss": loss}, targets))
+    for pair, params, targets in problems:
+        models = [
+            Estimator(**rate, **params, **common).fit(X, targets)
+            for Estimator, rate in zip(pair, flat)
+        ]
+        assert_same_predictions(*models, X, targets)
+        for model in models:
+            model.partial_fit(X, targets)
+        assert_same_predictions(*models, X, targets)
+
+
+def assert_same_predictions(ours, theirs, X, targets):
+    assert_array_equal(ours.coef_, 0)
+    assert_allclose(ours.intercept_, theirs.intercept_, rtol=1e-12)
+    assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-12)
+    assert ours.score(X, targets) == theirs.score(X, targets)
+    if hasattr(theirs, "decision_function"):
+        assert_allclose(ours.decision_function(X), theirs.decision_function(X))
+    if getattr(theirs, "loss", None) in ("log_loss", "modified_huber"):
+        assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-12)
+
+
+def report_empty_sparse(cases):
+    """Child side: one JSON line per format."""
+    from .conftest import report_outcome
+
+    warnings.simplefilter("ignore")
+    for name in cases:
+        report_outcome(name, lambda name=name: empty_sparse_parity(name))
+
+
+@pytest.fixture(scope="module")
+def empty_sparse_reports():
+    """Every format in one child: COO, LIL, DOK and DIA crashed 0.2.0."""
+    from .conftest import child_reports
+
+    return child_reports("tests.test_estimators.report_empty_sparse", EMPTY_SPARSE)
+
+
+@pytest.mark.parametrize("name", EMPTY_SPARSE)
+def test_sparse_input_with_no_stored_values_is_sgds(empty_sparse_reports, name):
+    """All-zero sparse X (documents with no known word), in every format: fit,
+    partial_fit and every prediction method agree with scikit-learn's SGD."""
+    child, reports = empty_sparse_reports
+    report = reports.get(name)
+    assert report is not None, (
+        f"the child died (exit code {child.returncode}) before this case:\n"
+        f"{child.stderr[-2000:]}"
+    )
+    assert report["error"] is None, report

@@ -12,10 +12,6 @@
 
 import json
 import re
-import subprocess
-import sys
-import tempfile
-import textwrap
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
@@ -29,6 +25,9 @@ from sklearn.linear_model import SGDClassifier, SGDRegressor
 from sklearn.preprocessing import StandardScaler
 
 from skcosine import CosineSGDClassifier, CosineSGDRegressor
+
+from .conftest import run_child as run_python
+from .conftest import unaligned
 
 REGRESSION_LOSSES = [
     "squared_error",
@@ -464,6 +463,11 @@ def test_the_valid_kernel_inputs_train(options):
     assert np.any(kwargs["coef"] != 0) and np.all(kwargs["updates"] == 1 + N_SAMPLES)
 
 
+def unaligned_csr_data(X):
+    """``X`` with its values at an odd byte offset (``X`` itself unchanged)."""
+    return sp.csr_matrix((unaligned(X.data), X.indices, X.indptr), shape=X.shape)
+
+
 K, D = N_MODELS, N_FEATURES
 # name -> (options of kernel_inputs, arguments replaced, by name); the message
 # names the argument that opens the case's name, unless NAMED_IN_MESSAGE says
@@ -564,6 +568,16 @@ HOSTILE_ARRAYS = {
         {"averaging": True},
         {"average_coef": np.asfortranarray(np.zeros((D, K)))},
     ),
+    "X unaligned": ({}, {"X": unaligned(np.ones((N_SAMPLES, D)))}),
+    "CSR data unaligned": (
+        {},
+        {"X": unaligned_csr_data(sp.csr_matrix(np.eye(N_SAMPLES, D)))},
+    ),
+    "targets unaligned": ({}, {"targets": unaligned(np.zeros(N_SAMPLES))}),
+    "sample_weight unaligned": ({}, {"sample_weight": unaligned(np.ones(N_SAMPLES))}),
+    "rows unaligned": ({}, {"rows": unaligned(np.arange(N_SAMPLES, dtype=np.int32))}),
+    "coef unaligned": ({}, {"coef": unaligned(np.zeros((D, K)))}),
+    "intercept unaligned": ({}, {"intercept": unaligned(np.zeros(K))}),
     "average_b below 1": ({"averaging": True}, {"average_b": np.array([1.0, 0.5])}),
     "average_a nan": ({"averaging": True}, {"average_a": np.array([np.nan, 0.0])}),
     "average_a None": ({"averaging": True}, {"average_a": None}),
@@ -577,6 +591,7 @@ HOSTILE_ARRAYS = {
     "average negative": ({}, {"average": -1.0}),
 }
 NAMED_IN_MESSAGE = {
+    "CSR data unaligned": "CSR data",
     "coef no models": "one model",
     "labels float64": "targets",
     "labels int64": "targets",
@@ -694,38 +709,12 @@ def test_kernel_passes_refuse_bad_plans_and_generator_states(call, message):
         call(Kernel(*args, **kwargs))
 
 
-CHILD_PREAMBLE = f"""
-import importlib.util, sys
-spec = importlib.util.spec_from_file_location("kernel_tests", {__file__!r})
-kernel_tests = importlib.util.module_from_spec(spec)
-sys.modules["kernel_tests"] = kernel_tests
-spec.loader.exec_module(kernel_tests)
-"""
-"""Makes this file importable as ``kernel_tests`` in a child process that runs
-outside the repository (so that it imports the installed skcosine)."""
-
-
-def run_python(code, timeout=60):
-    """Run ``code`` in a fresh interpreter, in a directory of its own."""
-    try:
-        with tempfile.TemporaryDirectory() as directory:
-            return subprocess.run(
-                [sys.executable, "-c", CHILD_PREAMBLE + textwrap.dedent(code)],
-                cwd=directory,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-            )
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"the child did not finish within {timeout} s:\n{code}")
-
-
 def test_kernel_shuffle_refuses_an_all_zero_generator_state():
     """xoshiro256** is stuck at 0 from the zero state: refuse it, never hang."""
     child = run_python(
         """
         import numpy as np
-        from kernel_tests import Kernel, kernel_inputs
+        from tests.test_kernel import Kernel, kernel_inputs
         args, kwargs = kernel_inputs()
         try:
             Kernel(*args, **kwargs).shuffle(np.zeros(4, np.uint64))
@@ -889,7 +878,7 @@ def report_malformed_inputs(names):
 def run_in_child(names):
     child = run_python(
         f"""
-        from kernel_tests import report_malformed_inputs
+        from tests.test_kernel import report_malformed_inputs
         report_malformed_inputs({list(names)!r})
         """,
         timeout=120,
@@ -945,6 +934,157 @@ def test_estimators_refuse_a_coo_matrix_with_a_row_index_out_of_range():
     )
     assert child.returncode == 0, f"exit code {child.returncode}: {child.stderr[-500:]}"
     assert "refused" in child.stdout and "malformed" in child.stdout, child.stdout
+
+
+# --- the kernel reads its own copy of what it checked (in a child process) -------
+
+BAD_INDEX = 2**30
+"""A column index far outside every coef here: a write through it faults."""
+HAMMERED = 16
+"""Entries of X the writing thread breaks at a time."""
+HAMMER_SPIN = 1000
+"""Iterations of an empty loop the broken entries stay in place."""
+
+
+def kernel_pair(X):
+    """Two kernels with their own coef on the CSR matrix ``X``: one built on
+    ``X``, one on a copy of it."""
+    kernels = []
+    for matrix in (X, X.copy()):
+        args, kwargs = kernel_inputs()
+        args[0] = matrix
+        kernels.append((Kernel(*args, **kwargs), kwargs))
+    return kernels
+
+
+def pass_after_the_structure_changed():
+    """Change X.indices and X.indptr after the kernel checked them: the pass
+    equals the pass of a kernel on an unchanged copy, bit for bit."""
+    X = kernel_inputs(sparse=True)[0][0]
+    (changed, ours), (pristine, theirs) = kernel_pair(X)
+    X.indices[:] = BAD_INDEX
+    X.indptr[1:] = X.indptr[-1] + 10**6
+    rates = np.array([[0.1, 0, 0, 0, 0]] * N_MODELS)
+    for kernel in (changed, pristine):
+        assert kernel.run(rates, 0.0, 1.0 / N_SAMPLES)
+    assert ours["coef"].tobytes() == theirs["coef"].tobytes()
+    assert np.any(ours["coef"] != 0)
+
+
+def pass_with_no_stored_values():
+    """A CSR matrix with nnz == 0: only the intercepts learn (0.2.0 read its
+    NULL data pointer as a dense row)."""
+    args, kwargs = kernel_inputs()
+    args[0] = sp.csr_matrix((N_SAMPLES, N_FEATURES))
+    kernel = Kernel(*args, **kwargs)
+    assert kernel.run(np.array([[0.1, 0, 0, 0, 0]] * N_MODELS), 0.0, 0.1)
+    assert np.all(kwargs["coef"] == 0) and np.all(kwargs["intercept"] != 0)
+
+
+def fits_while_a_thread_writes_the_input(n_fits=20):
+    """Fit again and again while another thread, from the moment ``X`` passed
+    validation until the fit returns, writes indices far out of range into the
+    caller's ``X.indices`` and ``X.indptr`` and puts the old values back, as
+    fast as it can. Every fit trains the model of an untouched copy of ``X``,
+    bit for bit: training reads only its checked copy. On 0.2.0 the kernel
+    read the caller's indices and wrote through the bad ones."""
+    import sys
+    import threading
+
+    import skcosine._base as base
+
+    X = sp.random(20_000, 50, density=0.1, format="csr", random_state=0)
+    y = np.random.RandomState(0).randn(20_000)
+    expected = CosineSGDRegressor(max_iter=5, random_state=0).fit(X.copy(), y)
+    training, stop, cycles = threading.Event(), threading.Event(), []
+
+    def hammer():
+        rng = np.random.RandomState(1)
+        indices, indptr = X.indices, X.indptr
+        while not stop.is_set():
+            if not training.wait(timeout=0.01):
+                continue
+            cycles.append(None)
+            k = rng.randint(len(indices), size=HAMMERED)
+            r = rng.randint(1, len(indptr), size=HAMMERED)
+            index, offset = indices[k], indptr[r]
+            indices[k], indptr[r] = BAD_INDEX, BAD_INDEX
+            for _ in range(HAMMER_SPIN):  # the fit runs meanwhile
+                pass
+            indices[k], indptr[r] = index, offset
+
+    validate = base.validate_training_data
+
+    def validated_then_hammered(*args, **kwargs):
+        result = validate(*args, **kwargs)
+        training.set()  # X passed its checks: from now on, break it
+        return result
+
+    base.validate_training_data = validated_then_hammered
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)  # the GIL changes hands often: both progress
+    thread = threading.Thread(target=hammer)
+    thread.start()
+    try:
+        for _ in range(n_fits):
+            model = CosineSGDRegressor(max_iter=5, random_state=0)
+            try:
+                model.fit(X, y)
+            finally:
+                training.clear()
+                cycles.append("fit")
+            assert model.coef_.tobytes() == expected.coef_.tobytes()
+            assert model.intercept_.tobytes() == expected.intercept_.tobytes()
+    finally:
+        stop.set()
+        thread.join()
+        sys.setswitchinterval(interval)
+        base.validate_training_data = validate
+    writes = cycles.count(None)
+    # the test can fail: the writes did go on while the fits trained
+    assert writes > n_fits, writes
+    return {"fits": n_fits, "writes": writes}
+
+
+STRUCTURE_CASES = {
+    "pass after the structure changed": pass_after_the_structure_changed,
+    "pass with no stored values": pass_with_no_stored_values,
+    "fits while a thread writes the input": fits_while_a_thread_writes_the_input,
+}
+
+
+def report_structure_cases(cases):
+    """Child side: one JSON line per case."""
+    from .conftest import report_outcome
+
+    for case in cases:
+        report_outcome(case, STRUCTURE_CASES[case])
+
+
+@pytest.fixture(scope="module")
+def structure_reports():
+    """Every case of :data:`STRUCTURE_CASES`, in one child: on 0.2.0 they
+    crash the process."""
+    from .conftest import child_reports
+
+    return child_reports(
+        "tests.test_kernel.report_structure_cases", STRUCTURE_CASES, timeout=300
+    )
+
+
+@pytest.mark.parametrize("case", STRUCTURE_CASES)
+def test_the_kernel_reads_its_own_checked_copy_of_the_structure(
+    structure_reports, case
+):
+    """A sparse X changed after the check (or, from another thread, during the
+    fit) never makes the kernel read or write outside its arrays."""
+    child, reports = structure_reports
+    report = reports.get(case)
+    assert report is not None, (
+        f"the child died (exit code {child.returncode}) before this case:\n"
+        f"{child.stderr[-2000:]}"
+    )
+    assert report["error"] is None, report
 
 
 # --- 4. determinism ------------------------------------------------------------------

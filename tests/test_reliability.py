@@ -620,3 +620,119 @@ def test_a_tampered_state_is_a_value_error_or_harmless(diabetes, key, how, value
         assert np.all(np.isfinite(model.coef_)) and np.all(
             np.isfinite(model.intercept_)
         )
+
+
+# --- a loaded model's fitted attributes are checked before use (in a child) -----
+
+
+def _sparse_coef(part, where, value):
+    def tamper(model):
+        model.sparsify()
+        getattr(model.coef_, part)[where] = value
+
+    return tamper
+
+
+def _set(name, make):
+    return lambda model: setattr(model, name, make(getattr(model, name)))
+
+
+def _drop_state_key(key):
+    return lambda model: model._state.pop(key)
+
+
+# name -> (the attribute the error names, how a file changed it)
+TAMPERED_ATTRIBUTES = {
+    "coef_ NaN": ("coef_", _set("coef_", lambda c: np.full_like(c, np.nan))),
+    "coef_ strings": ("coef_", _set("coef_", lambda c: c.astype(str))),
+    "coef_ objects": ("coef_", _set("coef_", lambda c: c.astype(object))),
+    "coef_ a list": ("coef_", _set("coef_", lambda c: c.tolist())),
+    "coef_ one feature short": ("coef_", _set("coef_", lambda c: c[..., :-1])),
+    "intercept_ NaN": ("intercept_", _set("intercept_", lambda i: i * np.nan)),
+    "intercept_ strings": ("intercept_", _set("intercept_", lambda i: i.astype(str))),
+    "intercept_ of 7": ("intercept_", _set("intercept_", lambda i: np.zeros(7))),
+    "classes_ of 2 for 3 models": ("classes_", _set("classes_", lambda c: c[:2])),
+    "classes_ of 5": ("classes_", _set("classes_", lambda c: np.arange(5))),
+    "classes_ an int": ("classes_", _set("classes_", lambda c: 3)),
+    "n_features_in_ a string": ("n_features_in_", _set("n_features_in_", str)),
+    "n_features_in_ 0": ("n_features_in_", _set("n_features_in_", lambda n: 0)),
+    "sparse coef_ column index 10**8": ("coef_", _sparse_coef("indices", 0, 10**8)),
+    "sparse coef_ indptr beyond nnz": ("coef_", _sparse_coef("indptr", -1, 10**8)),
+    "sparse coef_ NaN": ("coef_", _sparse_coef("data", 0, np.nan)),
+    "_state without lr_initial": ("_state", _drop_state_key("lr_initial")),
+    "_state without epochs": ("_state", _drop_state_key("epochs")),
+    "_state without rng": ("_state", _drop_state_key("rng")),
+}
+MODEL_METHODS = [
+    "predict",
+    "decision_function",
+    "predict_proba",
+    "score",
+    "densify",
+    "sparsify",
+    "partial_fit",
+]
+
+
+def report_tampered_attributes(cases):
+    """Child side: a classifier (and, where the attribute exists, a
+    regressor) tampered with, pickled and loaded, then every method."""
+    from .conftest import report_outcome
+
+    warnings.simplefilter("ignore")
+    X, y = load_iris(return_X_y=True)
+    for case in cases:
+        _, tamper = TAMPERED_ATTRIBUTES[case]
+        estimators = {"classifier": CosineSGDClassifier(loss="log_loss")}
+        if not case.startswith("classes_"):
+            estimators["regressor"] = CosineSGDRegressor()
+        for kind, estimator in estimators.items():
+            model = estimator.set_params(max_iter=3, random_state=0).fit(X, y)
+            tamper(model)
+            model = pickle.loads(pickle.dumps(model))
+            calls = {
+                "predict": lambda m=model: m.predict(X),
+                "decision_function": lambda m=model: m.decision_function(X),
+                "predict_proba": lambda m=model: m.predict_proba(X),
+                "score": lambda m=model: m.score(X, y),
+                "densify": lambda m=model: m.densify(),
+                "sparsify": lambda m=model: m.sparsify(),
+                "partial_fit": lambda m=model: m.partial_fit(X, y).coef_,
+            }
+            for method in MODEL_METHODS:
+                if hasattr(model, method):
+                    report_outcome(f"{case} | {kind}.{method}", calls[method])
+
+
+@pytest.fixture(scope="module")
+def tampered_attribute_reports():
+    """Every tampered model in one child (a bad sparse coef_ crashed 0.2.0)."""
+    from .conftest import child_reports
+
+    return child_reports(
+        "tests.test_reliability.report_tampered_attributes", TAMPERED_ATTRIBUTES
+    )
+
+
+@pytest.mark.parametrize("case", TAMPERED_ATTRIBUTES)
+def test_a_loaded_model_with_tampered_attributes_is_refused(
+    tampered_attribute_reports, case
+):
+    """Every method that uses the attribute raises a ValueError naming it;
+    never a crash, an IndexError, a KeyError, a UFuncTypeError or NaN
+    predictions. (The training state is used by partial_fit only.)"""
+    child, reports = tampered_attribute_reports
+    attribute = TAMPERED_ATTRIBUTES[case][0]
+    mine = {key: r for key, r in reports.items() if key.startswith(f"{case} |")}
+    assert mine, (
+        f"the child died (exit code {child.returncode}) before this case:\n"
+        f"{child.stderr[-2000:]}"
+    )
+    for key, report in mine.items():
+        if attribute == "_state" and not key.endswith(".partial_fit"):
+            assert report["error"] is None and report["finite"], (key, report)
+        else:
+            assert report["value_error"], (key, report)
+            assert attribute in report["message"], (key, report)
+    # every method of the classifier (7), and of the regressor (5) but for classes_
+    assert len(mine) == (7 if case.startswith("classes_") else 12), sorted(mine)

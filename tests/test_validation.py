@@ -411,3 +411,230 @@ def test_float32_x_with_values_beyond_float32_names_them(case):
     search = search or CosineSGDRegressorCV
     with pytest.raises(ValueError, match=message):
         search(cv=2, max_iter=3, **params).fit(X32, y, sample_weight=weights)
+
+
+# --- every sparse format, made hostile (in a child process) --------------------
+
+SPARSE_FORMATS = ["csr", "csc", "bsr", "coo", "lil", "dok", "dia"]
+HOSTILITIES = ["no stored values", "index out of range", "non-integer indices", "1-d"]
+ONE_D_FORMATS = {"coo", "csr", "dok"}  # the formats scipy builds 1-d arrays in
+SPARSE_DATA = np.array(
+    [
+        [0.0, 1.5, 0.0, 0.0, 0.0],
+        [2.0, 0.0, 0.0, -1.0, 0.0],
+        [0.0, 0.0, 0.5, 0.0, 0.0],
+        [0.0, 0.0, 0.0, 0.0, 3.0],
+        [1.0, 0.0, 0.0, 0.0, 0.0],
+        [0.0, -2.0, 0.0, 0.0, 1.0],
+    ]
+)
+"""6 samples x 5 features, every row and column with a stored value."""
+
+
+def hostile_sparse_cases():
+    """``"format_kind: hostility"`` for every case the generator makes."""
+    return [
+        f"{fmt}_{kind}: {hostility}"
+        for fmt in SPARSE_FORMATS
+        for kind in ("matrix", "array")
+        for hostility in HOSTILITIES
+        if hostility != "1-d" or (kind == "array" and fmt in ONE_D_FORMATS)
+    ]
+
+
+def hostile_sparse(case):
+    """The sparse ``X`` of ``case``: no stored values, an index beyond the
+    shape (for DIA a diagonal offset that int32 truncates into the shape),
+    float indices, or a 1-d array. Changed in place, as an attacker would:
+    scipy checks its constructors' arguments, not later writes."""
+    name, hostility = case.split(": ")
+    fmt, kind = name.split("_")
+    make = getattr(sp, name)
+    if hostility == "no stored values":
+        return make(np.zeros(SPARSE_DATA.shape))
+    if hostility == "1-d":
+        return make(SPARSE_DATA[1])
+    X = make(SPARSE_DATA)
+    bad = hostility == "index out of range"
+    n_rows, n_columns = X.shape
+    if fmt in ("csr", "csc", "bsr"):
+        if bad:
+            X.indices[0] = n_rows if fmt == "csc" else n_columns
+        else:
+            X.indices = X.indices.astype(np.float64)
+    elif fmt == "coo":
+        row, col = X.coords
+        X.coords = (row, col + 10**6) if bad else (row, col.astype(np.float64))
+    elif fmt == "lil":
+        X.rows[0][0] = 10**6 if bad else 1.5
+    elif fmt == "dok":  # scipy >= 1.12 keeps the entries in X._dict
+        key = (n_rows + 7, 0) if bad else (0.5, 1)
+        dict.__setitem__(getattr(X, "_dict", X), key, 1.0)
+    else:  # dia: an offset that int32 truncates to 1, inside the shape
+        offsets = np.array([2**32 + 1, *X.offsets[1:]], np.int64)
+        X.offsets = offsets if bad else X.offsets.astype(np.float64)
+    return X
+
+
+SPARSE_ACTIONS = [
+    "regressor.fit",
+    "regressor.partial_fit",
+    "regressor.predict",
+    "regressor.score",
+    "classifier.fit",
+    "classifier.partial_fit",
+    "classifier.decision_function",
+    "classifier.predict_proba",
+    "classifier.score",
+    "regressor_cv.fit",
+    "classifier_cv.fit",
+    "regressor_cv.predict",
+]
+
+
+def sparse_actions():
+    """Every method taking ``X`` (:data:`SPARSE_ACTIONS`), for 6 samples and 5
+    features."""
+    from skcosine import CosineSGDClassifierCV, CosineSGDRegressorCV
+
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(6, 5), np.arange(6.0)
+    labels = np.array([0, 1, 2, 0, 1, 2])
+    small = dict(max_iter=2, random_state=0)
+    regressor = CosineSGDRegressor(**small).fit(X, y)
+    classifier = CosineSGDClassifier(loss="log_loss", **small).fit(X, labels)
+    grid = dict(alphas=[1e-4], eta0s=[0.01], cv=2, **small)
+    searched = CosineSGDRegressorCV(**grid).fit(X, y)
+    return {
+        "regressor.fit": lambda M: CosineSGDRegressor(**small).fit(M, y).predict(M),
+        "regressor.partial_fit": lambda M: CosineSGDRegressor().partial_fit(M, y).coef_,
+        "regressor.predict": regressor.predict,
+        "regressor.score": lambda M: regressor.score(M, y),
+        "classifier.fit": lambda M: CosineSGDClassifier(**small).fit(M, labels).coef_,
+        "classifier.partial_fit": lambda M: (
+            CosineSGDClassifier().partial_fit(M, labels, classes=[0, 1, 2]).coef_
+        ),
+        "classifier.decision_function": classifier.decision_function,
+        "classifier.predict_proba": classifier.predict_proba,
+        "classifier.score": lambda M: classifier.score(M, labels),
+        "regressor_cv.fit": lambda M: CosineSGDRegressorCV(**grid).fit(M, y).coef_,
+        "classifier_cv.fit": lambda M: (
+            CosineSGDClassifierCV(**grid).fit(M, labels).coef_
+        ),
+        "regressor_cv.predict": searched.predict,
+    }
+
+
+def report_hostile_sparse(cases):
+    """Child side: every case through every action, one JSON line each."""
+    import warnings
+
+    from .conftest import report_outcome
+
+    warnings.simplefilter("ignore")
+    actions = sparse_actions()
+    assert list(actions) == SPARSE_ACTIONS
+    for case in cases:
+        for action, call in actions.items():
+            report_outcome(
+                f"{case} | {action}",
+                lambda call=call, case=case: call(hostile_sparse(case)),
+            )
+
+
+@pytest.fixture(scope="module")
+def hostile_sparse_reports():
+    """Every case of the generator, in one child (several crash on 0.2.0)."""
+    from .conftest import child_reports
+
+    return child_reports(
+        "tests.test_validation.report_hostile_sparse",
+        hostile_sparse_cases(),
+        timeout=300,
+    )
+
+
+@pytest.mark.parametrize("case", hostile_sparse_cases())
+def test_every_sparse_format_with_hostile_structure(hostile_sparse_reports, case):
+    """No stored values: every method works, with finite results (as in
+    scikit-learn). An index out of range, non-integer indices, a 1-d array:
+    every method raises a ValueError naming X. Never a crash."""
+    child, reports = hostile_sparse_reports
+    for action in SPARSE_ACTIONS:
+        report = reports.get(f"{case} | {action}")
+        assert report is not None, (
+            f"{action}: the child died (exit code {child.returncode}) before this "
+            f"case:\n{child.stderr[-2000:]}"
+        )
+        if case.endswith("no stored values"):
+            assert report["error"] is None and report["finite"], (action, report)
+        else:
+            assert report["value_error"], (action, report)
+            assert report["message"].startswith("X is a "), (action, report)
+
+
+# --- unaligned arrays are copied before the kernel ----------------------------
+
+
+def kernel_arrays(args, kwargs):
+    """Every array a Kernel call receives (a CSR matrix's three)."""
+    for value in [*args, *kwargs.values()]:
+        if sp.issparse(value):
+            yield from (value.data, value.indices, value.indptr)
+        elif isinstance(value, np.ndarray):
+            yield value
+
+
+@pytest.mark.parametrize("layout", ["dense", "csr"])
+@pytest.mark.parametrize("Estimator", [CosineSGDRegressor, CosineSGDClassifier])
+def test_unaligned_arrays_are_copied_before_the_kernel(
+    Estimator, layout, iris, monkeypatch
+):
+    """X (or its CSR arrays), y, sample_weight, coef_init and intercept_init as
+    float64 views at an odd byte offset: accepted, the kernel receives aligned
+    copies, and the fit is the fit of the aligned arrays, bit for bit."""
+    import skcosine._training
+
+    from .conftest import unaligned
+
+    X, y = iris
+    X = np.where(np.abs(X) < 0.5, 0.0, X)
+    if Estimator is CosineSGDRegressor:
+        y = X[:, 0] - 0.5 * X[:, 1]
+        X = X[:, 1:]
+    n_models = 3 if Estimator is CosineSGDClassifier else 1
+    weights = np.linspace(0.5, 1.5, len(y))
+    coef = np.full((n_models, X.shape[1]), 0.1).squeeze()
+    intercept = np.full(n_models, 0.2)
+    if layout == "csr":
+        X = sp.csr_matrix(X)
+        shifted = sp.csr_matrix(
+            (unaligned(X.data), unaligned(X.indices), unaligned(X.indptr)),
+            shape=X.shape,
+        )
+    else:
+        shifted = unaligned(X)
+    received = []
+    real = skcosine._training.Kernel
+
+    def recording_kernel(*args, **kwargs):
+        received.extend(kernel_arrays(args, kwargs))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(skcosine._training, "Kernel", recording_kernel)
+    fits = []
+    for data in [
+        (X, y, weights, coef, intercept),
+        (shifted, *map(unaligned, (y, weights, coef, intercept))),
+    ]:
+        model = Estimator(max_iter=3, random_state=0)
+        model.fit(
+            data[0],
+            data[1],
+            sample_weight=data[2],
+            coef_init=data[3],
+            intercept_init=data[4],
+        )
+        fits.append(model.coef_.tobytes() + model.intercept_.tobytes())
+    assert received and all(array.flags.aligned for array in received)
+    assert fits[0] == fits[1]
