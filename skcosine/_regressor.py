@@ -138,7 +138,7 @@ class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegress
 
     __init__ = estimator_init(_PARAMETERS)
 
-    @compat.fit_context(prefer_skip_nested_validation=True)
+    @compat.partial_fit_context
     @shared_doc
     def partial_fit(self, X, y, sample_weight=None):
         """Train one pass at the next position of the schedule.

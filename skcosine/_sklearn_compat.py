@@ -9,14 +9,17 @@ scikit-learn 1.9. The training epoch is skcosine's own kernel
 version runs the same code.
 """
 
+import functools
 import inspect
 
+from sklearn import get_config
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import (
     Interval,
     StrOptions,
     validate_parameter_constraints,
 )
+from sklearn.utils.validation import _is_fitted
 
 __all__ = [
     "CALLBACKS",
@@ -27,12 +30,36 @@ __all__ = [
     "fit_callback_context",
     "has_callbacks",
     "init_callback_context",
+    "partial_fit_context",
     "scorer_accepts_sample_weight",
     "validate_params",
     "validate_values",
 ]
 
 fit_context = _fit_context
+
+
+def partial_fit_context(partial_fit):
+    """``fit_context`` for ``partial_fit``, validating the parameters at every
+    call.
+
+    scikit-learn's ``_fit_context`` validates ``partial_fit`` only until the
+    estimator is fitted, so a ``set_params`` between two calls would reach the
+    training unchecked (a ``KeyError`` deep inside, or values ``fit``
+    refuses). This validates exactly the calls it skips, as it would (not
+    under ``sklearn.config_context(skip_parameter_validation=True)``), and
+    otherwise leaves the call to it.
+    """
+    in_context = _fit_context(prefer_skip_nested_validation=True)(partial_fit)
+
+    @functools.wraps(partial_fit)
+    def validated(estimator, *args, **kwargs):
+        if not get_config()["skip_parameter_validation"] and _is_fitted(estimator):
+            validate_params(estimator)
+        return in_context(estimator, *args, **kwargs)
+
+    return validated
+
 
 try:  # public since scikit-learn 1.9
     from sklearn.callback import CallbackSupportMixin
