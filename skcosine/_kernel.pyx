@@ -477,7 +477,7 @@ cdef class Kernel:
     l1_q, l1_u : ndarray or None
         Truncated-gradient state, of shapes ``(n_features, n_models)`` (dtype
         of ``X``) and ``(n_models,)`` (float64), for an L1 or elastic-net
-        penalty.
+        penalty. ``l1_u`` may be ``+inf`` (see :func:`_truncate`).
     loss : str
         One of :data:`LOSSES`.
     epsilon : float
@@ -776,8 +776,10 @@ cdef class Kernel:
         if self.l1:
             l1_q = _matrix(l1_q, dtype, d, "l1_q", k)
             l1_u = _vector(l1_u, np.float64, k, "l1_u", writeable=True)
-            if not (np.all(np.isfinite(l1_q)) and np.all(np.isfinite(l1_u))):
-                raise ValueError("l1_q and l1_u must be finite")
+            if not np.all(np.isfinite(l1_q)):
+                raise ValueError("l1_q must be finite")
+            if not np.all(l1_u >= 0):  # +inf included: see _truncate
+                raise ValueError("l1_u must be >= 0 (+inf included), not NaN")
             keep.extend([l1_q, l1_u])
             self.u = l1_u
         return coef, average_coef, l1_q
@@ -1208,7 +1210,14 @@ cdef inline void _rate_terms(
 
 
 cdef inline void _truncate(floating *w, floating *q, double u, double wscale) noexcept nogil:
-    """Truncated-gradient L1 step of one weight (Tsuruoka et al., 2009)."""
+    """Truncated-gradient L1 step of one weight (Tsuruoka et al., 2009).
+
+    ``u``, the L1 penalty accumulated per weight, overflows to ``+inf`` when
+    ``alpha * eta`` is huge; that is a valid state, kept as it is: every
+    weight the step touches is then clipped to exactly 0 (``w -+ inf`` is on
+    the other side of 0; ``q`` stays finite), as a penalty beyond any weight
+    does. The model is all zero, a legitimate (if useless) result, and ``fit``
+    and ``partial_fit`` continue from it alike."""
     cdef double z = w[0]
     cdef double value
     if wscale * z > 0.0:

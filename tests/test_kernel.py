@@ -464,6 +464,18 @@ def test_the_valid_kernel_inputs_train(options):
     assert np.any(kwargs["coef"] != 0) and np.all(kwargs["updates"] == 1 + N_SAMPLES)
 
 
+def test_an_overflowed_l1_penalty_clips_every_weight_it_touches_to_zero():
+    """``l1_u = +inf`` (the accumulated L1 penalty overflowed) is a valid
+    state: the truncation clips every weight to exactly 0, nothing turns NaN."""
+    for options in ({}, {"sparse": True}, {"classification": True}):
+        args, kwargs = kernel_inputs(averaging=True, l1=True, **options)
+        kwargs["l1_u"] = np.full(N_MODELS, np.inf)
+        kernel = Kernel(*args, **kwargs)
+        assert kernel.run(np.array([[0.1, 0, 0, 0, 0]] * N_MODELS), 0.0, 0.1)
+        assert np.all(kwargs["coef"] == 0) and np.all(np.isfinite(kwargs["l1_q"]))
+        assert np.all(np.isposinf(kwargs["l1_u"]))
+
+
 K, D = N_MODELS, N_FEATURES
 # name -> (options of kernel_inputs, arguments replaced, by name); the message
 # names the argument that opens the case's name, unless NAMED_IN_MESSAGE says
@@ -571,6 +583,9 @@ HOSTILE_ARRAYS = {
     "l1_q wrong shape": ({"l1": True}, {"l1_q": np.zeros((D + 1, K))}),
     "l1_q float32": ({"l1": True}, {"l1_q": np.zeros((D, K), np.float32)}),
     "l1_u wrong shape": ({"l1": True}, {"l1_u": np.zeros(K + 1)}),
+    "l1_u nan": ({"l1": True}, {"l1_u": np.array([np.nan, 0.0])}),
+    "l1_u negative": ({"l1": True}, {"l1_u": np.array([0.0, -np.inf])}),
+    "l1_q inf": ({"l1": True}, {"l1_q": np.full((D, K), np.inf)}),
     "unknown loss": ({}, {"loss": "squared_errors"}),
     "l1_ratio above 1": ({}, {"l1_ratio": 1.5}),
     "max_dloss 0": ({}, {"max_dloss": 0.0}),

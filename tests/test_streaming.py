@@ -4,6 +4,7 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_diabetes
 from sklearn.model_selection import train_test_split
@@ -127,3 +128,29 @@ def test_partial_fit_refuses_a_model_with_infinite_decisions_as_fit_does(loss):
         model.partial_fit(X, 1 - y)
     assert joblib.hash(vars(model)) == before
     assert np.all(np.isfinite(model.decision_function(X / 1e200)))
+
+
+@pytest.mark.parametrize("Estimator", [CosineSGDRegressor, CosineSGDClassifier])
+@pytest.mark.parametrize("layout", ["dense", "csr"])
+@pytest.mark.parametrize("penalty", ["l1", "elasticnet"])
+def test_an_l1_penalty_that_overflowed_is_a_state_partial_fit_continues(
+    Estimator, layout, penalty, split
+):
+    """``alpha * eta0`` so large that the accumulated L1 penalty overflows to
+    +inf: every weight is clipped to 0, a legitimate all-zero model, whose
+    state the next ``partial_fit`` accepts; ``fit`` equals the same calls."""
+    X, _, y, _ = split
+    X = sp.csr_matrix(np.where(np.abs(X) < 0.5, 0.0, X)) if layout == "csr" else X
+    if Estimator is CosineSGDClassifier:
+        y = (y > np.median(y)).astype(int)
+    params = dict(penalty=penalty, l1_ratio=0.5, alpha=1e300, eta0=1e10)
+    params.update(fit_intercept=False, max_iter=3, T_mult=1, random_state=0)
+    fitted = Estimator(**params).fit(X, y)
+    assert np.all(np.isposinf(fitted._state["l1_u"]))  # the case: it overflowed
+    assert np.all(fitted.coef_ == 0)
+    streamed = Estimator(**params)
+    for _ in range(3):
+        streamed.partial_fit(X, y, **({"classes": [0, 1]} if y.dtype == int else {}))
+    assert joblib.hash(streamed._state) == joblib.hash(fitted._state)
+    fitted.partial_fit(X, y)  # its own state is accepted
+    assert np.all(fitted.coef_ == 0) and fitted.n_iter_ == 4
