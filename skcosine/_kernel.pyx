@@ -19,7 +19,12 @@ order, with the loss inlined):
 5. averaging (once ``0 < average <= t``), with the ``average_a`` /
    ``average_b`` trick of Bottou (2012);
 6. L1 / elastic-net: the truncated gradient of Tsuruoka et al. (2009), whose
-   state ``u`` and ``q`` lives in arrays that outlast the pass;
+   state ``u`` and ``q`` lives in arrays that outlast the pass. A weight the
+   truncation moves by ``delta`` (outside the scaled update of step 4) gets
+   ``average_coef -= average_a * delta``, as step 5 does for the update, so
+   that the average is that of the truncated iterates (scikit-learn's is
+   not: it averages the iterate before the truncation and then lets the
+   truncation shift the whole past average);
 7. ``t += 1``.
 
 The weights are stored feature-major, ``coef[j, k]``, so that the K dot
@@ -1071,8 +1076,15 @@ cdef class Kernel:
                     if l1:
                         qj = Q + j * K
                         for m in range(K):
-                            if on[m]:
-                                _truncate(w + m, qj + m, u[m], wscale[m])
+                            if not on[m]:
+                                continue
+                            z = _truncate(w + m, qj + m, u[m], wscale[m])
+                            # The truncation moved the weight by z outside the
+                            # scaled update: correct the averaged weights as for
+                            # that update, so that the average holds the
+                            # truncated iterates.
+                            if averaging and z != 0.0 and average <= updates[m]:
+                                a[m] -= avg_a[m] * z
 
             # 4. averaging scalars, the intercept average, t
             for m in range(K):
@@ -1209,7 +1221,7 @@ cdef inline void _rate_terms(
     l1_step[0] = l1_ratio * eta * alpha
 
 
-cdef inline void _truncate(floating *w, floating *q, double u, double wscale) noexcept nogil:
+cdef inline double _truncate(floating *w, floating *q, double u, double wscale) noexcept nogil:
     """Truncated-gradient L1 step of one weight (Tsuruoka et al., 2009).
 
     ``u``, the L1 penalty accumulated per weight, overflows to ``+inf`` when
@@ -1217,7 +1229,10 @@ cdef inline void _truncate(floating *w, floating *q, double u, double wscale) no
     weight the step touches is then clipped to exactly 0 (``w -+ inf`` is on
     the other side of 0; ``q`` stays finite), as a penalty beyond any weight
     does. The model is all zero, a legitimate (if useless) result, and ``fit``
-    and ``partial_fit`` continue from it alike."""
+    and ``partial_fit`` continue from it alike.
+
+    Returns the change of the weight (of ``coef``, unscaled), for the average.
+    """
     cdef double z = w[0]
     cdef double value
     if wscale * z > 0.0:
@@ -1227,6 +1242,7 @@ cdef inline void _truncate(floating *w, floating *q, double u, double wscale) no
         value = w[0] + (u - q[0]) / wscale
         w[0] = value if value < 0.0 else 0.0
     q[0] += wscale * (w[0] - z)
+    return w[0] - z
 
 
 def _vector(value, dtype, n, name, writeable=False):
