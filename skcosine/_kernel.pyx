@@ -552,6 +552,8 @@ cdef class Kernel:
     cdef bint averaging, l1
 
     cdef double[::1] wscale, avg_a, avg_b, losses, loss_sum, weight_sum
+    cdef double[::1] plain_sum, plain_losses
+    cdef public bint track_unweighted  # sum unweighted_losses too (off: 0)
     cdef const uint8_t[::1] active
 
     # scratch, one entry per model
@@ -649,6 +651,8 @@ cdef class Kernel:
         self.losses = losses
         self.loss_sum = np.zeros(k)
         self.weight_sum = np.zeros(k)
+        self.plain_sum = np.zeros(k)
+        self.plain_losses = np.zeros(k)
         self.p = np.zeros(k)
         self.eta = np.zeros(k)
         self.factor = np.ones(k)
@@ -795,6 +799,15 @@ cdef class Kernel:
         return self.n_models
 
     @property
+    def unweighted_losses(self):
+        """Mean loss of every model over the last pass, each row counted once
+        (neither sample nor class weights): what scikit-learn's SGD sums for
+        its training objective. ``losses`` holds the weighted mean. Summed
+        only while ``track_unweighted`` is set (0 otherwise), as it costs
+        about 1 ns a sample."""
+        return np.array(self.plain_losses)
+
+    @property
     def n_rows(self):
         """Number of rows a pass visits."""
         return self.n_rows
@@ -836,7 +849,9 @@ cdef class Kernel:
         finite : bool
             Whether every trained model ended the pass finite. ``losses``
             holds each model's mean loss over the pass (weighted by sample and
-            class weights), each row's loss taken just before its update.
+            class weights), each row's loss taken just before its update;
+            :attr:`unweighted_losses` the same mean with every row counted
+            once.
         """
         cdef Py_ssize_t k = self.n_models
         if rates.shape[0] != k or rates.shape[1] != RATE_COLUMNS:
@@ -919,6 +934,8 @@ cdef class Kernel:
         cdef Py_ssize_t block = self.block
         cdef double *lsum = &self.loss_sum[0]
         cdef double *wsum = &self.weight_sum[0]
+        cdef double *psum = &self.plain_sum[0] if self.track_unweighted else NULL
+        cdef double row_loss
         cdef const floating *x
         cdef const int32_t *ind
         cdef floating *w
@@ -948,6 +965,8 @@ cdef class Kernel:
         for m in range(K):
             lsum[m] = 0.0
             wsum[m] = 0.0
+            if psum != NULL:
+                psum[m] = 0.0
             if R[m * 5 + 1] != 0.0 or R[m * 5 + 2] != 0.0:
                 vary = True
             # the terms of a constant rate, computed once per pass
@@ -1025,8 +1044,11 @@ cdef class Kernel:
                 cw = wpos[m] if target > 0.0 else wneg[m]
                 weight = cw * weight_row
                 if track:
-                    lsum[m] += weight * _loss(loss, target, value, eps)
+                    row_loss = _loss(loss, target, value, eps)
+                    lsum[m] += weight * row_loss
                     wsum[m] += weight
+                    if psum != NULL:
+                        psum[m] += row_loss
                 dloss = _gradient(loss, target, value, eps)
                 if dloss < -max_dloss:
                     dloss = -max_dloss
@@ -1103,6 +1125,7 @@ cdef class Kernel:
 
         for m in range(K):
             self.losses[m] = lsum[m] / wsum[m] if wsum[m] > 0 else 0.0
+            self.plain_losses[m] = psum[m] / n if psum != NULL and n > 0 else 0.0
 
 
 cdef void _fold_model(

@@ -112,7 +112,9 @@ class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegress
     behave as in ``SGDRegressor``. Stopping early ends the cycle before it
     reaches ``lr_min``. The training objective that ``tol`` monitors is, as
     in scikit-learn, the mean loss over the epoch's updates (each sample's
-    loss just before its update), plus the penalty at the end of the epoch.
+    loss just before its update, every row counted once: sample weights
+    scale the updates, not this mean), plus the penalty at the end of the
+    epoch.
 
     Examples
     --------
