@@ -199,6 +199,11 @@ def _schedule_changed(X, y):
     return model.set_params(lr_min=0.001).partial_fit(X, y)
 
 
+def _bad_parameter_between_calls(X, y):
+    model = CosineSGDRegressor(eta0=0.01).partial_fit(X, y)
+    return model.set_params(batches_per_epoch=0).partial_fit(X, y)
+
+
 def _tampered_state(X, y):
     """A fitted model whose training state was replaced, as in a tampered
     file, then trained further."""
@@ -340,6 +345,10 @@ def cases():
         (
             "``lr_min`` changed between ``partial_fit`` calls",
             lambda: _schedule_changed(X, y),
+        ),
+        (
+            "``batches_per_epoch=0`` set between ``partial_fit`` calls",
+            lambda: _bad_parameter_between_calls(X, y),
         ),
         (
             "``partial_fit`` on a tampered fitted state (``_state['coef']`` of "

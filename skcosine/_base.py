@@ -452,8 +452,17 @@ default=None
             monitor,
         ]
         plan = RatePlan(call.schedule, settings.anneal_per)
+
+        def check_final(t, epoch):
+            """The divergence rule on the models published after the call:
+            ``fit`` and ``partial_fit`` return no model it refuses."""
+            trainer.check_final(
+                *self._published(state, settings, t),
+                lambda what: fail(epoch, plan.rate(epoch), what),
+            )
+
         if call.incremental:
-            return self._one_pass(call, trainer, plan, hooks, monitor)
+            return self._one_pass(call, trainer, plan, hooks, monitor, check_final)
         callbacks = FitCallbacks(
             self,
             problem.X,
@@ -478,11 +487,7 @@ default=None
                 rates = run_passes(trainer, plan, range(first, last), 1.0, hooks)
             n_iter = first + len(rates)
             t = 1.0 + n_iter * n_samples
-            final = max(n_iter - 1, 0)
-            trainer.check_final(
-                *self._published(state, settings, t),
-                lambda what: fail(final, plan.rate(final), what),
-            )
+            check_final(t, max(n_iter - 1, 0))
         except ValueError as exc:
             if checkpoint is not None and any(exc is e for e in divergence):
                 checkpoint.discard()  # a diverged fit is not to be resumed
@@ -491,14 +496,16 @@ default=None
         rates = [plan.rate(epoch) for epoch in range(first)] + rates
         return _Run(state, rates, monitor.curve(), n_iter, t)
 
-    def _one_pass(self, call, trainer, plan, hooks, monitor):
-        """The pass of ``partial_fit``, at the next position of the schedule."""
+    def _one_pass(self, call, trainer, plan, hooks, monitor, check_final):
+        """The pass of ``partial_fit``, at the next position of the schedule,
+        and the final check of its model."""
         state, batches = trainer.state, call.settings.batches_per_epoch
         position = state["epochs"]
         with np.errstate(all="ignore"):
             rates = run_passes(trainer, plan, [position], 1.0 / batches, hooks)
         state["epochs"] = (round(position * batches) + 1) / batches
         t = getattr(self, "t_", 1.0) + call.X.shape[0]
+        check_final(t, position)
         return _Run(state, rates, monitor.curve(), 1, t)
 
     def _monitor(self, call, trainer, saved_rule, saved_values, first):

@@ -180,7 +180,7 @@ class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassi
         scores = self._linear_decision(X, "decision_function")
         return scores.ravel() if scores.shape[1] == 1 else scores
 
-    @compat.fit_context(prefer_skip_nested_validation=True)
+    @compat.partial_fit_context
     @shared_doc
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train one pass at the next position of the schedule.

@@ -21,8 +21,10 @@ The rule is checked
 * after every pass, on the progressive loss the kernel adds up over every row
   of the pass (each row's loss just before its update): it costs nothing and
   names the epoch where the loss blew up;
-* at the end of ``fit``, exactly, on the decisions of the final model over
-  every row (in small blocks of rows: no copy of the data).
+* at the end of ``fit`` and of every ``partial_fit`` call, exactly, on the
+  decisions of the final model over every row of the call (in small blocks of
+  rows: no copy of the data). A margin loss is 0 on infinite decisions of the
+  right sign, so only this check sees a model whose decisions overflowed.
 """
 
 import numpy as np

@@ -40,9 +40,10 @@ SHARED_ENTRIES = {
     Learning rate at the start of every pass (constant over the pass with
     ``anneal_per='epoch'``).""",
     "loss_curve_": """ndarray of shape (``n_iter_``,)
-    Training objective (mean loss plus penalty) after every epoch, present
-    when it was computed: with ``tol`` set (and ``early_stopping=False``)
-    or ``verbose``; ``NaN`` for epochs that did not compute it.""",
+    Training objective (mean loss, unweighted as in scikit-learn, plus
+    penalty) after every epoch, present when it was computed: with ``tol``
+    set (and ``early_stopping=False``) or ``verbose``; ``NaN`` for epochs
+    that did not compute it.""",
     "n_features_in_": """int
     Number of features seen during ``fit``.""",
     "feature_names_in_": """ndarray of shape (``n_features_in_``,)

@@ -20,7 +20,12 @@ order, with the loss inlined):
 5. averaging (once ``0 < average <= t``), with the ``average_a`` /
    ``average_b`` trick of Bottou (2012);
 6. L1 / elastic-net: the truncated gradient of Tsuruoka et al. (2009), whose
-   state ``u`` and ``q`` lives in arrays that outlast the pass;
+   state ``u`` and ``q`` lives in arrays that outlast the pass. A weight the
+   truncation moves by ``delta`` (outside the scaled update of step 4) gets
+   ``average_coef -= average_a * delta``, as step 5 does for the update, so
+   that the average is that of the truncated iterates (scikit-learn's is
+   not: it averages the iterate before the truncation and then lets the
+   truncation shift the whole past average);
 7. ``t += 1``.
 
 The weights are stored feature-major, ``coef[j, k]``, so that the K dot
@@ -481,7 +486,7 @@ cdef class Kernel:
     l1_q, l1_u : ndarray or None
         Truncated-gradient state, of shapes ``(n_features, n_models)`` (dtype
         of ``X``) and ``(n_models,)`` (float64), for an L1 or elastic-net
-        penalty.
+        penalty. ``l1_u`` may be ``+inf`` (see :func:`_truncate`).
     loss : str
         One of :data:`LOSSES`.
     epsilon : float
@@ -551,6 +556,8 @@ cdef class Kernel:
     cdef bint averaging, l1
 
     cdef double[::1] wscale, avg_a, avg_b, losses, loss_sum, weight_sum
+    cdef double[::1] plain_sum, plain_losses
+    cdef public bint track_unweighted  # sum unweighted_losses too (off: 0)
     cdef const uint8_t[::1] active
 
     # scratch, one entry per model
@@ -648,6 +655,8 @@ cdef class Kernel:
         self.losses = losses
         self.loss_sum = np.zeros(k)
         self.weight_sum = np.zeros(k)
+        self.plain_sum = np.zeros(k)
+        self.plain_losses = np.zeros(k)
         self.p = np.zeros(k)
         self.eta = np.zeros(k)
         self.factor = np.ones(k)
@@ -791,8 +800,10 @@ cdef class Kernel:
         if self.l1:
             l1_q = _matrix(l1_q, dtype, d, "l1_q", k)
             l1_u = _vector(l1_u, np.float64, k, "l1_u", writeable=True)
-            if not (np.all(np.isfinite(l1_q)) and np.all(np.isfinite(l1_u))):
-                raise ValueError("l1_q and l1_u must be finite")
+            if not np.all(np.isfinite(l1_q)):
+                raise ValueError("l1_q must be finite")
+            if not np.all(l1_u >= 0):  # +inf included: see _truncate
+                raise ValueError("l1_u must be >= 0 (+inf included), not NaN")
             keep.extend([l1_q, l1_u])
             self.u = l1_u
         return coef, average_coef, l1_q
@@ -801,6 +812,15 @@ cdef class Kernel:
     def n_models(self):
         """Number of models trained together."""
         return self.n_models
+
+    @property
+    def unweighted_losses(self):
+        """Mean loss of every model over the last pass, each row counted once
+        (neither sample nor class weights): what scikit-learn's SGD sums for
+        its training objective. ``losses`` holds the weighted mean. Summed
+        only while ``track_unweighted`` is set (0 otherwise), as it costs
+        about 1 ns a sample."""
+        return np.array(self.plain_losses)
 
     @property
     def n_rows(self):
@@ -844,7 +864,9 @@ cdef class Kernel:
         finite : bool
             Whether every trained model ended the pass finite. ``losses``
             holds each model's mean loss over the pass (weighted by sample and
-            class weights), each row's loss taken just before its update.
+            class weights), each row's loss taken just before its update;
+            :attr:`unweighted_losses` the same mean with every row counted
+            once.
         """
         cdef Py_ssize_t k = self.n_models
         if rates.shape[0] != k or rates.shape[1] != RATE_COLUMNS:
@@ -927,6 +949,8 @@ cdef class Kernel:
         cdef Py_ssize_t block = self.block
         cdef double *lsum = &self.loss_sum[0]
         cdef double *wsum = &self.weight_sum[0]
+        cdef double *psum = &self.plain_sum[0] if self.track_unweighted else NULL
+        cdef double row_loss
         cdef const floating *x
         cdef const int32_t *ind
         cdef floating *w
@@ -956,6 +980,8 @@ cdef class Kernel:
         for m in range(K):
             lsum[m] = 0.0
             wsum[m] = 0.0
+            if psum != NULL:
+                psum[m] = 0.0
             if R[m * 5 + 1] != 0.0 or R[m * 5 + 2] != 0.0:
                 vary = True
             # the terms of a constant rate, computed once per pass
@@ -1033,8 +1059,11 @@ cdef class Kernel:
                 cw = wpos[m] if target > 0.0 else wneg[m]
                 weight = cw * weight_row
                 if track:
-                    lsum[m] += weight * _loss(loss, target, value, eps)
+                    row_loss = _loss(loss, target, value, eps)
+                    lsum[m] += weight * row_loss
                     wsum[m] += weight
+                    if psum != NULL:
+                        psum[m] += row_loss
                 dloss = _gradient(loss, target, value, eps)
                 if dloss < -max_dloss:
                     dloss = -max_dloss
@@ -1084,8 +1113,15 @@ cdef class Kernel:
                     if l1:
                         qj = Q + j * K
                         for m in range(K):
-                            if on[m]:
-                                _truncate(w + m, qj + m, u[m], wscale[m])
+                            if not on[m]:
+                                continue
+                            z = _truncate(w + m, qj + m, u[m], wscale[m])
+                            # The truncation moved the weight by z outside the
+                            # scaled update: correct the averaged weights as for
+                            # that update, so that the average holds the
+                            # truncated iterates.
+                            if averaging and z != 0.0 and average <= updates[m]:
+                                a[m] -= avg_a[m] * z
 
             # 4. averaging scalars, the intercept average, t
             for m in range(K):
@@ -1104,6 +1140,7 @@ cdef class Kernel:
 
         for m in range(K):
             self.losses[m] = lsum[m] / wsum[m] if wsum[m] > 0 else 0.0
+            self.plain_losses[m] = psum[m] / n if psum != NULL and n > 0 else 0.0
 
 
 cdef void _fold_model(
@@ -1222,8 +1259,18 @@ cdef inline void _rate_terms(
     l1_step[0] = l1_ratio * eta * alpha
 
 
-cdef inline void _truncate(floating *w, floating *q, double u, double wscale) noexcept nogil:
-    """Truncated-gradient L1 step of one weight (Tsuruoka et al., 2009)."""
+cdef inline double _truncate(floating *w, floating *q, double u, double wscale) noexcept nogil:
+    """Truncated-gradient L1 step of one weight (Tsuruoka et al., 2009).
+
+    ``u``, the L1 penalty accumulated per weight, overflows to ``+inf`` when
+    ``alpha * eta`` is huge; that is a valid state, kept as it is: every
+    weight the step touches is then clipped to exactly 0 (``w -+ inf`` is on
+    the other side of 0; ``q`` stays finite), as a penalty beyond any weight
+    does. The model is all zero, a legitimate (if useless) result, and ``fit``
+    and ``partial_fit`` continue from it alike.
+
+    Returns the change of the weight (of ``coef``, unscaled), for the average.
+    """
     cdef double z = w[0]
     cdef double value
     if wscale * z > 0.0:
@@ -1233,6 +1280,7 @@ cdef inline void _truncate(floating *w, floating *q, double u, double wscale) no
         value = w[0] + (u - q[0]) / wscale
         w[0] = value if value < 0.0 else 0.0
     q[0] += wscale * (w[0] - z)
+    return w[0] - z
 
 
 def _vector(value, dtype, n, name, writeable=False):

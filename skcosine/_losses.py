@@ -1,8 +1,8 @@
 """Vectorised SGD losses and the penalty of the training objective.
 
 The kernel evaluates the losses per sample; these numpy versions serve the
-checks that look at whole models (the divergence rule at the end of ``fit``)
-and the objective of the ``tol`` rule.
+checks that look at whole models (the divergence rule at the end of ``fit`` and
+of ``partial_fit``) and the objective of the ``tol`` rule.
 """
 
 import numpy as np

@@ -5,7 +5,8 @@ With ``tol`` set (or ``verbose``), each model gets one value per epoch:
 * with ``early_stopping``, its score on the held-out rows (R^2 for a
   regression, the accuracy of the binary problem for a classifier);
 * otherwise its training objective: the mean loss over the epoch's rows, each
-  evaluated just before its update, as scikit-learn's SGD sums it, plus the
+  evaluated just before its update and counted once (sample and class weights
+  scale the updates, not this mean), as scikit-learn's SGD sums it, plus the
   penalty of the weights at the end of the epoch.
 
 The stopping rule is scikit-learn's: a model stops after ``n_iter_no_change``
@@ -117,7 +118,8 @@ class Monitor(Hook):
             return self._scores(model_arrays(state, averaged=False))
         squared, l1 = penalty_norms(state)
         alpha = self.problem.alpha if settings.penalized else 0.0
-        return report.losses + penalty(alpha, settings.l1_ratio or 0.0, squared, l1)
+        objective = report.unweighted_losses  # as scikit-learn's SGD sums it
+        return objective + penalty(alpha, settings.l1_ratio or 0.0, squared, l1)
 
     def _scores(self, model):
         """Score of every model on the held-out rows."""

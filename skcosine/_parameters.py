@@ -97,7 +97,9 @@ ENTRIES = {
     cycle at ``eta0`` (a warm restart).""",
     "average": """average : bool or int, default=False
     Averaged SGD: ``coef_`` is the average of the iterates, starting after
-    ``average`` samples (``True`` means 1), as in scikit-learn's SGD.""",
+    ``average`` samples (``True`` means 1), as in scikit-learn's SGD. With
+    an L1 or elastic-net penalty the average is exact, the truncation
+    included, where scikit-learn's is not (see the user guide).""",
     "checkpoint_path": """checkpoint_path : str, path-like or None, default=None
     Where ``fit`` saves its progress every ``checkpoint_every`` epochs
     (numeric arrays and JSON, read back without pickle). A ``fit`` that

@@ -113,7 +113,9 @@ class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegress
     behave as in ``SGDRegressor``. Stopping early ends the cycle before it
     reaches ``lr_min``. The training objective that ``tol`` monitors is, as
     in scikit-learn, the mean loss over the epoch's updates (each sample's
-    loss just before its update), plus the penalty at the end of the epoch.
+    loss just before its update, every row counted once: sample weights
+    scale the updates, not this mean), plus the penalty at the end of the
+    epoch.
 
     Examples
     --------
@@ -192,7 +194,7 @@ class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegress
         self.checkpoint_path = checkpoint_path
         self.checkpoint_every = checkpoint_every
 
-    @compat.fit_context(prefer_skip_nested_validation=True)
+    @compat.partial_fit_context
     @shared_doc
     def partial_fit(self, X, y, sample_weight=None):
         """Train one pass at the next position of the schedule.

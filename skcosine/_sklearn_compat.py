@@ -9,15 +9,18 @@ scikit-learn 1.9. The training epoch is skcosine's own kernel
 version runs the same code.
 """
 
+import functools
 import inspect
 from numbers import Integral
 
+from sklearn import get_config
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval as _Interval
 from sklearn.utils._param_validation import (
     StrOptions,
     validate_parameter_constraints,
 )
+from sklearn.utils.validation import _is_fitted
 
 __all__ = [
     "CALLBACKS",
@@ -29,6 +32,7 @@ __all__ = [
     "has_callbacks",
     "init_callback_context",
     "own_constraints",
+    "partial_fit_context",
     "scorer_accepts_sample_weight",
     "validate_params",
     "validate_values",
@@ -75,6 +79,28 @@ def own_constraints(constraints):
         return rule
 
     return {name: [own(rule) for rule in rules] for name, rules in constraints.items()}
+
+
+def partial_fit_context(partial_fit):
+    """``fit_context`` for ``partial_fit``, validating the parameters at every
+    call.
+
+    scikit-learn's ``_fit_context`` validates ``partial_fit`` only until the
+    estimator is fitted, so a ``set_params`` between two calls would reach the
+    training unchecked (a ``KeyError`` deep inside, or values ``fit``
+    refuses). This validates exactly the calls it skips, as it would (not
+    under ``sklearn.config_context(skip_parameter_validation=True)``), and
+    otherwise leaves the call to it.
+    """
+    in_context = _fit_context(prefer_skip_nested_validation=True)(partial_fit)
+
+    @functools.wraps(partial_fit)
+    def validated(estimator, *args, **kwargs):
+        if not get_config()["skip_parameter_validation"] and _is_fitted(estimator):
+            validate_params(estimator)
+        return in_context(estimator, *args, **kwargs)
+
+    return validated
 
 
 try:  # public since scikit-learn 1.9

@@ -18,6 +18,7 @@ key                       shape, dtype        meaning
 ``average_b``             (K,), float64
 ``l1_q``                  (d, K), X's dtype   L1 penalty applied to each weight
 ``l1_u``                  (K,), float64       L1 penalty accumulated per weight
+                                              (``+inf`` once it overflowed)
 ``rng``                   (4,), uint64        generator of the row order
 ``reference_loss``        (K,), float64       what the divergence rule compares
 ``epochs``                float               position in the schedule, in epochs
@@ -244,8 +245,8 @@ def _check_ranges(state):
         checks.append(("average_b", state["average_b"] >= 1))
         checks.append(("average_a", np.isfinite(state["average_a"])))
         checks.append(("average_intercept", np.isfinite(state["average_intercept"])))
-    if "l1_u" in state:
-        checks.append(("l1_u", np.isfinite(state["l1_u"])))
+    if "l1_u" in state:  # +inf is valid: the penalty overflowed (see _truncate)
+        checks.append(("l1_u", state["l1_u"] >= 0))
     for key, ok in checks:
         if not np.all(ok):
             raise _invalid(f"'{key}' holds values out of range")

@@ -47,7 +47,11 @@ class Report:
     learning_rate : float
         The rate at the start of the pass.
     losses : ndarray of shape (n_models,)
-        Progressive mean loss of every model over the pass.
+        Progressive mean loss of every model over the pass, weighted by the
+        sample and class weights (what the divergence rule compares).
+    unweighted_losses : ndarray of shape (n_models,)
+        The same mean with every row counted once, as scikit-learn's SGD sums
+        its training objective (what the ``tol`` rule monitors).
     finite : bool
         Whether every trained model ended the pass finite.
     trainer : Trainer
@@ -57,6 +61,7 @@ class Report:
     epoch: float
     learning_rate: float
     losses: np.ndarray
+    unweighted_losses: np.ndarray
     finite: bool
     trainer: object
 
@@ -111,6 +116,8 @@ class Trainer:
             max_dloss=problem.max_dloss,
             negative=problem.negative,
         )
+        # the objective of the tol rule and of verbose output (see _monitor)
+        self.kernel.track_unweighted = settings.tol is not None or settings.verbose
 
     def run(self, rates, start, step):
         """One pass over the rows (shuffled first, with ``shuffle``).
@@ -124,8 +131,8 @@ class Trainer:
 
         Returns
         -------
-        losses : ndarray of shape (n_models,)
-            Progressive mean loss of every model.
+        losses, unweighted_losses : ndarray of shape (n_models,)
+            Progressive mean loss of every model, weighted and not.
         finite : bool
             Whether the trained models are finite.
         """
@@ -133,7 +140,7 @@ class Trainer:
         if self.settings.shuffle:
             self.kernel.shuffle(self.state["rng"])
         finite = self.kernel.run(self._rates, start, step)
-        return self.losses.copy(), finite
+        return self.losses.copy(), self.kernel.unweighted_losses, finite
 
     def final_failures(self, coef, intercept):
         """Which final models diverged, over the sample rows: ``(overflowed,
@@ -321,11 +328,11 @@ def run_passes(trainer, plan, positions, length, hooks):
         for hook in hooks:
             hook.before_pass(position)
         rates, start = plan.plan(position)
-        losses, finite = trainer.run(rates, start, step)
+        losses, unweighted, finite = trainer.run(rates, start, step)
         learning_rate = plan.rate(position)
         learning_rates.append(learning_rate)
         trainer.state["epochs"] = position + length
-        report = Report(position, learning_rate, losses, finite, trainer)
+        report = Report(position, learning_rate, losses, unweighted, finite, trainer)
         stop = [hook.after_pass(report) for hook in hooks]
         if any(stop):
             break

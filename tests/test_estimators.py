@@ -238,6 +238,71 @@ def test_flat_schedule_with_early_stopping_equals_sklearn(diabetes):
     assert_allclose(ours.coef_, theirs.coef_, rtol=1e-10)
 
 
+def replayed_first_epoch(loss, X, y, weights, eta):
+    """Plain SGD over the rows in order at rate ``eta``, no penalty, with each
+    row's update scaled by its weight: the loss of every row just before its
+    update."""
+    coef, intercept, losses = np.zeros(X.shape[1]), 0.0, []
+    for x, target, weight in zip(X, y, weights):
+        p = x @ coef + intercept
+        if loss == "squared_error":
+            losses.append(0.5 * (p - target) ** 2)
+            gradient = p - target
+        else:  # hinge, target in {-1, 1}
+            losses.append(max(0.0, 1.0 - target * p))
+            gradient = -target if target * p <= 1.0 else 0.0
+        coef -= eta * weight * gradient * x
+        intercept -= eta * weight * gradient
+    return np.array(losses)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("kind", ["regressor", "classifier"])
+def test_tol_monitors_the_unweighted_mean_loss_as_scikit_learn(kind, diabetes):
+    """With sample (and class) weights, the objective ``tol`` watches is the
+    mean over the epoch's rows of each row's loss before its update, every row
+    counted once, as scikit-learn's SGD sums it (the weights scale the
+    updates). The rows of large targets get weight 10, the others at most
+    0.5 (one 0), so the weighted mean is far from it."""
+    X, y = diabetes
+    y = (y - y.mean()) / y.std()
+    weights = np.where(np.abs(y) > 1, 10.0, 0.0) + np.linspace(0.0, 0.5, len(y))
+    params = dict(penalty=None, eta0=0.001, lr_min=0.001, shuffle=False)
+    params.update(max_iter=2, tol=0.0, n_iter_no_change=5, random_state=0)
+    if kind == "regressor":
+        model, targets, row_weights = CosineSGDRegressor(**params), y, weights
+        expected_targets = y
+    else:
+        class_weight = {False: 0.3, True: 3.0}
+        params.update(loss="hinge", class_weight=class_weight)
+        model, targets = CosineSGDClassifier(**params), y > 0
+        row_weights = weights * np.where(targets, 3.0, 0.3)
+        expected_targets = np.where(targets, 1.0, -1.0)
+    model.fit(X, targets, sample_weight=weights)
+    losses = replayed_first_epoch(
+        params.get("loss", "squared_error"), X, expected_targets, row_weights, 0.001
+    )
+    assert np.average(losses, weights=row_weights) != pytest.approx(
+        losses.mean(), rel=0.05
+    )  # the case tells the two apart
+    assert model.loss_curve_[0] == pytest.approx(losses.mean(), rel=1e-10)
+
+
+@pytest.mark.parametrize("tol", [1e-2, 1e-3, 1e-4])
+def test_tol_with_sample_weight_stops_at_scikit_learns_epoch(tol, diabetes):
+    """On a flat schedule, with skewed sample weights, the rule stops at the
+    epoch where scikit-learn's constant-rate SGD stops."""
+    X, y = diabetes
+    y = (y - y.mean()) / y.std()
+    weights = np.where(np.abs(y) > 1, 10.0, 0.0) + np.linspace(0.0, 0.5, len(y))
+    params = dict(penalty=None, eta0=0.01, shuffle=False, max_iter=300)
+    params.update(tol=tol, n_iter_no_change=3)
+    ours = CosineSGDRegressor(lr_min=0.01, **params).fit(X, y, sample_weight=weights)
+    theirs = SGDRegressor(learning_rate="constant", **params)
+    theirs.fit(X, y, sample_weight=weights)
+    assert ours.n_iter_ == theirs.n_iter_ < 300
+
+
 # --- the parent's options under a real schedule ------------------------------
 
 

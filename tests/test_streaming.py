@@ -1,14 +1,16 @@
 """Out-of-core training: blocks of data follow the in-memory cosine curve."""
 
+import joblib
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_diabetes
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from skcosine import CosineAnnealingLR, CosineSGDRegressor
+from skcosine import CosineAnnealingLR, CosineSGDClassifier, CosineSGDRegressor
 
 EPOCHS, BLOCKS = 30, 6
 
@@ -99,3 +101,56 @@ def test_dask_incremental_over_array_and_dataframe(split):
         assert_allclose(
             fitted.learning_rates_[::BLOCKS], in_memory(X, y).learning_rates_
         )
+
+
+# Two rows whose products with a learned weight overflow: after the first
+# update the weight is about 1e200, every decision is +-inf on the right side,
+# so a margin loss (and its gradient) is 0: no pass sees anything wrong.
+OVERFLOWING = np.array([[1e200], [-1e200]] * 5), np.array([1, 0] * 5)
+
+
+@pytest.mark.parametrize(
+    "loss", ["hinge", "perceptron", "squared_hinge", "modified_huber"]
+)
+def test_partial_fit_refuses_a_model_with_infinite_decisions_as_fit_does(loss):
+    X, y = OVERFLOWING
+    params = dict(loss=loss, eta0=1.0, max_iter=5, random_state=0)
+    with pytest.raises(ValueError, match="SGD diverged .* non-finite .* decisions"):
+        CosineSGDClassifier(**params).fit(X, y)
+    model = CosineSGDClassifier(**params)
+    with pytest.raises(ValueError, match="SGD diverged at epoch 0 .* decisions"):
+        model.partial_fit(X, y, classes=[0, 1])
+    assert not hasattr(model, "coef_")  # nothing published
+    # a fitted model stays as it was (the flipped labels make it jump to -1e200)
+    model.partial_fit(X / 1e200, y, classes=[0, 1])
+    before = joblib.hash(vars(model))
+    with pytest.raises(ValueError, match="SGD diverged at epoch 1 "):
+        model.partial_fit(X, 1 - y)
+    assert joblib.hash(vars(model)) == before
+    assert np.all(np.isfinite(model.decision_function(X / 1e200)))
+
+
+@pytest.mark.parametrize("Estimator", [CosineSGDRegressor, CosineSGDClassifier])
+@pytest.mark.parametrize("layout", ["dense", "csr"])
+@pytest.mark.parametrize("penalty", ["l1", "elasticnet"])
+def test_an_l1_penalty_that_overflowed_is_a_state_partial_fit_continues(
+    Estimator, layout, penalty, split
+):
+    """``alpha * eta0`` so large that the accumulated L1 penalty overflows to
+    +inf: every weight is clipped to 0, a legitimate all-zero model, whose
+    state the next ``partial_fit`` accepts; ``fit`` equals the same calls."""
+    X, _, y, _ = split
+    X = sp.csr_matrix(np.where(np.abs(X) < 0.5, 0.0, X)) if layout == "csr" else X
+    if Estimator is CosineSGDClassifier:
+        y = (y > np.median(y)).astype(int)
+    params = dict(penalty=penalty, l1_ratio=0.5, alpha=1e300, eta0=1e10)
+    params.update(fit_intercept=False, max_iter=3, T_mult=1, random_state=0)
+    fitted = Estimator(**params).fit(X, y)
+    assert np.all(np.isposinf(fitted._state["l1_u"]))  # the case: it overflowed
+    assert np.all(fitted.coef_ == 0)
+    streamed = Estimator(**params)
+    for _ in range(3):
+        streamed.partial_fit(X, y, **({"classes": [0, 1]} if y.dtype == int else {}))
+    assert joblib.hash(streamed._state) == joblib.hash(fitted._state)
+    fitted.partial_fit(X, y)  # its own state is accepted
+    assert np.all(fitted.coef_ == 0) and fitted.n_iter_ == 4

@@ -638,3 +638,73 @@ def test_unaligned_arrays_are_copied_before_the_kernel(
         fits.append(model.coef_.tobytes() + model.intercept_.tobytes())
     assert received and all(array.flags.aligned for array in received)
     assert fits[0] == fits[1]
+
+
+def _invalid_values(constraints):
+    """Values of a parameter that break every one of its ``constraints``: one of
+    no accepted type, and one just outside each constraint (scikit-learn's own
+    generator, as its ``check_param_validation`` uses)."""
+    from sklearn.utils._param_validation import (
+        generate_invalid_param_val,
+        make_constraint,
+    )
+
+    rules = [make_constraint(c) for c in constraints]
+    values = [type("BadType", (), {})()]
+    for rule in rules:
+        try:
+            value = generate_invalid_param_val(rule)
+        except NotImplementedError:
+            continue
+        if not any(other.is_satisfied_by(value) for other in rules):
+            values.append(value)
+    return values
+
+
+BAD_PARAMETER_VALUES = [
+    (Estimator, name, value)
+    for Estimator in (CosineSGDRegressor, CosineSGDClassifier)
+    for name, constraints in sorted(Estimator._parameter_constraints.items())
+    if constraints != "no_validation"
+    for value in _invalid_values(constraints)
+]
+
+
+@pytest.mark.parametrize(
+    "Estimator, name, value",
+    BAD_PARAMETER_VALUES,
+    ids=[f"{E.__name__}-{n}-{v!r}"[:60] for E, n, v in BAD_PARAMETER_VALUES],
+)
+def test_every_partial_fit_call_validates_the_parameters(Estimator, name, value):
+    """A bad value set between two ``partial_fit`` calls is refused by the
+    second one, naming the parameter, and the model is left as it was (not a
+    KeyError or ZeroDivisionError from inside training, nor a model trained
+    with a value ``fit`` refuses)."""
+    import joblib
+
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(30, 3), rng.randn(30)
+    extra = {}
+    if Estimator is CosineSGDClassifier:
+        y, extra = (y > 0).astype(int), {"classes": [0, 1]}
+    model = Estimator(max_iter=5, random_state=0).partial_fit(X, y, **extra)
+    before, good = joblib.hash(vars(model)), getattr(model, name)
+    model.set_params(**{name: value})
+    with pytest.raises(ValueError, match=f"'{name}' parameter of {Estimator.__name__}"):
+        model.partial_fit(X, y)
+    assert getattr(model, name) is value
+    model.set_params(**{name: good})
+    assert joblib.hash(vars(model)) == before
+
+
+def test_partial_fit_refuses_parameters_that_only_fail_together(iris):
+    """What the constraints cannot see (an elastic net without ``l1_ratio``)
+    is refused by a later ``partial_fit`` too, with the model unchanged."""
+    X, y = iris
+    model = CosineSGDClassifier(max_iter=5).partial_fit(X, y, classes=[0, 1, 2])
+    coef = model.coef_.copy()
+    model.set_params(penalty="elasticnet", l1_ratio=None)
+    with pytest.raises(ValueError, match="l1_ratio must be set"):
+        model.partial_fit(X, y)
+    assert_array_equal(model.coef_, coef)
+    assert model.n_iter_ == 1
