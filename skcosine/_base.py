@@ -25,37 +25,46 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted
 
 from . import _sklearn_compat as compat
-from ._callbacks import CallbackHook, FitCallbacks
 from ._checkpoint import Checkpoint, CheckpointHook, fingerprint, size_bound
-from ._divergence import diverged, mean_losses, reference_losses
+from ._data import Problem, check_float32_range, validation_split
 from ._docstrings import DocLinkMixin, shared_doc
-from ._monitor import Monitor, StoppingRule, validation_split
-from ._problem import Problem
-from ._settings import PARTIAL_FIT_EPOCHS, Settings, auto_max_iter
-from ._state import (
+from ._settings import (
+    PARTIAL_FIT_EPOCHS,
+    Settings,
+    auto_eta0,
+    auto_max_iter,
+    stalled_features,
+    warn_if_mid_cycle,
+    warn_if_not_converged,
+    warn_if_rate_zero,
+    warn_if_stalled,
+)
+from ._training import (
+    CallbackHook,
+    DivergenceHook,
+    FitCallbacks,
+    Monitor,
+    RatePlan,
+    StoppingRule,
+    Trainer,
     averaging_started,
     check_state,
     copy_state,
+    diverged,
+    mean_losses,
     model_arrays,
     new_state,
     prepare,
+    reference_losses,
+    run_passes,
     seed_of,
 )
-from ._step_size import auto_eta0, stalled_features
-from ._targets import check_float32_range
-from ._training import DivergenceHook, RatePlan, Trainer, run_passes
 from ._validation import (
     check_fitted_model,
     check_init,
     input_errors,
     validate_prediction_data,
     validate_training_data,
-)
-from ._warnings import (
-    warn_if_mid_cycle,
-    warn_if_not_converged,
-    warn_if_rate_zero,
-    warn_if_stalled,
 )
 
 __all__ = ["CosineSGDMixin", "alone", "atomic"]

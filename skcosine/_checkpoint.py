@@ -59,8 +59,7 @@ from contextlib import contextmanager
 import joblib
 import numpy as np
 
-from ._state import check_state
-from ._training import Hook
+from ._training import Hook, check_state
 
 try:  # POSIX
     import fcntl

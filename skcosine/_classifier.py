@@ -5,10 +5,10 @@ from sklearn.linear_model import SGDClassifier
 
 from . import _sklearn_compat as compat
 from ._base import CosineSGDMixin
+from ._data import checked_classes, label_targets, sorted_labels
 from ._docstrings import fill_doc, shared_doc
 from ._parameters import ENTRIES
 from ._settings import cosine_constraints
-from ._targets import checked_classes, label_targets, sorted_labels
 
 __all__ = ["CosineSGDClassifier"]
 

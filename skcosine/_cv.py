@@ -32,18 +32,17 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _sklearn_compat as compat
 from ._base import alone, atomic
-from ._docstrings import DocLinkMixin, shared_doc, with_parameters
-from ._schedules import check_rate_range
-from ._search import fit_fold
-from ._settings import Settings, auto_max_iter
-from ._targets import (
+from ._data import (
     check_float32_range,
     checked_classes,
     label_targets,
     regression_targets,
 )
+from ._docstrings import DocLinkMixin, shared_doc, with_parameters
+from ._schedules import check_rate_range
+from ._search import fit_fold
+from ._settings import Settings, auto_max_iter, warn
 from ._validation import validate_prediction_data, validate_training_data
-from ._warnings import warn
 
 __all__ = [
     "DEFAULT_GRID",

@@ -4,10 +4,10 @@ from sklearn.linear_model import SGDRegressor
 
 from . import _sklearn_compat as compat
 from ._base import CosineSGDMixin
+from ._data import regression_targets
 from ._docstrings import fill_doc, shared_doc
 from ._parameters import ENTRIES
 from ._settings import cosine_constraints
-from ._targets import regression_targets
 
 __all__ = ["CosineSGDRegressor"]
 
@@ -106,7 +106,7 @@ class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegress
     the whole budget, which ``max_iter='auto'`` sizes from the number of
     rows (see the user guide). A run that diverges anyway (a
     large explicit ``eta0``) raises a ``ValueError`` naming the epoch and its
-    rate; see :mod:`skcosine._divergence` for the rule.
+    rate; see :mod:`skcosine._training` for the rule.
 
     Sample weights, ``average``, ``warm_start``, ``coef_init`` /
     ``intercept_init``, ``early_stopping`` and ``tol`` / ``n_iter_no_change``

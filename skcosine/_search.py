@@ -31,12 +31,23 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ._divergence import loss_failures, reference_losses
-from ._monitor import Monitor, validation_split
-from ._problem import Problem
-from ._state import averaging_started, model_arrays, new_state, prepare, seed_of
-from ._step_size import auto_eta0
-from ._training import GridPlan, Hook, RatePlan, Trainer, run_passes
+from ._data import Problem, validation_split
+from ._settings import auto_eta0
+from ._training import (
+    GridPlan,
+    Hook,
+    Monitor,
+    RatePlan,
+    Trainer,
+    averaging_started,
+    loss_failures,
+    model_arrays,
+    new_state,
+    prepare,
+    reference_losses,
+    run_passes,
+    seed_of,
+)
 
 __all__ = ["FoldFit", "fit_fold"]
 

@@ -1,16 +1,55 @@
-"""The parameters of a cosine SGD estimator, checked once and frozen.
+"""The parameters of a cosine SGD estimator: their rules, what ``'auto'``
+resolves them to, and the warnings about set-ups that train but disappoint.
 
 Data flows one way: the estimator's parameters become a :class:`Settings`
 object at the start of every ``fit`` / ``partial_fit`` call; everything below
 (schedule, kernel, checkpoints) reads the settings, never the estimator.
 Every rule that involves several parameters lives here, in
-:meth:`Settings.check`.
+:meth:`Settings.check`; so do the two ``'auto'`` values, ``max_iter``
+(:func:`auto_max_iter`) and ``eta0`` (:func:`auto_eta0`).
+
+``eta0='auto'``: a step no sample can make diverge
+    One SGD update on sample ``i`` changes that sample's decision by
+    ``eta * dloss * c_i * w_i * (||x_i||^2 + intercept_decay * fit_intercept)``,
+    with ``c_i`` its class weight and ``w_i`` its sample weight. Along that
+    direction the loss has curvature at most ``h`` (:data:`CURVATURE`), so the
+    step cannot overshoot when::
+
+        eta * h * c_i * w_i * (||x_i||^2 + intercept_decay * fit_intercept) <= 1.
+
+    The largest such ``eta`` over the training rows, times the loss's factor
+    in :data:`STEP` (1 unless listed there), is ``eta0='auto'``:
+
+    * 2 for the squared error: a step of twice the no-overshoot step flips the
+      residual of the sample with the largest norm, at the same size, so it
+      still cannot increase any sample's loss (the classic stability limit
+      ``eta * ||x||^2 <= 2``); the cosine decay keeps every later step below
+      it;
+    * 4 for the hinge, whose gradient is bounded, so that an overshoot cannot
+      diverge.
+
+    Both factors were measured on skcosine's quality data sets (with the
+    budget of ``max_iter='auto'``): the no-overshoot step is too cautious to
+    converge in a short budget. The same pass over ``X``
+    (:func:`skcosine._data.data_scale`) measures how far the data let a model
+    move at that rate, to warn when unscaled features make the rate too small
+    to learn anything.
+
+Warnings
+    Each says what is wrong and what to do. :func:`warn` attributes it to the
+    user's line (the first caller outside skcosine), whatever the depth of the
+    call that found the problem.
 """
 
 import math
 import os
+import sys
+import warnings
 from dataclasses import dataclass, fields, replace
 from numbers import Integral, Real
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 
 from . import _sklearn_compat as compat
 from ._schedules import (
@@ -23,13 +62,24 @@ from ._schedules import (
 __all__ = [
     "AUTO_UPDATES",
     "COSINE_CONSTRAINTS",
+    "CURVATURE",
     "MAX_AUTO_EPOCHS",
+    "MID_CYCLE",
     "PARTIAL_FIT_EPOCHS",
     "REAL_PARAMETERS",
     "SCHEDULE_PARAMETERS",
+    "STEP",
     "Settings",
+    "auto_eta0",
     "cosine_constraints",
+    "stalled_features",
+    "warn",
+    "warn_if_mid_cycle",
+    "warn_if_not_converged",
+    "warn_if_rate_zero",
+    "warn_if_stalled",
 ]
+
 
 _COUNT = compat.Interval(Integral, 1, MAX_COUNT, closed="both")
 
@@ -263,3 +313,177 @@ def _effective_l1_ratio(penalty, l1_ratio):
     if penalty == "elasticnet":
         return None if l1_ratio is None else float(l1_ratio)
     return 0.0
+
+
+CURVATURE = {
+    "squared_error": 1.0,
+    "huber": 1.0,
+    "epsilon_insensitive": 1.0,  # piecewise linear: the data's scale only
+    "squared_epsilon_insensitive": 2.0,
+    "hinge": 1.0,
+    "perceptron": 1.0,
+    "squared_hinge": 2.0,
+    "log_loss": 0.25,
+    "modified_huber": 2.0,
+}
+"""Largest second derivative of each loss in the decision (1 for the piecewise
+linear losses, whose steps only need to match the scale of the data)."""
+
+STEP = {"squared_error": 2.0, "hinge": 4.0}
+"""Multiples of the no-overshoot step that ``eta0='auto'`` takes (see the
+module docstring); 1 for the other losses."""
+
+STALLED = 0.01
+"""A feature whose summed step over the budget, ``rate_sum * sum_i c_i w_i
+x_ij^2``, stays below this moves its coefficient by at most about 1% of the
+way to its optimum."""
+
+
+def auto_eta0(scale, loss):
+    """The initial rate of ``eta0='auto'``: ``STEP / (h * max_step)``.
+
+    Raises
+    ------
+    ValueError
+        When a squared row norm of ``X`` overflows float64: no step size can
+        train on such data.
+    """
+    if not np.isfinite(scale.max_step):
+        raise ValueError(
+            "X has values so large that the squared norm of a row overflows "
+            "float64 (about 1e308), so no learning rate can be derived from the "
+            "data (eta0='auto') and SGD would overflow: scale the features, for "
+            "example with StandardScaler."
+        )
+    step = CURVATURE[loss] * scale.max_step
+    return STEP.get(loss, 1.0) / step if step > 0 else 1.0
+
+
+def stalled_features(scale, rate_sum):
+    """Features (and the intercept, as ``-1``) that cannot move at the rate.
+
+    Parameters
+    ----------
+    scale : DataScale
+        The measured data.
+    rate_sum : float
+        Sum of the learning rates of every epoch of the budget.
+
+    Returns
+    -------
+    stalled : ndarray of int
+        Indices of the features with data whose summed step
+        ``rate_sum * column_sums[j]`` is below :data:`STALLED`, plus ``-1``
+        when the intercept is in the same situation.
+    """
+    moving = rate_sum * scale.column_sums
+    stalled = np.flatnonzero((scale.column_sums > 0) & (moving < STALLED))
+    if 0 < scale.intercept_sum and rate_sum * scale.intercept_sum < STALLED:
+        stalled = np.append(stalled, -1)
+    return stalled
+
+
+MID_CYCLE = 0.1
+"""A budget that ends with the rate more than this share of the way from
+``lr_min`` back to ``eta0`` ends mid-cycle."""
+
+NAMED_FEATURES = 5
+"""How many stalled features the warning names (it counts the others)."""
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+
+
+def warn(message, category=UserWarning):
+    """``warnings.warn``, attributed to the first caller outside skcosine (and
+    scikit-learn's decorators)."""
+    frame, level = sys._getframe(1), 2
+    while frame is not None and (
+        os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == _PACKAGE
+        or frame.f_code.co_filename.endswith(os.path.join("sklearn", "base.py"))
+    ):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
+
+
+def warn_if_stalled(stalled, rate, max_iter, feature_names=None):
+    """Warn that the rate ``eta0='auto'`` chose cannot move some coefficients.
+
+    Parameters
+    ----------
+    stalled : ndarray of int
+        :func:`~skcosine._settings.stalled_features` (``-1`` for the
+        intercept).
+    rate : float
+        The rate.
+    max_iter : int
+        The budget.
+    feature_names : ndarray of str or None
+        Names of the features, if known.
+    """
+    if not len(stalled):
+        return
+    labels = [
+        "the intercept"
+        if j < 0
+        else (
+            repr(str(feature_names[j])) if feature_names is not None else f"feature {j}"
+        )
+        for j in stalled[:NAMED_FEATURES]
+    ]
+    listed = (
+        ", ".join(labels[:-1]) + " and " + labels[-1] if len(labels) > 1 else labels[0]
+    )
+    unnamed = len(stalled) - NAMED_FEATURES
+    more = f" and {unnamed} more" if unnamed > 0 else ""
+    warn(
+        f"eta0='auto' is {rate:.3g}: 1 / {1.0 / rate:.3g}, the largest step a row "
+        "can take (its squared norm, times its weights and the curvature of the "
+        f"loss). At this rate {listed}{more} cannot move in max_iter={max_iter} "
+        "epochs, and the model will predict poorly. The features (or the sample "
+        "weights) have very different scales: standardize the features, for "
+        "example with StandardScaler."
+    )
+
+
+def warn_if_not_converged(settings, n_iter):
+    """scikit-learn's warning when a stopping rule that could stop did not."""
+    could_stop = (
+        settings.tol is not None and settings.n_iter_no_change < settings.max_iter
+    )
+    if could_stop and n_iter == settings.max_iter:
+        warn(
+            "Maximum number of iteration reached before convergence. Consider "
+            "increasing max_iter to improve the fit.",
+            ConvergenceWarning,
+        )
+
+
+def warn_if_mid_cycle(settings, schedule):
+    """Warn when the budget ends with the rate far above ``lr_min``."""
+    span = schedule.lr_initial - schedule.lr_min
+    if span <= 0 or (settings.T_max is None and settings.T_mult is None):
+        return  # flat, or one cycle that ends with the budget
+    (segment,) = schedule.segments([settings.max_iter - 1])
+    base, slope, amplitude, phase, frequency = segment
+    end = base + slope + amplitude * np.cos(phase + frequency)  # at max_iter, left
+    share = (end - schedule.lr_min) / span
+    if share > MID_CYCLE:
+        warn(
+            f"The budget ends mid-cycle: at the end of epoch {settings.max_iter} the "
+            f"learning rate is still {end:.3g}, {share:.0%} of the way from lr_min "
+            f"up to eta0 (T_max={settings.T_max!r}, T_mult={settings.T_mult!r}, "
+            f"warmup_epochs={settings.warmup_epochs!r}, max_iter="
+            f"{settings.max_iter!r}). Use T_max=None for one cycle over the budget, "
+            "a larger max_iter, or a budget that ends a cycle."
+        )
+
+
+def warn_if_rate_zero(rate, previous_rate):
+    """Warn, once, when ``partial_fit`` starts training at rate 0."""
+    if rate == 0 and (previous_rate is None or previous_rate > 0):
+        warn(
+            "partial_fit now trains at learning rate 0: the schedule has reached "
+            "lr_min=0 at its end, so further calls do not change the model. For a "
+            "stream that keeps learning, use warm restarts (T_mult=1 restarts "
+            "every T_max epochs) or lr_min > 0."
+        )

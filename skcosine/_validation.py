@@ -17,8 +17,8 @@ from sklearn.base import is_classifier
 from sklearn.utils import check_array
 from sklearn.utils.validation import validate_data
 
+from ._data import FLOAT32_MAX, float32_range_message
 from ._kernel import check_csr
-from ._targets import FLOAT32_MAX, float32_range_message
 
 __all__ = [
     "InvalidInputError",

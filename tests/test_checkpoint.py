@@ -28,9 +28,9 @@ from skcosine import (
     CosineSGDRegressor,
     _base,
     _checkpoint,
-    _monitor,
+    _training,
 )
-from skcosine._state import copy_state
+from skcosine._training import copy_state
 
 DATA = """
 import numpy as np
@@ -744,7 +744,7 @@ def test_a_save_reads_only_the_epochs_since_the_last_one(tmp_path, no_fsync):
     reads at most checkpoint_every of them, at epoch 10 as at epoch 300
     (reading them all made a long fit quadratic)."""
     X, y = small_data()
-    original_init = _monitor.Monitor.__init__
+    original_init = _training.Monitor.__init__
     original_save = _checkpoint.Checkpoint.save
     reads = []
 
@@ -757,7 +757,7 @@ def test_a_save_reads_only_the_epochs_since_the_last_one(tmp_path, no_fsync):
         original_save(self, state, epochs, values, rule)
         reads.append(CountingList.read - before)
 
-    _monitor.Monitor.__init__, _checkpoint.Checkpoint.save = init, save
+    _training.Monitor.__init__, _checkpoint.Checkpoint.save = init, save
     try:
         model = CosineSGDRegressor(
             checkpoint_path=tmp_path / "fit.ckpt",
@@ -768,7 +768,7 @@ def test_a_save_reads_only_the_epochs_since_the_last_one(tmp_path, no_fsync):
             random_state=0,
         ).fit(X, y)
     finally:
-        _monitor.Monitor.__init__ = original_init
+        _training.Monitor.__init__ = original_init
         _checkpoint.Checkpoint.save = original_save
     assert model.n_iter_ == 300 and len(reads) == 300
     assert max(reads) <= 3, reads

@@ -25,7 +25,7 @@ from sklearn.linear_model import SGDClassifier, SGDRegressor
 from sklearn.preprocessing import StandardScaler
 
 from skcosine import CosineSGDClassifier, CosineSGDRegressor
-from skcosine._state import model_arrays
+from skcosine._training import model_arrays
 
 from .conftest import run_child as run_python
 from .conftest import unaligned
@@ -1089,6 +1089,7 @@ def fits_while_a_thread_writes_the_input(n_fits=20):
     y = np.random.RandomState(0).randn(20_000)
     expected = CosineSGDRegressor(max_iter=5, random_state=0).fit(X.copy(), y)
     training, stop, cycles = threading.Event(), threading.Event(), []
+    broken = threading.Lock()  # held while X is broken
 
     def hammer():
         rng = np.random.RandomState(1)
@@ -1096,14 +1097,17 @@ def fits_while_a_thread_writes_the_input(n_fits=20):
         while not stop.is_set():
             if not training.wait(timeout=0.01):
                 continue
-            cycles.append(None)
-            k = rng.randint(len(indices), size=HAMMERED)
-            r = rng.randint(1, len(indptr), size=HAMMERED)
-            index, offset = indices[k], indptr[r]
-            indices[k], indptr[r] = BAD_INDEX, BAD_INDEX
-            for _ in range(HAMMER_SPIN):  # the fit runs meanwhile
-                pass
-            indices[k], indptr[r] = index, offset
+            with broken:
+                if not training.is_set():  # the fit returned meanwhile
+                    continue
+                cycles.append(None)
+                k = rng.randint(len(indices), size=HAMMERED)
+                r = rng.randint(1, len(indptr), size=HAMMERED)
+                index, offset = indices[k], indptr[r]
+                indices[k], indptr[r] = BAD_INDEX, BAD_INDEX
+                for _ in range(HAMMER_SPIN):  # the fit runs meanwhile
+                    pass
+                indices[k], indptr[r] = index, offset
 
     validate = base.validate_training_data
 
@@ -1124,7 +1128,8 @@ def fits_while_a_thread_writes_the_input(n_fits=20):
                 model.fit(X, y)
             finally:
                 training.clear()
-                cycles.append("fit")
+                with broken:  # X is whole again before the next validation
+                    cycles.append("fit")
             assert model.coef_.tobytes() == expected.coef_.tobytes()
             assert model.intercept_.tobytes() == expected.intercept_.tobytes()
     finally:
