@@ -26,7 +26,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _sklearn_compat as compat
 from ._checkpoint import Checkpoint, CheckpointHook, fingerprint, size_bound
-from ._data import Problem, check_float32_range, validation_split
+from ._data import Problem, check_training_weights, validation_split
 from ._docstrings import DocLinkMixin, shared_doc
 from ._settings import (
     PARTIAL_FIT_EPOCHS,
@@ -41,23 +41,21 @@ from ._settings import (
 )
 from ._training import (
     CallbackHook,
-    DivergenceHook,
+    Divergence,
     FitCallbacks,
     Monitor,
     RatePlan,
-    StoppingRule,
     Trainer,
     averaging_started,
     check_state,
     copy_state,
-    diverged,
-    mean_losses,
     model_arrays,
     new_state,
     prepare,
-    reference_losses,
+    resumed_rule,
     run_passes,
     seed_of,
+    starting_references,
 )
 from ._validation import (
     check_fitted_model,
@@ -134,27 +132,6 @@ def atomic(estimator):
         raise
 
 
-class _Call:
-    """What one ``fit`` / ``partial_fit`` call trains on: the validated data,
-    its targets, the settings and the schedule."""
-
-    def __init__(self, settings, X, y, sample_weight, targets, incremental):
-        self.settings, self.X, self.y = settings, X, y
-        self.sample_weight, self.targets = sample_weight, targets
-        self.incremental = incremental
-        self.validation = np.zeros(X.shape[0], dtype=bool)
-        self.problem = self.schedule = None
-        self.init = (None, None)  # the validated initial model of a fit
-
-
-class _Run:
-    """What the passes of a call produced."""
-
-    def __init__(self, state, learning_rates, curve, n_passes, t):
-        self.state, self.learning_rates = state, learning_rates
-        self.curve, self.n_passes, self.t = curve, n_passes, t
-
-
 class CosineSGDMixin(DocLinkMixin):
     """``fit`` and ``partial_fit`` of a cosine-annealed SGD estimator.
 
@@ -186,7 +163,7 @@ default=None
         -------
         self : {fitted}
         """
-        return self._fit(
+        return self._cosine_fit(
             X,
             y,
             sample_weight=sample_weight,
@@ -249,13 +226,7 @@ default=None
 
     # --- the training flow ----------------------------------------------------
 
-    def _fit(self, X, y, **kwargs):
-        """One ``fit`` / ``partial_fit`` call, refused while another call on
-        this estimator runs (see :func:`alone`)."""
-        with alone(self):
-            return self._fit_alone(X, y, **kwargs)
-
-    def _fit_alone(
+    def _cosine_fit(
         self,
         X,
         y,
@@ -266,114 +237,141 @@ default=None
         classes=None,
         incremental=False,
     ):
-        # the constrained attributes are the parameters (get_params would
-        # inspect the signature of __init__ at every call)
-        params = {name: getattr(self, name) for name in self._parameter_constraints}
-        settings = Settings.from_params(params, incremental=incremental)
-        continuing = incremental and hasattr(self, "_state")
-        if continuing:
-            check_fitted_model(self)
-            self._check_fitted_state()
-            # the budget of 'auto' was fixed by the first call
-            budget = self._state.get("max_iter", PARTIAL_FIT_EPOCHS)
-            settings = settings.with_max_iter(budget, incremental=True)
-            self._check_schedule_unchanged(settings)
-        elif incremental:
-            settings = settings.with_max_iter(PARTIAL_FIT_EPOCHS, incremental=True)
-        with atomic(self):
-            call = self._call(settings, X, y, sample_weight, classes, incremental)
+        """One ``fit`` (``incremental=False``) or ``partial_fit`` call, top to
+        bottom: settings, data, starting state, schedule, passes, published
+        model. Refused while another call on this estimator runs
+        (:func:`alone`); a call that fails changes nothing (:func:`atomic`)."""
+        with alone(self), atomic(self):
+            # the constrained attributes are the parameters (get_params would
+            # inspect the signature of __init__ at every call)
+            params = {name: getattr(self, name) for name in self._parameter_constraints}
+            settings = Settings.from_params(params, incremental=incremental)
+            continuing = incremental and hasattr(self, "_state")
+            if continuing:  # a model loaded from a file may carry anything
+                check_fitted_model(self)
+                self._check_fitted_state()
+
+            # the data, the budget and the targets
+            X, y, weights = validate_training_data(
+                self,
+                "partial_fit" if incremental else "fit",
+                X,
+                y,
+                sample_weight,
+                reset=not continuing,
+                dtype=self._state["coef"].dtype if continuing else None,
+            )
+            settings = self._budget(settings, X.shape[0], incremental)
+            if continuing:
+                self._check_schedule_unchanged(settings)
+            targets = self._encode_targets(y, settings, classes, incremental)
+            check_training_weights(targets, weights, X.dtype)
+            held_out = validation_split(
+                settings, targets.values, weights, stratify=is_classifier(self)
+            )
+            problem = Problem.build(
+                settings,
+                X,
+                targets,
+                weights,
+                rows=np.flatnonzero(~held_out) if held_out.any() else None,
+            )
+
+            # the starting state, its rate and the schedule
+            init = (None, None)  # (coef, intercept) of a new model; None: zeros
+            if continuing:
+                state = copy_state(self._state)
+            else:
+                if not incremental:
+                    init = self._initial_model(
+                        settings, problem, coef_init, intercept_init
+                    )
+                state = new_state(
+                    X.shape[1],
+                    problem.n_models,
+                    X.dtype,
+                    seed=seed_of(settings.random_state),
+                    coef=init[0],
+                    intercept=init[1],
+                )
+            prepare(state, average=settings.average, truncates=settings.truncates)
+            state["lr_initial"] = self._initial_rate(
+                settings, problem, targets, state["lr_initial"], incremental
+            )
+            schedule = settings.schedule(state["lr_initial"])
+            state["reference_loss"] = starting_references(
+                settings,
+                problem,
+                init,
+                state["reference_loss"] if incremental else None,
+            )
+
+            # the passes, and the published model
             if not incremental:
-                compat.init_callback_context(self, call.settings.max_iter)
-            state = self._starting_state(call, coef_init, intercept_init, continuing)
+                compat.init_callback_context(self, settings.max_iter)
             with ExitStack() as stack:
-                checkpoint = self._checkpoint(call, stack)
-                run = self._train(call, state, checkpoint, given_weight=sample_weight)
-                self._record(call, run)
+                checkpoint = None
+                if not incremental and settings.checkpoint_path is not None:
+                    checkpoint = stack.enter_context(
+                        self._checkpoint(settings, problem, targets, init)
+                    )
+                if incremental:
+                    run = self._one_pass(settings, problem, targets, state, schedule)
+                else:
+                    run = self._passes(
+                        settings,
+                        problem,
+                        targets,
+                        y,
+                        held_out,
+                        state,
+                        schedule,
+                        checkpoint,
+                        given_weight=sample_weight is not None,
+                    )
+                self._record(settings, schedule, incremental, *run)
                 if checkpoint is not None:
                     checkpoint.discard()  # only once the model is recorded
         return self
 
-    def _call(self, settings, X, y, sample_weight, classes, incremental):
-        """Validate the data and encode the targets."""
-        method = "partial_fit" if incremental else "fit"
-        dtype = (
-            self._state["coef"].dtype
-            if incremental and hasattr(self, "_state")
-            else None
-        )
-        X, y, sample_weight = validate_training_data(
-            self, method, X, y, sample_weight, reset=dtype is None, dtype=dtype
-        )
+    def _budget(self, settings, n_samples, incremental):
+        """``max_iter='auto'`` resolved: from the number of rows for ``fit``;
+        ``partial_fit`` keeps the budget of the call that started the schedule
+        (:data:`~skcosine._settings.PARTIAL_FIT_EPOCHS` when it was a
+        ``partial_fit``)."""
         if not incremental:
-            epochs = auto_max_iter(X.shape[0], self._MIN_AUTO_EPOCHS)
-            settings = settings.with_max_iter(epochs, incremental=False)
-        targets = self._encode_targets(y, settings, classes, incremental)
-        check_float32_range(targets, sample_weight, X.dtype)
-        if not np.any(targets.row_weights(sample_weight) > 0):
-            raise ValueError(
-                "class_weight and sample_weight give every sample the weight 0: "
-                "there is nothing to learn from."
-            )
-        call = _Call(settings, X, y, sample_weight, targets, incremental)
-        call.validation = validation_split(
-            settings, targets.values, sample_weight, stratify=is_classifier(self)
-        )
-        return call
-
-    def _starting_state(self, call, coef_init, intercept_init, continuing):
-        """The state training starts from, with its rate, schedule and reference
-        loss: the previous one (``partial_fit``), or a new one from the initial
-        model."""
-        settings, X, targets = call.settings, call.X, call.targets
-        coef = intercept = None
-        if continuing:
-            state = copy_state(self._state)
+            epochs = auto_max_iter(n_samples, self._MIN_AUTO_EPOCHS)
+        elif hasattr(self, "_state"):
+            epochs = self._state.get("max_iter", PARTIAL_FIT_EPOCHS)
         else:
-            if settings.warm_start and hasattr(self, "coef_") and not call.incremental:
-                coef_init = self.coef_ if coef_init is None else coef_init
-                intercept_init = (
-                    self.intercept_ if intercept_init is None else intercept_init
-                )
-            with input_errors(self, "fit"):
-                coef, intercept = check_init(
-                    coef_init, intercept_init, targets.n_models, X.shape[1], X.dtype
-                )
-            state = new_state(
-                X.shape[1],
-                targets.n_models,
-                X.dtype,
-                seed=seed_of(settings.random_state),
-                coef=coef,
-                intercept=intercept,
+            epochs = PARTIAL_FIT_EPOCHS
+        return settings.with_max_iter(epochs, incremental=incremental)
+
+    def _initial_model(self, settings, problem, coef_init, intercept_init):
+        """The validated initial ``(coef (K, d), intercept (K,))`` of a new
+        state (``None`` for zeros): ``coef_init`` / ``intercept_init``, or the
+        previous model with ``warm_start``."""
+        if settings.warm_start and hasattr(self, "coef_"):
+            coef_init = self.coef_ if coef_init is None else coef_init
+            intercept_init = (
+                self.intercept_ if intercept_init is None else intercept_init
             )
-        prepare(state, average=settings.average, truncates=settings.truncates)
-        call.problem = self._problem(call)
-        state["lr_initial"] = self._initial_rate(call, previous=state["lr_initial"])
-        call.schedule = settings.schedule(state["lr_initial"])
-        state["reference_loss"] = self._reference_losses(call, state, coef, intercept)
-        call.init = (coef, intercept)
-        return state
+        X = problem.X
+        with input_errors(self, "fit"):
+            return check_init(
+                coef_init, intercept_init, problem.n_models, X.shape[1], X.dtype
+            )
 
-    def _problem(self, call):
-        """The data and per-model constants the kernel trains on."""
-        rows = None
-        if call.validation.any():
-            rows = np.flatnonzero(~call.validation)
-        return Problem.build(
-            call.settings, call.X, call.targets, call.sample_weight, rows
-        )
-
-    def _initial_rate(self, call, previous):
+    def _initial_rate(self, settings, problem, targets, previous, incremental):
         """``eta0``, or the rate ``eta0='auto'`` derives from the training rows:
         with ``partial_fit``, the lowest over every block seen."""
-        settings, problem = call.settings, call.problem
         if settings.eta0 != "auto":
             return float(settings.eta0)
         scale = problem.data_scale(
-            call.targets.row_weights(problem.sample_weight), settings.fit_intercept
+            targets.row_weights(problem.sample_weight), settings.fit_intercept
         )
         rate = auto_eta0(scale, settings.loss)
-        if call.incremental:
+        if incremental:
             return rate if previous is None else min(previous, rate)
         warn_if_stalled(
             stalled_features(scale, rate * settings.max_iter),
@@ -383,51 +381,29 @@ default=None
         )
         return rate
 
-    def _reference_losses(self, call, state, coef, intercept):
-        """The divergence rule's reference: the loss of the starting model and
-        of the zero model (the largest seen so far, for ``partial_fit``)."""
-        settings, problem = call.settings, call.problem
-        zero = problem.zero_losses(settings.loss, settings.epsilon)
-        if call.incremental:
-            previous = state["reference_loss"]
-            return reference_losses(
-                None, np.where(np.isnan(previous), zero, np.fmax(previous, zero))
-            )
-        if coef is None and intercept is None:
-            return reference_losses(None, zero)
-        n_models, n_features = problem.n_models, problem.X.shape[1]
-        coef = np.zeros((n_models, n_features)) if coef is None else coef
-        intercept = np.zeros(n_models) if intercept is None else intercept
-        with np.errstate(all="ignore"):
-            start, _ = mean_losses(
-                settings.loss,
-                settings.epsilon,
-                problem.X,
-                coef,
-                intercept,
-                problem.model_targets,
-                problem.model_weights,
-            )
-        return reference_losses(start, zero)
-
-    def _checkpoint(self, call, stack):
-        """The checkpoint files of a ``fit``, locked for the call (or None)."""
-        settings = call.settings
-        if call.incremental or settings.checkpoint_path is None:
-            return None
-        data = (call.X, call.targets.values, call.sample_weight, *call.init)
+    def _checkpoint(self, settings, problem, targets, init):
+        """The checkpoint files of a ``fit`` (a context manager: the lock)."""
+        data = (problem.X, targets.values, problem.sample_weight, *init)
         key = fingerprint(type(self).__name__, self.get_params(deep=False), data)
-        checkpoint = Checkpoint(
-            settings.checkpoint_path,
-            settings.checkpoint_every,
-            key,
-            call.targets.n_models,
+        return Checkpoint(
+            settings.checkpoint_path, settings.checkpoint_every, key, problem.n_models
         )
-        return stack.enter_context(checkpoint)
 
-    def _train(self, call, state, checkpoint, given_weight):
-        """The passes of the call, with the hooks between them."""
-        settings, problem = call.settings, call.problem
+    def _passes(
+        self,
+        settings,
+        problem,
+        targets,
+        y,
+        held_out,
+        state,
+        schedule,
+        checkpoint,
+        given_weight,
+    ):
+        """The epochs of ``fit`` (resumed from the checkpoint, if any), with the
+        hooks between them, and the final divergence check. Returns
+        ``(state, learning rates, monitored curve, epochs run, t)``."""
         first, saved_rule, saved_values = 0, None, None
         last = settings.max_iter
         if checkpoint is not None:
@@ -444,47 +420,30 @@ default=None
                 if saved_rule is not None and np.all(saved_rule["count"] >= patience):
                     last = first  # every model had stopped: the fit ended there
         trainer = Trainer(problem, settings, state)
-        monitor = self._monitor(call, trainer, saved_rule, saved_values, first)
-        eta0_text = _eta0_text(settings, state["lr_initial"])
-        divergence = []  # the divergence error raised, if any
-
-        def fail(epoch, rate, what):
-            divergence.append(diverged(epoch, rate, eta0_text, what))
-            return divergence[-1]
-
-        hooks = [
-            DivergenceHook(
-                settings.loss,
-                state["reference_loss"],
-                lambda report, what: fail(report.epoch, report.learning_rate, what),
-            ),
-            monitor,
-        ]
-        plan = RatePlan(call.schedule, settings.anneal_per)
-
-        def check_final(t, epoch):
-            """The divergence rule on the models published after the call:
-            ``fit`` and ``partial_fit`` return no model it refuses."""
-            trainer.check_final(
-                *self._published(state, settings, t),
-                lambda what: fail(epoch, plan.rate(epoch), what),
-            )
-
-        if call.incremental:
-            return self._one_pass(call, trainer, plan, hooks, monitor, check_final)
-        callbacks = FitCallbacks(
-            self,
-            problem.X,
-            call.y,
-            None if given_weight is None else call.sample_weight,
+        monitor = Monitor(
+            settings,
+            problem,
+            np.flatnonzero(held_out),
+            targets.names,
+            rule=resumed_rule(settings, saved_rule, trainer.active),
         )
+        if first:
+            monitor.values = (
+                [None] * first if saved_values is None else list(saved_values)
+            )
+        plan = RatePlan(schedule, settings.anneal_per)
+        divergence = Divergence(settings, state)
+        hooks = [divergence.hook(), monitor]
         n_samples = problem.X.shape[0]
+        callbacks = FitCallbacks(
+            self, problem.X, y, problem.sample_weight if given_weight else None
+        )
         if callbacks.active:
             hooks.append(
                 CallbackHook(
                     callbacks,
                     lambda: self._fitted_model(
-                        trainer.state, settings, 1 + trainer.state["epochs"] * n_samples
+                        state, settings, 1 + state["epochs"] * n_samples
                     ),
                 )
             )
@@ -496,57 +455,42 @@ default=None
                 rates = run_passes(trainer, plan, range(first, last), 1.0, hooks)
             n_iter = first + len(rates)
             t = 1.0 + n_iter * n_samples
-            check_final(t, max(n_iter - 1, 0))
+            final = max(n_iter - 1, 0)
+            divergence.check_final(
+                problem, *self._published(state, settings, t), final, plan.rate(final)
+            )
         except ValueError as exc:
-            if checkpoint is not None and any(exc is e for e in divergence):
+            if checkpoint is not None and divergence.raised(exc):
                 checkpoint.discard()  # a diverged fit is not to be resumed
             raise
         callbacks.end_fit(lambda: self._fitted_model(state, settings, t))
         rates = [plan.rate(epoch) for epoch in range(first)] + rates
-        return _Run(state, rates, monitor.curve(), n_iter, t)
+        return state, rates, monitor.curve(), n_iter, t
 
-    def _one_pass(self, call, trainer, plan, hooks, monitor, check_final):
-        """The pass of ``partial_fit``, at the next position of the schedule,
-        and the final check of its model."""
-        state, batches = trainer.state, call.settings.batches_per_epoch
-        position = state["epochs"]
-        with np.errstate(all="ignore"):
-            rates = run_passes(trainer, plan, [position], 1.0 / batches, hooks)
-        state["epochs"] = (round(position * batches) + 1) / batches
-        t = getattr(self, "t_", 1.0) + call.X.shape[0]
-        check_final(t, position)
-        return _Run(state, rates, monitor.curve(), 1, t)
-
-    def _monitor(self, call, trainer, saved_rule, saved_values, first):
-        """The monitored values and the stopping rule (``fit`` only), resumed
-        from a checkpoint."""
-        settings, n_models = call.settings, call.problem.n_models
-        rule = None
-        if saved_rule is not None and settings.tol is not None and not call.incremental:
-            rule = StoppingRule(
-                settings.tol,
-                settings.n_iter_no_change,
-                settings.early_stopping,
-                n_models,
-            )
-            rule.best, rule.count = (
-                saved_rule["best"].copy(),
-                saved_rule["count"].copy(),
-            )
-            trainer.active[rule.count >= settings.n_iter_no_change] = 0
+    def _one_pass(self, settings, problem, targets, state, schedule):
+        """The pass of ``partial_fit`` at the next position of the schedule,
+        and the final check of its model. Returns what :meth:`_passes` does."""
+        trainer = Trainer(problem, settings, state)
         monitor = Monitor(
             settings,
-            call.problem,
-            np.flatnonzero(call.validation),
-            call.targets.names,
-            rule=rule,
-            stopping=not call.incremental,
+            problem,
+            np.array([], dtype=np.intp),
+            targets.names,
+            stopping=False,
         )
-        if first:
-            monitor.values = (
-                [None] * first if saved_values is None else list(saved_values)
+        divergence = Divergence(settings, state)
+        plan = RatePlan(schedule, settings.anneal_per)
+        batches, position = settings.batches_per_epoch, state["epochs"]
+        with np.errstate(all="ignore"):
+            rates = run_passes(
+                trainer, plan, [position], 1.0 / batches, [divergence.hook(), monitor]
             )
-        return monitor
+        state["epochs"] = (round(position * batches) + 1) / batches
+        t = getattr(self, "t_", 1.0) + problem.X.shape[0]
+        divergence.check_final(
+            problem, *self._published(state, settings, t), position, rates[0]
+        )
+        return state, rates, monitor.curve(), 1, t
 
     def _check_fitted_state(self):
         """Refuse a training state that does not fit the fitted attributes
@@ -595,36 +539,33 @@ default=None
         coef, intercept = self._published(state, settings, t)
         return dict(zip(("coef_", "intercept_"), self._publish_shapes(coef, intercept)))
 
-    def _record(self, call, run):
+    def _record(self, settings, schedule, incremental, state, rates, curve, n_iter, t):
         """Store the fitted attributes (only once training succeeded)."""
-        settings, state = call.settings, run.state
-        previous_rates = (
-            getattr(self, "learning_rates_", None) if call.incremental else None
-        )
+        previous_rates = getattr(self, "learning_rates_", None) if incremental else None
         state["schedule_key"] = settings.schedule_key()
         state["max_iter"] = settings.max_iter  # resolved: partial_fit continues it
         self._state = state
-        self.t_ = run.t
+        self.t_ = t
         self.coef_, self.intercept_ = self._publish_shapes(
-            *self._published(state, settings, run.t)
+            *self._published(state, settings, t)
         )
-        self.schedule_ = call.schedule
-        rates = np.asarray(run.learning_rates, dtype=np.float64)
+        self.schedule_ = schedule
+        rates = np.asarray(rates, dtype=np.float64)
         if previous_rates is None:
             self.learning_rates_ = rates
-            self.n_iter_ = run.n_passes
+            self.n_iter_ = n_iter
         else:
             warn_if_rate_zero(
                 rates[-1], previous_rates[-1] if len(previous_rates) else None
             )
             self.learning_rates_ = np.append(previous_rates, rates)
-            self.n_iter_ = getattr(self, "n_iter_", 0) + run.n_passes
+            self.n_iter_ = getattr(self, "n_iter_", 0) + n_iter
         self.n_epochs_ = float(state["epochs"])
-        self._record_curve(settings, run.curve, call.incremental)
-        if not call.incremental:
+        self._record_curve(settings, curve, incremental)
+        if not incremental:
             warn_if_not_converged(settings, self.n_iter_)
             if self.n_iter_ == settings.max_iter:
-                warn_if_mid_cycle(settings, call.schedule)
+                warn_if_mid_cycle(settings, schedule)
 
     def _record_curve(self, settings, curve, incremental):
         """Keep the monitored value of every pass (``NaN`` where not monitored)."""
@@ -640,10 +581,3 @@ default=None
         if curve is not None:
             values[len(values) - len(curve) :] = curve
         setattr(self, name, values)
-
-
-def _eta0_text(settings, lr_initial):
-    """``eta0`` as messages show it."""
-    if settings.eta0 == "auto":
-        return f"eta0='auto' (= {lr_initial:.3g})"
-    return f"eta0={settings.eta0!r}"

@@ -199,7 +199,7 @@ class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassi
         -------
         self : {fitted}
         """
-        return self._fit(
+        return self._cosine_fit(
             X, y, sample_weight=sample_weight, classes=classes, incremental=True
         )
 

@@ -53,6 +53,7 @@ __all__ = [
     "TEMPORARIES",
     "Targets",
     "check_float32_range",
+    "check_training_weights",
     "checked_classes",
     "class_weights",
     "classification_targets",
@@ -376,6 +377,17 @@ def _label_problem(labels, name):
         f"{name} mixes kinds of labels that cannot be ordered into classes: "
         f"{kinds}. Make every label a number, or every label a string."
     )
+
+
+def check_training_weights(targets, sample_weight, dtype):
+    """Refuse weights that leave nothing to learn, and targets or weights that
+    the dtype of ``X`` cannot hold (:func:`check_float32_range`)."""
+    check_float32_range(targets, sample_weight, dtype)
+    if not np.any(targets.row_weights(sample_weight) > 0):
+        raise ValueError(
+            "class_weight and sample_weight give every sample the weight 0: "
+            "there is nothing to learn from."
+        )
 
 
 def check_float32_range(targets, sample_weight, dtype):

@@ -210,7 +210,7 @@ class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegress
         -------
         self : {fitted}
         """
-        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+        return self._cosine_fit(X, y, sample_weight=sample_weight, incremental=True)
 
     @shared_doc
     def predict(self, X):

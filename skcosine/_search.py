@@ -40,6 +40,7 @@ from ._training import (
     RatePlan,
     Trainer,
     averaging_started,
+    final_failures,
     loss_failures,
     model_arrays,
     new_state,
@@ -132,7 +133,14 @@ def fit_fold(X, targets, sample_weight, train, settings, *, stratify):
     per_candidate = targets.n_models
     n_iter = counter.passes.reshape(len(settings), per_candidate).max(axis=1)
     coef, intercept = _published(trainer.state, shared.average, n_iter, len(train))
-    overflowed, too_large, _ = trainer.final_failures(coef, intercept)
+    overflowed, too_large, _ = final_failures(
+        trainer.problem,
+        shared.loss,
+        shared.epsilon,
+        coef,
+        intercept,
+        trainer.state["reference_loss"],
+    )
     failed = overflowed | too_large
     failures = failure_hook.failures
     for c in np.flatnonzero(failed.reshape(len(settings), per_candidate).any(axis=1)):

@@ -93,6 +93,7 @@ from ._schedules import MAX_COUNT
 __all__ = [
     "CHUNK",
     "CallbackHook",
+    "Divergence",
     "DivergenceHook",
     "FACTOR",
     "FitCallbacks",
@@ -118,8 +119,10 @@ __all__ = [
     "penalty_norms",
     "prepare",
     "reference_losses",
+    "resumed_rule",
     "run_passes",
     "seed_of",
+    "starting_references",
 ]
 
 
@@ -463,14 +466,22 @@ def mean_losses(loss, epsilon, X, coef, intercept, targets, weights, rows=None):
     return total / np.where(weight_sum > 0, weight_sum, 1.0), finite
 
 
-def final_failures(
-    loss, epsilon, X, coef, intercept, targets, weights, references, rows=None
-):
-    """Which final models diverged: not finite, or a mean loss over the rows
-    above the rule's bound.
+def final_failures(problem, loss, epsilon, coef, intercept, references):
+    """Which final models diverged: not finite, or a mean loss over the
+    problem's sample rows above the rule's bound.
 
-    The arguments are those of :func:`mean_losses`, plus the
-    :func:`reference_losses`.
+    Parameters
+    ----------
+    problem : Problem
+        The data and the targets and weights of every model.
+    loss, epsilon
+        The loss and its epsilon.
+    coef : ndarray of shape (n_models, n_features)
+        The models.
+    intercept : ndarray of shape (n_models,)
+        Their intercepts.
+    references : ndarray of shape (n_models,)
+        :func:`reference_losses`.
 
     Returns
     -------
@@ -482,7 +493,14 @@ def final_failures(
     """
     with np.errstate(all="ignore"):
         means, finite = mean_losses(
-            loss, epsilon, X, coef, intercept, targets, weights, rows
+            loss,
+            epsilon,
+            problem.X,
+            coef,
+            intercept,
+            problem.model_targets,
+            problem.model_weights,
+            problem.sample_rows,
         )
     finite &= np.all(np.isfinite(coef), axis=1) & np.isfinite(intercept)
     return ~finite, loss_failures(loss, means, references) & finite, means
@@ -635,27 +653,6 @@ class Trainer:
         finite = self.kernel.run(self._rates, start, step)
         return self.losses.copy(), self.kernel.unweighted_losses, finite
 
-    def final_failures(self, coef, intercept):
-        """Which final models diverged, over the sample rows: ``(overflowed,
-        too_large, means)`` of :func:`skcosine._training.final_failures`."""
-        problem = self.problem
-        return final_failures(
-            self.settings.loss,
-            self.settings.epsilon,
-            problem.X,
-            coef,
-            intercept,
-            problem.model_targets,
-            problem.model_weights,
-            self.state["reference_loss"],
-            rows=problem.sample_rows,
-        )
-
-    def check_final(self, coef, intercept, describe):
-        """The divergence rule on the final models: raise ``describe(what)``."""
-        failures = self.final_failures(coef, intercept)
-        check_final(failures, self.state["reference_loss"], describe)
-
 
 class RatePlan:
     """The rate plan of every pass, from a schedule, in chunks of epochs.
@@ -790,6 +787,100 @@ class DivergenceHook(Hook):
             lambda what: self.describe(report, what),
         )
         return False
+
+
+class Divergence:
+    """The divergence rule of one call: after every pass (:meth:`hook`) and on
+    the final models (:meth:`check_final`). It remembers the errors it raised,
+    so that only a divergence deletes a checkpoint.
+
+    Parameters
+    ----------
+    settings : Settings
+        The loss, its epsilon and ``eta0`` (for messages).
+    state : dict
+        The state trained: its reference losses and starting rate.
+    """
+
+    def __init__(self, settings, state):
+        self.loss, self.epsilon = settings.loss, settings.epsilon
+        self.references = state["reference_loss"]
+        lr_initial = state["lr_initial"]
+        if settings.eta0 == "auto":
+            self.eta0 = f"eta0='auto' (= {lr_initial:.3g})"
+        else:
+            self.eta0 = f"eta0={settings.eta0!r}"
+        self._raised = []
+
+    def error(self, epoch, rate, what):
+        """The error for a run that diverged at ``epoch`` (rate ``rate``)."""
+        self._raised.append(diverged(epoch, rate, self.eta0, what))
+        return self._raised[-1]
+
+    def raised(self, exc):
+        """Whether ``exc`` is a divergence error this rule raised."""
+        return any(exc is error for error in self._raised)
+
+    def hook(self):
+        """The rule after every pass, as a :class:`Hook`."""
+        return DivergenceHook(
+            self.loss,
+            self.references,
+            lambda report, what: self.error(report.epoch, report.learning_rate, what),
+        )
+
+    def check_final(self, problem, coef, intercept, epoch, rate):
+        """The rule on the published models ``coef`` (K, d) and ``intercept``
+        (K,), exactly, over every sample row: raise the error of ``epoch``."""
+        failures = final_failures(
+            problem, self.loss, self.epsilon, coef, intercept, self.references
+        )
+        check_final(
+            failures, self.references, lambda what: self.error(epoch, rate, what)
+        )
+
+
+def starting_references(settings, problem, init, previous=None):
+    """The divergence rule's reference of every model
+    (:func:`reference_losses`): of the starting model ``init`` (``(coef, intercept)``,
+    ``None`` for zeros) and of the zero model; with ``previous`` (the
+    references of a ``partial_fit`` state), the largest seen so far."""
+    zero = problem.zero_losses(settings.loss, settings.epsilon)
+    if previous is not None:
+        return reference_losses(
+            None, np.where(np.isnan(previous), zero, np.fmax(previous, zero))
+        )
+    coef, intercept = init
+    if coef is None and intercept is None:
+        return reference_losses(None, zero)
+    n_models, n_features = problem.n_models, problem.X.shape[1]
+    coef = np.zeros((n_models, n_features)) if coef is None else coef
+    intercept = np.zeros(n_models) if intercept is None else intercept
+    with np.errstate(all="ignore"):
+        start, _ = mean_losses(
+            settings.loss,
+            settings.epsilon,
+            problem.X,
+            coef,
+            intercept,
+            problem.model_targets,
+            problem.model_weights,
+        )
+    return reference_losses(start, zero)
+
+
+def resumed_rule(settings, saved, active):
+    """The stopping rule a checkpoint saved (``{"best", "count"}`` or
+    ``None``), continued; the models it had stopped stay stopped (``active``
+    is updated). ``None`` when there is none to continue."""
+    if saved is None or settings.tol is None:
+        return None
+    rule = StoppingRule(
+        settings.tol, settings.n_iter_no_change, settings.early_stopping, len(active)
+    )
+    rule.best, rule.count = saved["best"].copy(), saved["count"].copy()
+    active[rule.count >= settings.n_iter_no_change] = 0
+    return rule
 
 
 def run_passes(trainer, plan, positions, length, hooks):

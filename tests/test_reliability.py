@@ -448,7 +448,7 @@ def test_a_refused_concurrent_fit_leaves_nothing_behind(iris, monkeypatch):
     X, y = iris
     model = CosineSGDClassifier(max_iter=3, random_state=0)
     seen = []
-    original = CosineSGDClassifier._fit_alone
+    original = CosineSGDClassifier._budget
 
     def nested(self, *args, **kwargs):
         with pytest.raises(RuntimeError, match="is being fitted already"):
@@ -458,7 +458,7 @@ def test_a_refused_concurrent_fit_leaves_nothing_behind(iris, monkeypatch):
         return original(self, *args, **kwargs)
 
     with monkeypatch.context() as patch:
-        patch.setattr(CosineSGDClassifier, "_fit_alone", nested)
+        patch.setattr(CosineSGDClassifier, "_budget", nested)
         model.fit(X, y)
     assert len(seen) == 3
     assert all(set(vars(m)) <= set(vars(model)) for m in seen)
