@@ -68,8 +68,12 @@ __all__ = [
 ]
 
 
-MIN_BYTES = 16 * 2**10
+MIN_BYTES = 2**20
+"""Temporaries a block may always hold: 1 MiB is nothing next to the
+interpreter, and one block covers small data at once (at 16 KiB, a 2,000 x 20
+fit paid the per-block overhead four times in each check)."""
 SHARE = 0.02
+"""Share of the size of ``X`` a block's temporaries may hold beyond that."""
 
 
 def row_blocks(X, values_per_row, rows=None):
