@@ -174,3 +174,53 @@ def test_the_version_is_written_once():
     meson = (PACKAGE.parent / "meson.build").read_text()
     assert not re.search(r"^\s*version:\s*'", meson, re.MULTILINE)
     assert version("skcosine") == skcosine.__version__
+
+
+def overriding_methods(klass):
+    """``(name, ours, parent's)`` for every method skcosine defines on
+    ``klass``'s classes that a scikit-learn base class also defines, with a
+    different list of parameters."""
+    import inspect
+
+    found = []
+    parents = [k for k in klass.__mro__ if not k.__module__.startswith("skcosine")]
+    for ours in klass.__mro__:
+        if not ours.__module__.startswith("skcosine"):
+            continue
+        for name, value in vars(ours).items():
+            if name == "__init__" or not inspect.isfunction(value):
+                continue
+            for parent in parents:
+                theirs = vars(parent).get(name)
+                if not inspect.isfunction(theirs):
+                    continue
+                mine = list(inspect.signature(value).parameters)
+                if mine != list(inspect.signature(theirs).parameters):
+                    found.append(
+                        (name, mine, list(inspect.signature(theirs).parameters))
+                    )
+                break
+    return found
+
+
+@pytest.mark.parametrize(
+    "klass",
+    [getattr(skcosine, name) for name in skcosine.__all__],
+    ids=lambda klass: klass.__name__,
+)
+def test_no_method_overrides_a_parents_with_another_signature(klass):
+    """The fit machinery has names scikit-learn does not use: a subclass
+    method named like a parent's but taking other arguments would break any
+    parent code calling it (``_fit`` did, against ``BaseSGD._fit``)."""
+    assert overriding_methods(klass) == []
+
+
+def test_the_override_rule_sees_a_clash():
+    from sklearn.linear_model import SGDRegressor
+
+    class Clash(SGDRegressor):
+        def _fit(self, X, y, **kwargs):
+            pass
+
+    Clash.__module__ = "skcosine.fake"
+    assert [name for name, *_ in overriding_methods(Clash)] == ["_fit"]
