@@ -49,6 +49,7 @@ from dataclasses import dataclass, fields, replace
 from numbers import Integral, Real
 
 import numpy as np
+import sklearn
 from sklearn.exceptions import ConvergenceWarning
 
 from . import _sklearn_compat as compat
@@ -390,17 +391,23 @@ MID_CYCLE = 0.1
 NAMED_FEATURES = 5
 """How many stalled features the warning names (it counts the others)."""
 
-_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+_SKIPPED = (
+    os.path.dirname(os.path.abspath(__file__)) + os.sep,
+    os.path.join(os.path.dirname(os.path.abspath(sklearn.__file__)), "base.py"),
+)
+"""Where the frames :func:`warn` skips live: skcosine, and scikit-learn's
+``base.py`` (its ``fit`` decorator)."""
 
 
 def warn(message, category=UserWarning):
     """``warnings.warn``, attributed to the first caller outside skcosine (and
-    scikit-learn's decorators)."""
+    scikit-learn's decorators, in ``sklearn/base.py``)."""
+    if sys.version_info >= (3, 12):
+        warnings.warn(message, category, skip_file_prefixes=_SKIPPED)
+        return
+    # the same, by hand, before Python 3.12
     frame, level = sys._getframe(1), 2
-    while frame is not None and (
-        os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == _PACKAGE
-        or frame.f_code.co_filename.endswith(os.path.join("sklearn", "base.py"))
-    ):
+    while frame is not None and frame.f_code.co_filename.startswith(_SKIPPED):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level)
 

@@ -1,6 +1,7 @@
 """The defaults: max_iter='auto' sizes the budget from the data, eta0='auto'
 takes the measured multiple of the no-overshoot step, and both hold up."""
 
+import inspect
 import pickle
 import warnings
 
@@ -125,3 +126,25 @@ def test_the_doubled_regression_step_never_diverges(
         warnings.simplefilter("ignore")  # tiny features may stall: a warning
         model.fit(X, y, sample_weight=weights)
     assert np.all(np.isfinite(model.coef_))
+
+
+def test_warnings_point_at_the_users_line(diabetes):
+    """A warning found deep inside a fit names the line that called ``fit``
+    (through scikit-learn's decorator and skcosine's layers), as scikit-learn's
+    own warnings do."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    rng = np.random.RandomState(0)  # an income next to an age: unscaled
+    raw_X = np.c_[rng.uniform(20, 70, 1000), rng.lognormal(11, 1, 1000)]
+    raw_y = 0.5 * raw_X[:, 0] + rng.randn(1000)
+    X, y = diabetes
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        stalled = CosineSGDRegressor(random_state=0)
+        converging = CosineSGDRegressor(max_iter=3, tol=1e-9, n_iter_no_change=2)
+        line = inspect.currentframe().f_lineno + 1
+        stalled.fit(raw_X, raw_y), converging.fit(X, y)
+    kinds = {type(w.message) for w in caught}
+    assert {UserWarning, ConvergenceWarning} <= kinds, kinds
+    for w in caught:
+        assert (w.filename, w.lineno) == (__file__, line), str(w.message)[:60]
