@@ -1,16 +1,20 @@
 """The training flow shared by the cosine SGD estimators.
 
-One flow serves ``fit`` and ``partial_fit`` (as scikit-learn's MLP
-``_fit(incremental=...)`` does)::
+One method, :meth:`CosineSGDMixin._cosine_fit`, serves ``fit`` and
+``partial_fit`` (as scikit-learn's MLP ``_fit(incremental=...)`` does) and
+reads top to bottom::
 
-    parameters -> Settings -> schedule -> Problem + state -> Trainer (kernel)
-    -> fitted arrays
+    parameters -> Settings (_settings) -> validated data (_validation)
+    -> targets and Problem (_data) -> starting state, rate, schedule
+    (_training, _schedules) -> passes of the kernel with the checks between
+    them (_training, _kernel; checkpoints: _checkpoint) -> fitted attributes
 
 Nothing below the estimator reads the estimator: the settings, the problem
 (data and per-model constants) and the state (plain arrays) are all the
 training sees. ``fit`` trains ``max_iter`` epochs from a new state (resuming a
 checkpoint if there is one); ``partial_fit`` trains one pass from the previous
-state. A failed or interrupted call leaves the estimator exactly as it was.
+state. A failed or interrupted call leaves the estimator exactly as it was,
+and one estimator object runs one call at a time.
 """
 
 import os
