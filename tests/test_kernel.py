@@ -1089,6 +1089,7 @@ def fits_while_a_thread_writes_the_input(n_fits=20):
     y = np.random.RandomState(0).randn(20_000)
     expected = CosineSGDRegressor(max_iter=5, random_state=0).fit(X.copy(), y)
     training, stop, cycles = threading.Event(), threading.Event(), []
+    breaking = threading.Lock()  # held while X holds broken entries
 
     def hammer():
         rng = np.random.RandomState(1)
@@ -1096,14 +1097,17 @@ def fits_while_a_thread_writes_the_input(n_fits=20):
         while not stop.is_set():
             if not training.wait(timeout=0.01):
                 continue
-            cycles.append(None)
-            k = rng.randint(len(indices), size=HAMMERED)
-            r = rng.randint(1, len(indptr), size=HAMMERED)
-            index, offset = indices[k], indptr[r]
-            indices[k], indptr[r] = BAD_INDEX, BAD_INDEX
-            for _ in range(HAMMER_SPIN):  # the fit runs meanwhile
-                pass
-            indices[k], indptr[r] = index, offset
+            with breaking:
+                if not training.is_set():  # the fit returned meanwhile
+                    continue
+                cycles.append(None)
+                k = rng.randint(len(indices), size=HAMMERED)
+                r = rng.randint(1, len(indptr), size=HAMMERED)
+                index, offset = indices[k], indptr[r]
+                indices[k], indptr[r] = BAD_INDEX, BAD_INDEX
+                for _ in range(HAMMER_SPIN):  # the fit runs meanwhile
+                    pass
+                indices[k], indptr[r] = index, offset
 
     validate = base.validate_training_data
 
@@ -1124,7 +1128,8 @@ def fits_while_a_thread_writes_the_input(n_fits=20):
                 model.fit(X, y)
             finally:
                 training.clear()
-                cycles.append("fit")
+                with breaking:  # X is whole again before the next validation
+                    cycles.append("fit")
             assert model.coef_.tobytes() == expected.coef_.tobytes()
             assert model.intercept_.tobytes() == expected.intercept_.tobytes()
     finally:
