@@ -1,7 +1,9 @@
-"""A saved model: pickle, joblib and skops round trips resume bit for bit and
-name public types only; whatever a loaded file puts into a model is checked
-before compiled code reads it, so a tampered model gets a ValueError, never a
-crash (those cases run in the file's child process)."""
+"""A saved model: pickle and joblib round trips resume bit for bit, saved
+models name public types only and skops files load in another process;
+whatever a loaded file puts into a model is checked before compiled code reads
+it, so a tampered model gets a ValueError, never a crash (those cases run in
+the file's child process). (The skops round trip of a DataFrame-fitted model
+is in test_dataframes.py.)"""
 
 import io
 import pickle
