@@ -3,7 +3,15 @@
 import importlib.util
 import pathlib
 
+import pytest
+
 DOCS = pathlib.Path(__file__).resolve().parents[1] / "docs"
+
+# one documented case builds a DIA matrix of a hostile shape: scipy warns
+pytestmark = pytest.mark.filterwarnings(
+    r"ignore:Constructing a DIA matrix with \d+ diagonals is inefficient"
+    ":scipy.sparse.SparseEfficiencyWarning"
+)
 
 
 def load_generator():

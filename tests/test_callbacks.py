@@ -119,3 +119,28 @@ def test_without_the_callback_api_the_rest_still_works(monkeypatch, diabetes):
         monkeypatch.undo()
         importlib.reload(compat)
     assert compat.CALLBACKS is True
+
+
+def test_a_type_error_of_a_callback_is_not_blamed_on_the_input(diabetes):
+    """Only unusable input becomes 'cannot use its input'."""
+    X, y = diabetes
+
+    class Broken:
+        max_propagation_depth = None
+
+        def setup(self, estimator, context):
+            pass
+
+        def on_fit_task_begin(self, estimator, context, **kwargs):
+            pass
+
+        def on_fit_task_end(self, estimator, context, **kwargs):
+            raise TypeError("a bug in my callback")
+
+        def teardown(self, estimator, context):
+            pass
+
+    model = CosineSGDRegressor(max_iter=3).set_callbacks(Broken())
+    with pytest.raises(TypeError, match="a bug in my callback") as info:
+        model.fit(X, y)
+    assert "cannot use its input" not in str(info.value)

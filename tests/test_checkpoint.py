@@ -1,19 +1,21 @@
-"""An interrupted fit resumes from its checkpoint, bit for bit."""
+"""An interrupted fit resumes from its checkpoint, bit for bit; a checkpoint
+file is only ever read as an archive of numbers, checked before use, and the
+fit touches no file it did not write."""
 
 import copy
 import functools
+import io
 import json
 import os
 import pathlib
 import pickle
 import re
 import signal
-import subprocess
 import sys
 import tempfile
-import textwrap
 import threading
-import time
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import numpy as np
@@ -22,6 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_array_equal
 from sklearn.base import clone
+from sklearn.datasets import load_diabetes
 
 from skcosine import (
     CosineSGDClassifier,
@@ -31,6 +34,8 @@ from skcosine import (
     _training,
 )
 from skcosine._training import copy_state
+
+from .conftest import run_child
 
 DATA = """
 import numpy as np
@@ -48,25 +53,34 @@ def make_data():
     return namespace["X"], namespace["y"]
 
 
-def test_a_fit_killed_mid_way_resumes_to_the_same_model(tmp_path):
-    path = tmp_path / "fit.ckpt"
-    script = DATA + textwrap.dedent(
-        f"""
-        from skcosine import CosineSGDRegressor
-        CosineSGDRegressor(checkpoint_path={str(path)!r}, **{PARAMS!r}).fit(X, y)
-        print("finished", flush=True)
-        """
-    )
-    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while not path.exists():
-        assert child.poll() is None, "the fit ended before its first checkpoint"
-        assert time.monotonic() < deadline
+KILLED_FIT = """
+import os, signal, threading, time
+from skcosine import CosineSGDRegressor
+
+def kill_after_the_first_checkpoint(path):
+    while not os.path.exists(path):
         time.sleep(0.01)
     time.sleep(0.05)
-    os.kill(child.pid, signal.SIGKILL)  # no cleanup, no chance to finish
-    child.wait()
-    assert child.returncode == -signal.SIGKILL and child.stdout.read() == b""
+    os.kill(os.getpid(), signal.SIGKILL)  # no cleanup, no chance to finish
+
+path = sys.argv[1]
+threading.Thread(
+    target=kill_after_the_first_checkpoint, args=[path], daemon=True
+).start()
+CosineSGDRegressor(checkpoint_path=path, **PARAMS).fit(X, y)
+print("finished", flush=True)  # the fit ended before its first checkpoint
+"""
+"""Child side: fit on :data:`DATA` with ``PARAMS`` and ``sys.argv[1]`` as the
+checkpoint path, and kill the process soon after its first checkpoint."""
+
+
+def test_a_fit_killed_mid_way_resumes_to_the_same_model(tmp_path):
+    """The file's child process is killed mid-fit; the next fit resumes from
+    its checkpoint to the model of an uninterrupted fit."""
+    path = tmp_path / "fit.ckpt"
+    child = run_child(DATA + f"PARAMS = {PARAMS!r}\n" + KILLED_FIT, path)
+    assert child.returncode == -signal.SIGKILL, child.stderr[-2000:]
+    assert child.stdout == ""
     with np.load(path, allow_pickle=False) as saved:
         epochs = float(saved["state.epochs"]) if "state.epochs" in saved else None
         header = bytes(saved["header"]).decode()
@@ -154,11 +168,159 @@ def test_a_checkpoint_of_another_fit_is_refused(tmp_path):
     assert_array_equal(resumed.coef_, CosineSGDRegressor(**params).fit(X, y).coef_)
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"n_jobs": 2},
+        {"verbose": 0},
+        {"random_state": "instance"},
+        {"checkpoint_every": 3},
+    ],
+)
+def test_resuming_survives_what_does_not_change_the_fit(tmp_path, iris, change):
+    """N_jobs, a RandomState instance consumed by the interrupted fit."""
+    X, y = iris
+    params = dict(max_iter=12, checkpoint_every=2, random_state=0, verbose=0)
+    if change.get("random_state") == "instance":
+        params["random_state"] = np.random.RandomState(7)
+        change = {}
+    path = tmp_path / "fit.ckpt"
+    interrupt(CosineSGDClassifier(checkpoint_path=path, **params), X, y, 5)
+    assert path.exists()
+    resumed = CosineSGDClassifier(checkpoint_path=path, **{**params, **change})
+    resumed.fit(X, y)
+    assert not path.exists() and resumed.n_iter_ == 12
+
+
+def test_concurrent_fits_sharing_a_path_are_refused_before_training(tmp_path):
+    """Of four fits started together on one path, one trains and the
+    others get a clear error at once, leaving nothing that breaks later fits."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(20000, 30)
+    y = X @ rng.randn(30)
+    path = tmp_path / "shared.ckpt"
+    start = threading.Barrier(4)
+
+    def fit(seed, wait=True):
+        model = CosineSGDRegressor(
+            checkpoint_path=path, max_iter=600, random_state=seed
+        )
+        if wait:
+            start.wait()
+        try:
+            model.fit(X, y)
+            return "ok"
+        except ValueError as exc:
+            return str(exc)
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(fit, range(4)))
+    assert results.count("ok") == 1, results
+    assert sum("in use by another fit" in r for r in results) == 3, results
+    assert os.listdir(tmp_path) == []
+    assert fit(9, wait=False) == "ok"
+
+
 def test_no_checkpoint_file_without_checkpoint_path(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     X, y = make_data()
     CosineSGDRegressor(max_iter=5).fit(X[:300], y[:300])
     assert os.listdir(tmp_path) == []
+
+
+# --- a checkpoint file cannot run code: it is an archive of numbers -----------
+
+
+class Payload:
+    """Unpickling this runs code: it creates the file ``marker``."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def planted_files(tmp_path):
+    """Files an attacker could plant at a predictable checkpoint path."""
+    marker = str(tmp_path / "code-ran")
+    npz = io.BytesIO()
+    np.savez(npz, header=np.array([Payload(marker)], dtype=object))
+    truncated = io.BytesIO()
+    np.savez(truncated, header=np.frombuffer(b'{"format": 2}', dtype=np.uint8))
+    return marker, {
+        "pickle": pickle.dumps(Payload(marker)),
+        "npz with a pickled object array": npz.getvalue(),
+        "truncated npz": truncated.getvalue()[:-20],
+        "empty": b"",
+        "text": b"hello",
+    }
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["pickle", "npz with a pickled object array", "truncated npz", "empty", "text"],
+)
+def test_a_planted_checkpoint_never_runs_and_is_refused_naming_the_file(
+    tmp_path, diabetes, kind
+):
+    """The checkpoint is read without pickle; junk is a ValueError."""
+    X, y = diabetes
+    marker, files = planted_files(tmp_path)
+    path = tmp_path / "fit.ckpt"
+    path.write_bytes(files[kind])
+    model = CosineSGDRegressor(checkpoint_path=path, max_iter=5)
+    with pytest.raises(ValueError, match=r"fit\.ckpt.*(not a valid|another fit)"):
+        model.fit(X, y)
+    assert not os.path.exists(marker)
+    assert path.read_bytes() == files[kind]  # not the fit's file to delete
+
+
+def test_a_skops_file_of_trusted_types_cannot_smuggle_a_pickle(tmp_path, diabetes):
+    """Skops-loaded models may name any checkpoint_path."""
+    sio = pytest.importorskip("skops.io")
+    X, y = diabetes
+    marker, files = planted_files(tmp_path)
+    path = tmp_path / "planted.ckpt"
+    path.write_bytes(files["pickle"])
+    model = CosineSGDRegressor(max_iter=3, checkpoint_path=str(path))
+    loaded = sio.loads(sio.dumps(model), trusted=["skcosine.CosineSGDRegressor"])
+    with pytest.raises(ValueError, match="not a valid skcosine checkpoint"):
+        loaded.fit(X, y)
+    assert not os.path.exists(marker)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=4000), st.booleans())
+def test_any_file_at_the_checkpoint_path_is_a_value_error(
+    tmp_path_factory, blob, zipped
+):
+    """Random bytes, or random bytes inside a zip archive: refused, naming the
+    file, and left in place."""
+    directory = tmp_path_factory.mktemp("planted")
+    path = directory / "fit.ckpt"
+    if zipped:
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("header.npy", blob)
+    else:
+        path.write_bytes(blob)
+    before = path.read_bytes()
+    X, y = load_diabetes(return_X_y=True)
+    with pytest.raises(ValueError, match="fit.ckpt"):
+        CosineSGDRegressor(checkpoint_path=path, max_iter=3).fit(X[:50], y[:50])
+    assert path.read_bytes() == before
+
+
+def test_a_checkpoint_is_an_npz_archive_of_numbers(tmp_path, diabetes):
+    """What is on disk is readable without pickle."""
+    X, y = diabetes
+    path = tmp_path / "fit.ckpt"
+    params = dict(checkpoint_path=path, max_iter=12, checkpoint_every=2, random_state=0)
+    interrupt(CosineSGDRegressor(**params), X, y, 5)
+    with zipfile.ZipFile(path) as archive:
+        assert all(name.endswith(".npy") for name in archive.namelist())
+    with np.load(path, allow_pickle=False) as archive:
+        assert all(archive[name].dtype != object for name in archive.files)
 
 
 # --- hostile files: links, special files, files the fit did not write --------
@@ -333,6 +495,19 @@ def test_the_leftovers_of_a_killed_fit_are_removed(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
+def test_an_interrupt_leaves_no_temporary_files(tmp_path, diabetes):
+    """Only the checkpoint (and its values) remain to resume from."""
+    X, y = diabetes
+    path = tmp_path / "fit.ckpt"
+    params = dict(max_iter=12, checkpoint_every=2, tol=1e-9, n_iter_no_change=99)
+    interrupt(CosineSGDRegressor(checkpoint_path=path, **params), X, y, 5)
+    assert sorted(os.listdir(tmp_path)) == ["fit.ckpt", "fit.ckpt.values"]
+    (tmp_path / "fit.ckpt.tmp").write_bytes(b"not written by skcosine")
+    CosineSGDRegressor(checkpoint_path=path, **params).fit(X, y)
+    assert os.listdir(tmp_path) == ["fit.ckpt.tmp"]  # not the fit's to delete
+    assert (tmp_path / "fit.ckpt.tmp").read_bytes() == b"not written by skcosine"
+
+
 def test_a_loaded_model_fits_without_touching_files_next_to_its_path(tmp_path):
     """Item 6: a pickled (or skops) model keeps checkpoint_path, as
     get_params and clone must; fitting it touches no file it did not write,
@@ -360,14 +535,25 @@ def test_a_loaded_model_fits_without_touching_files_next_to_its_path(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "kind", ["fifo", "device", "values directory", "lock directory", "empty"]
+    "kind",
+    [
+        "fifo",
+        "device",
+        "values directory",
+        "lock directory",
+        "empty",
+        "missing directory",
+        "file as directory",
+        "directory",
+    ],
 )
-def test_special_files_and_empty_paths_are_refused_before_training(
+def test_unusable_checkpoint_paths_are_refused_before_training(
     tmp_path, no_training, kind
 ):
     """Item 7: a FIFO (blocked forever), /dev/zero (read forever), a
-    directory at a companion name, '' (an OSError after training): each a
-    ValueError naming checkpoint_path, at once."""
+    directory at a companion name, '' (an OSError after training), a missing
+    or unwritable directory, a directory as the path: each a ValueError naming
+    checkpoint_path, at once (checked when fit starts, not at the first save)."""
     X, y = small_data()
     path = tmp_path / "fit.ckpt"
     expected = {
@@ -376,6 +562,9 @@ def test_special_files_and_empty_paths_are_refused_before_training(
         "values directory": r"fit\.ckpt\.values is a directory",
         "lock directory": r"fit\.ckpt\.lock is a directory",
         "empty": "checkpoint_path='' is empty",
+        "missing directory": "does not exist",
+        "file as directory": "cannot be written",
+        "directory": "is a directory",
     }[kind]
     if kind == "fifo":
         os.mkfifo(path)
@@ -383,6 +572,13 @@ def test_special_files_and_empty_paths_are_refused_before_training(
         path = "/dev/zero"
     elif kind == "empty":
         path = ""
+    elif kind == "missing directory":
+        path = tmp_path / "missing" / "fit.ckpt"
+    elif kind == "file as directory":
+        (tmp_path / "a-file").write_text("x")
+        path = tmp_path / "a-file" / "fit.ckpt"
+    elif kind == "directory":
+        path = tmp_path
     else:
         (tmp_path / f"fit.ckpt.{kind.split()[0]}").mkdir()
     model = CosineSGDRegressor(checkpoint_path=path, max_iter=10**6, checkpoint_every=1)
@@ -549,6 +745,20 @@ def test_only_a_divergence_deletes_the_checkpoint(tmp_path, monkeypatch):
     assert_array_equal(resumed.coef_, CosineSGDRegressor(**SMALL).fit(X, y).coef_)
 
 
+def test_a_diverged_fit_leaves_no_checkpoint_to_refuse_the_next(tmp_path):
+    """Lowering eta0 as the message advises just works. The warmup
+    raises the rate past the stable step only after checkpoints were saved."""
+    rng = np.random.RandomState(0)
+    X, y = np.ones((50, 1)), rng.randn(50)
+    path = tmp_path / "fit.ckpt"
+    params = dict(max_iter=200, warmup_epochs=100, checkpoint_path=path)
+    with pytest.raises(ValueError, match="diverged at epoch [1-9]"):
+        CosineSGDRegressor(eta0=10.0, checkpoint_every=1, **params).fit(X, y)
+    assert not path.exists()
+    CosineSGDRegressor(eta0=0.5, checkpoint_every=1, **params).fit(X, y)
+    assert not path.exists()
+
+
 def test_a_fit_interrupted_after_every_model_stopped_resumes_stopped(tmp_path):
     """Item 9: a checkpoint saved at the epoch the stopping rule ended the fit
     resumes to that fit (it used to train on to max_iter)."""
@@ -703,6 +913,19 @@ def test_an_edited_checkpoint_is_refused(tmp_path, change):
             assert "was modified after it was written" in str(outcome)
 
 
+def test_a_checkpoint_whose_arrays_do_not_fit_is_refused(tmp_path, diabetes):
+    """A well-formed, re-signed file with arrays of another shape is refused."""
+    X, y = diabetes
+    path = tmp_path / "fit.ckpt"
+    params = dict(checkpoint_path=path, max_iter=6, checkpoint_every=2, random_state=0)
+    interrupt(CosineSGDRegressor(**params), X, y, after=3)
+    header, arrays = read_archive(path)
+    arrays["state.coef"] = np.zeros((3, 1))  # 10 features in the data
+    write_archive(path, header, arrays, sign=True)
+    with pytest.raises(ValueError, match=r"fit\.ckpt.* does not match this fit"):
+        CosineSGDRegressor(**params).fit(X, y)
+
+
 def test_the_values_belong_to_their_checkpoint(tmp_path):
     """Item 9: values of another fit, edited values, or values saved after
     the checkpoint (dropped, as an interrupted save leaves them)."""
@@ -714,6 +937,7 @@ def test_the_values_belong_to_their_checkpoint(tmp_path):
         (other, "holds the values of another fit"),
         (edited, "was modified after it was written"),
         (values[:-1], "truncated"),
+        (values[:-3], "truncated"),
         (b"raw floats" + values, "not written by skcosine"),
     ]:
         outcome = resume_from(tmp_path, state, content)
@@ -722,6 +946,30 @@ def test_the_values_belong_to_their_checkpoint(tmp_path):
 
 
 # --- a save costs the same at every epoch --------------------------------------
+
+
+def test_saving_costs_the_same_at_every_epoch(tmp_path, diabetes):
+    """The state file does not grow with the epochs; the monitored
+    values are appended, 8 bytes per epoch."""
+    X, y = diabetes
+    sizes = {}
+    for epochs in (10, 1000):
+        path = tmp_path / f"fit{epochs}.ckpt"
+        model = CosineSGDRegressor(
+            checkpoint_path=path,
+            checkpoint_every=1,
+            max_iter=epochs + 5,
+            tol=0.0,
+            n_iter_no_change=10**6,
+            random_state=0,
+        )
+        interrupt(model, X[:50], y[:50], epochs)
+        sizes[epochs] = (
+            path.stat().st_size,
+            (tmp_path / f"{path.name}.values").stat().st_size,
+        )
+    assert abs(sizes[10][0] - sizes[1000][0]) < 16  # digits of the counts
+    assert sizes[1000][1] - sizes[10][1] == 8 * 990
 
 
 class CountingList(list):

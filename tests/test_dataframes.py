@@ -37,7 +37,8 @@ def test_dataframes_keep_feature_names(frame, library):
     assert_allclose(
         model.predict(X), reference.predict(frame[0].to_numpy()), rtol=1e-12
     )
-    model.partial_fit(X, y)  # names checked again, same columns
+    with pytest.warns(UserWarning, match="partial_fit now trains at learning rate 0"):
+        model.partial_fit(X, y)  # names checked again, same columns
     with pytest.warns(UserWarning, match="feature names"):
         model.predict(frame[0].to_numpy())
 

@@ -6,12 +6,18 @@ import pickle
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from skcosine import CosineSGDClassifier, CosineSGDRegressor
 from skcosine._settings import AUTO_UPDATES, MAX_AUTO_EPOCHS, PARTIAL_FIT_EPOCHS
+
+from .conftest import no_warnings
 
 
 def data(n_samples, n_features=5, classes=False, seed=0):
@@ -126,6 +132,116 @@ def test_the_doubled_regression_step_never_diverges(
         warnings.simplefilter("ignore")  # tiny features may stall: a warning
         model.fit(X, y, sample_weight=weights)
     assert np.all(np.isfinite(model.coef_))
+
+
+# --- eta0='auto' holds for weighted rows and every block ----------------------
+
+
+def test_auto_rate_accounts_for_sample_weights(diabetes):
+    """Weights of 50 would otherwise make every step 50 times too big."""
+    X, y = diabetes
+    weighted = CosineSGDRegressor(random_state=0)
+    weighted.fit(X, y, sample_weight=np.full(len(y), 50.0))
+    plain = CosineSGDRegressor(random_state=0).fit(X, y)
+    assert weighted.schedule_.lr_initial == pytest.approx(
+        plain.schedule_.lr_initial / 50
+    )
+    assert weighted.score(X, y) == pytest.approx(plain.score(X, y), abs=1e-3)
+
+
+def test_auto_rate_accounts_for_balanced_class_weights():
+    """A 0.5% minority class gets a weight of about 100."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(4000, 8)
+    y = (rng.rand(4000) < 0.005).astype(int)
+    X[y == 1] += 1.5
+    model = CosineSGDClassifier(
+        loss="squared_hinge", class_weight="balanced", random_state=0
+    ).fit(X, y)
+    assert np.mean(model.predict(X[y == 1]) == 1) > 0.8
+    unweighted = CosineSGDClassifier(loss="squared_hinge", random_state=0).fit(X, y)
+    ratio = unweighted.schedule_.lr_initial / model.schedule_.lr_initial
+    assert ratio == pytest.approx(4000 / (2 * y.sum()), rel=0.05)
+
+
+WEIGHTS = st.lists(
+    st.sampled_from([0.0, 1e-6, 1e-3, 1.0, 50.0, 1e3, 1e6]), min_size=40, max_size=40
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    WEIGHTS,
+    st.sampled_from(
+        [
+            "hinge",
+            "log_loss",
+            "modified_huber",
+            "squared_error",
+            "perceptron",
+            "squared_hinge",
+        ]
+    ),
+    st.sampled_from([None, "balanced", {0: 1e-3, 1: 1e3}]),
+)
+def test_auto_rate_trains_finite_models_under_any_weights(weights, loss, class_weight):
+    """eta0='auto' bounds every weighted step: never a false divergence."""
+    rng = np.random.RandomState(len(weights))
+    X = rng.randn(40, 3)
+    y = (X[:, 0] + 0.3 * rng.randn(40) > 0).astype(int)
+    weights = np.array(weights)
+    if not np.any(weights > 0):
+        return
+    model = CosineSGDClassifier(
+        loss=loss, class_weight=class_weight, max_iter=5, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(X, y, sample_weight=weights)
+    assert np.all(np.isfinite(model.decision_function(X)))
+
+
+def test_auto_rate_in_partial_fit_holds_for_every_block(diabetes):
+    """A later block of larger rows lowers the rate instead of
+    diverging."""
+    X, y = diabetes
+    model = CosineSGDRegressor(max_iter=10, random_state=0)
+    model.partial_fit(X[:200], y[:200])
+    first = model.schedule_.lr_initial
+    model.partial_fit(X[200:] * 10, y[200:])
+    assert model.schedule_.lr_initial < first / 50
+    assert np.all(np.isfinite(model.coef_))
+    reference = CosineSGDRegressor(max_iter=10, random_state=0)
+    reference.partial_fit(X[200:] * 10, y[200:])
+    assert model.schedule_.lr_initial == reference.schedule_.lr_initial
+
+
+def test_every_lr_min_of_a_grid_with_auto_rate_is_a_valid_candidate(diabetes):
+    """Lr_min above the data's rate is lowered to it (flat)."""
+    X, y = diabetes
+    search = GridSearchCV(
+        CosineSGDRegressor(max_iter=20, random_state=0),
+        {"lr_min": [0.0, 0.01, 1.0, 100.0]},
+        cv=3,
+        error_score="raise",
+    ).fit(X, y)
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    flat = search.best_estimator_.set_params(lr_min=100.0).fit(X, y)
+    assert flat.schedule_.lr_min == flat.schedule_.lr_initial
+    assert np.ptp(flat.learning_rates_) == 0
+
+
+def test_unscaled_features_warn_that_the_rate_cannot_move_them():
+    """A lognormal income next to an age column."""
+    rng = np.random.RandomState(0)
+    age = rng.uniform(20, 70, 1000)
+    income = rng.lognormal(11, 1, 1000)
+    X = pd.DataFrame({"age": age, "income": income})
+    y = 0.5 * age + 1e-4 * income + rng.randn(1000)
+    with pytest.warns(UserWarning, match="'age' and the intercept cannot move.*"):
+        CosineSGDRegressor(random_state=0).fit(X, y)
+    with no_warnings():
+        make_pipeline(StandardScaler(), CosineSGDRegressor(random_state=0)).fit(X, y)
 
 
 def test_warnings_point_at_the_users_line(diabetes):

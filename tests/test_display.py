@@ -5,12 +5,16 @@ import sys
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from skcosine import (
     CosineAnnealingWarmRestarts,
     CosineSGDRegressor,
     LearningRateScheduleDisplay,
 )
+
+from .conftest import run_child
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
@@ -59,17 +63,17 @@ def test_unfitted_estimator_is_refused():
 
 
 def test_matplotlib_is_imported_only_to_plot():
-    import subprocess
-
-    code = (
-        "import sys, skcosine; "
-        "from skcosine import CosineSGDRegressor, LearningRateScheduleDisplay; "
-        "print('matplotlib' in sys.modules)"
+    """In a fresh interpreter (the file's one child): importing skcosine and
+    the display does not import matplotlib."""
+    child = run_child(
+        """
+        import skcosine
+        from skcosine import CosineSGDRegressor, LearningRateScheduleDisplay
+        print("matplotlib" in sys.modules)
+        """
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert out.stdout.strip() == "False"
+    assert child.returncode == 0, child.stderr[-2000:]
+    assert child.stdout.strip() == "False"
 
 
 def test_the_training_loss_is_in_the_legend_above_the_data(diabetes):
@@ -95,3 +99,11 @@ def test_plot_without_matplotlib_says_how_to_install_it(monkeypatch):
         ImportError, match="requires matplotlib.*pip install matplotlib"
     ):
         display.plot()
+
+
+def test_the_display_takes_a_fitted_pipeline(diabetes):
+    """The last step is the estimator."""
+    X, y = diabetes
+    pipe = make_pipeline(StandardScaler(), CosineSGDRegressor(max_iter=7)).fit(X, y)
+    display = LearningRateScheduleDisplay.from_estimator(pipe)
+    assert len(display.line_.get_ydata()) == 7

@@ -20,12 +20,7 @@ from skcosine import (
     CosineSGDRegressor,
 )
 
-
-@pytest.fixture(scope="module")
-def cancer():
-    X, y = load_breast_cancer(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
-
+from .conftest import child_report, child_reports, no_warnings
 
 # --- the schedule drives the epochs ------------------------------------------
 
@@ -65,17 +60,40 @@ def test_explicit_t_max_holds_lr_min_afterwards(diabetes):
 def test_t_mult_turns_on_warm_restarts(diabetes):
     X, y = diabetes
     model = CosineSGDRegressor(T_max=3, T_mult=2, max_iter=10, random_state=0)
-    model.fit(X, y)
+    with pytest.warns(UserWarning, match="The budget ends mid-cycle"):
+        model.fit(X, y)  # cycles end at epochs 3, 9 and 21
     assert isinstance(model.schedule_, CosineAnnealingWarmRestarts)
     assert model.schedule_.T_0 == 3
     restarts = np.flatnonzero(model.learning_rates_ == model.schedule_.lr_initial)
     assert_array_equal(restarts, [0, 3, 9])
 
 
+@pytest.mark.parametrize(
+    "params, warns",
+    [
+        ({"T_max": 30}, True),
+        ({"T_max": 12, "warmup_epochs": 8}, True),
+        ({"T_max": 2, "T_mult": 2}, True),  # cycles end at 2, 6, 14
+        ({"T_max": 5, "T_mult": 1}, False),  # two whole cycles
+        ({"T_max": 4}, False),  # holds lr_min from epoch 4
+        ({}, False),
+    ],
+)
+def test_a_budget_that_ends_mid_cycle_warns(diabetes, params, warns):
+    """The rate at the end of the budget is far above lr_min."""
+    X, y = diabetes
+    model = CosineSGDRegressor(max_iter=10, random_state=0, **params)
+    if warns:
+        with pytest.warns(UserWarning, match="ends mid-cycle"):
+            model.fit(X, y)
+    else:
+        with no_warnings():
+            model.fit(X, y)
+
+
 @pytest.mark.parametrize("Estimator", [CosineSGDRegressor, CosineSGDClassifier])
-def test_partial_fit_advances_one_epoch_per_call(Estimator, diabetes, iris):
-    X, y = diabetes if Estimator is CosineSGDRegressor else iris
-    kwargs = {} if Estimator is CosineSGDRegressor else {"classes": np.unique(y)}
+def test_partial_fit_advances_one_epoch_per_call(Estimator, estimator_case):
+    X, y, kwargs = estimator_case
     model = Estimator(T_max=4, lr_min=0.001, max_iter=50, random_state=0)
     for calls in range(1, 8):
         model.partial_fit(X, y, **kwargs)
@@ -86,9 +104,8 @@ def test_partial_fit_advances_one_epoch_per_call(Estimator, diabetes, iris):
 
 
 @pytest.mark.parametrize("Estimator", [CosineSGDRegressor, CosineSGDClassifier])
-def test_fit_equals_a_sequence_of_partial_fit_calls(Estimator, diabetes, iris):
-    X, y = diabetes if Estimator is CosineSGDRegressor else iris
-    kwargs = {} if Estimator is CosineSGDRegressor else {"classes": np.unique(y)}
+def test_fit_equals_a_sequence_of_partial_fit_calls(Estimator, estimator_case):
+    X, y, kwargs = estimator_case
     fitted = Estimator(max_iter=6, random_state=3).fit(X, y)
     stepped = Estimator(max_iter=6, random_state=3)
     for _ in range(6):
@@ -99,9 +116,8 @@ def test_fit_equals_a_sequence_of_partial_fit_calls(Estimator, diabetes, iris):
 
 
 @pytest.mark.parametrize("Estimator", [CosineSGDRegressor, CosineSGDClassifier])
-def test_schedule_position_survives_pickling(Estimator, diabetes, iris):
-    X, y = diabetes if Estimator is CosineSGDRegressor else iris
-    kwargs = {} if Estimator is CosineSGDRegressor else {"classes": np.unique(y)}
+def test_schedule_position_survives_pickling(Estimator, estimator_case):
+    X, y, kwargs = estimator_case
     straight = Estimator(max_iter=8, random_state=0)
     resumed = Estimator(max_iter=8, random_state=0)
     for _ in range(8):
@@ -116,7 +132,8 @@ def test_schedule_position_survives_pickling(Estimator, diabetes, iris):
 def test_partial_fit_continues_after_fit(diabetes):
     X, y = diabetes
     model = CosineSGDRegressor(max_iter=5, random_state=0).fit(X, y)
-    model.partial_fit(X, y)
+    with pytest.warns(UserWarning, match="partial_fit now trains at learning rate 0"):
+        model.partial_fit(X, y)  # the cycle ended at lr_min=0
     assert model.n_iter_ == 6
     assert model.learning_rates_[-1] == model.schedule_(5) == 0.0
 
@@ -238,6 +255,28 @@ def test_flat_schedule_with_early_stopping_equals_sklearn(diabetes):
     assert_allclose(ours.coef_, theirs.coef_, rtol=1e-10)
 
 
+@pytest.mark.parametrize("Estimator, Theirs", [(CosineSGDRegressor, SGDRegressor)])
+def test_early_stopping_split_with_a_random_state_instance(diabetes, Estimator, Theirs):
+    """The split draws from the instance first, as scikit-learn's."""
+    X, y = diabetes
+    params = dict(
+        penalty=None,
+        eta0=0.01,
+        shuffle=False,
+        max_iter=20,
+        early_stopping=True,
+        tol=1e-3,
+        n_iter_no_change=100,
+    )
+    ours = Estimator(lr_min=0.01, random_state=np.random.RandomState(3), **params)
+    theirs = Theirs(
+        learning_rate="constant", random_state=np.random.RandomState(3), **params
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        assert_allclose(ours.fit(X, y).coef_, theirs.fit(X, y).coef_, rtol=1e-8)
+
+
 def replayed_first_epoch(loss, X, y, weights, eta):
     """Plain SGD over the rows in order at rate ``eta``, no penalty, with each
     row's update scaled by its weight: the loss of every row just before its
@@ -325,7 +364,8 @@ def test_monitored_values_are_kept_per_epoch(diabetes, iris):
     assert model.loss_curve_.shape == (50,) and np.all(np.isfinite(model.loss_curve_))
     assert model.loss_curve_[-1] < model.loss_curve_[0]
     assert not hasattr(model, "validation_scores_")
-    model.partial_fit(X, y)  # not monitored: NaN
+    with pytest.warns(UserWarning, match="partial_fit now trains at learning rate 0"):
+        model.partial_fit(X, y)  # not monitored: NaN
     assert model.loss_curve_.shape == (51,) and np.isnan(model.loss_curve_[-1])
     assert not hasattr(CosineSGDRegressor(max_iter=3).fit(X, y), "loss_curve_")
     X, y = iris
@@ -393,8 +433,8 @@ def test_sparse_csr_input_matches_sklearn_on_sparse_data(iris):
 
 
 @pytest.mark.parametrize("Estimator", [CosineSGDRegressor, CosineSGDClassifier])
-def test_float32_input_gives_float32_coefficients(Estimator, diabetes, iris):
-    X, y = diabetes if Estimator is CosineSGDRegressor else iris
+def test_float32_input_gives_float32_coefficients(Estimator, estimator_case):
+    X, y, _ = estimator_case
     model = Estimator(max_iter=5, random_state=0).fit(X.astype(np.float32), y)
     assert model.coef_.dtype == np.float32
 
@@ -419,6 +459,15 @@ def test_verbose_reports_every_epoch(diabetes, capsys):
     CosineSGDRegressor(eta0=0.01, max_iter=3, verbose=1, random_state=0).fit(X, y)
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 3 and "learning rate: 0.01" in lines[0]
+
+
+def test_verbose_names_the_class_and_the_monitored_value(iris, capsys):
+    """'class 0', not 'class np.int64(0)'; the value is named."""
+    X, y = iris
+    CosineSGDClassifier(max_iter=2, verbose=1, random_state=0).fit(X, y)
+    out = capsys.readouterr().out
+    assert "class 0, epoch 1" in out and "np.int64" not in out
+    assert "training objective:" in out
 
 
 # --- defaults ----------------------------------------------------------------
@@ -454,7 +503,8 @@ def test_inputs_are_never_modified(iris):
     saved = [a.copy() for a in (X, y, weights, coef, intercept)]
     model = CosineSGDClassifier(average=True, random_state=0)
     model.fit(X, y, coef_init=coef, intercept_init=intercept, sample_weight=weights)
-    model.partial_fit(X, y, sample_weight=weights)
+    with pytest.warns(UserWarning, match="partial_fit now trains at learning rate 0"):
+        model.partial_fit(X, y, sample_weight=weights)
     for before, after in zip(saved, (X, y, weights, coef, intercept)):
         assert_array_equal(before, after)
 
@@ -517,31 +567,26 @@ def assert_same_predictions(ours, theirs, X, targets):
         assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-12)
 
 
-def report_empty_sparse(cases):
-    """Child side: one JSON line per format."""
-    from .conftest import report_outcome
+# --- the file's child process -----------------------------------------------------
 
+
+def child_cases():
+    """Child side: every case of this file that could crash the process
+    running it, by name (COO, LIL, DOK and DIA with no stored values crashed
+    0.2.0)."""
     warnings.simplefilter("ignore")
-    for name in cases:
-        report_outcome(name, lambda name=name: empty_sparse_parity(name))
+    return {name: lambda name=name: empty_sparse_parity(name) for name in EMPTY_SPARSE}
 
 
 @pytest.fixture(scope="module")
-def empty_sparse_reports():
-    """Every format in one child: COO, LIL, DOK and DIA crashed 0.2.0."""
-    from .conftest import child_reports
-
-    return child_reports("tests.test_estimators.report_empty_sparse", EMPTY_SPARSE)
+def child_outcomes():
+    """Every case of :func:`child_cases`, in one child."""
+    return child_reports("tests.test_estimators.child_cases")
 
 
 @pytest.mark.parametrize("name", EMPTY_SPARSE)
-def test_sparse_input_with_no_stored_values_is_sgds(empty_sparse_reports, name):
+def test_sparse_input_with_no_stored_values_is_sgds(child_outcomes, name):
     """All-zero sparse X (documents with no known word), in every format: fit,
     partial_fit and every prediction method agree with scikit-learn's SGD."""
-    child, reports = empty_sparse_reports
-    report = reports.get(name)
-    assert report is not None, (
-        f"the child died (exit code {child.returncode}) before this case:\n"
-        f"{child.stderr[-2000:]}"
-    )
+    report = child_report(child_outcomes, name)
     assert report["error"] is None, report

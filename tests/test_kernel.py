@@ -10,7 +10,6 @@
    threads too.
 """
 
-import json
 import re
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
@@ -20,15 +19,14 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from skcosine._kernel import Kernel, check_csr, seed_state
-from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
+from sklearn.datasets import load_diabetes, load_iris
 from sklearn.linear_model import SGDClassifier, SGDRegressor
 from sklearn.preprocessing import StandardScaler
 
 from skcosine import CosineSGDClassifier, CosineSGDRegressor
 from skcosine._training import model_arrays
 
-from .conftest import run_child as run_python
-from .conftest import unaligned
+from .conftest import child_report, child_reports, unaligned
 
 REGRESSION_LOSSES = [
     "squared_error",
@@ -51,29 +49,9 @@ PENALIZED = {"alpha": 0.01, "l1_ratio": 0.3}
 # --- data ----------------------------------------------------------------------
 
 
-def standardized(loader, n_rows=None):
-    X, y = loader(return_X_y=True)
-    if n_rows is not None:
-        rows = np.random.RandomState(0).permutation(len(y))[:n_rows]
-        X, y = X[rows], y[rows]
-    return StandardScaler().fit_transform(X), y
-
-
 def sparsified(X, threshold=0.8):
     """CSR ``X`` with its small entries (over half of them) set to 0."""
     return sp.csr_matrix(np.where(np.abs(X) < threshold, 0.0, X))
-
-
-@pytest.fixture(scope="module")
-def diabetes():
-    """Standardized features and target (so that every loss learns)."""
-    X, y = standardized(load_diabetes)
-    return X, (y - y.mean()) / y.std()
-
-
-@pytest.fixture(scope="module")
-def cancer():
-    return standardized(load_breast_cancer, n_rows=250)
 
 
 @pytest.fixture(scope="module")
@@ -133,10 +111,10 @@ def assert_same_zeros(ours, theirs):
 @pytest.mark.parametrize("penalty", PENALTIES)
 @pytest.mark.parametrize("loss", REGRESSION_LOSSES)
 def test_flat_regressor_is_constant_sgd_regressor_for_every_loss_and_penalty(
-    diabetes, loss, penalty
+    diabetes_scaled_target, loss, penalty
 ):
     """Every regression loss x penalty: same weights as SGDRegressor(constant)."""
-    X, y = diabetes
+    X, y = diabetes_scaled_target
     ours, theirs = fit_flat_pair(
         "regressor", X, y, eta0=0.01, max_iter=10, loss=loss, **penalty_params(penalty)
     )
@@ -146,7 +124,7 @@ def test_flat_regressor_is_constant_sgd_regressor_for_every_loss_and_penalty(
 
 @pytest.mark.parametrize("penalty", PENALTIES)
 @pytest.mark.parametrize("loss", CLASSIFICATION_LOSSES)
-@pytest.mark.parametrize("data", ["cancer", "wine"])
+@pytest.mark.parametrize("data", ["cancer_250_rows", "wine"])
 def test_flat_classifier_is_constant_sgd_classifier_for_every_loss_and_penalty(
     data, loss, penalty, request
 ):
@@ -196,10 +174,10 @@ REGRESSOR_OPTIONS = {
 @pytest.mark.parametrize("option", REGRESSOR_OPTIONS)
 @pytest.mark.parametrize("loss", ["squared_error", "huber", "epsilon_insensitive"])
 def test_flat_regressor_is_constant_sgd_regressor_with_every_option(
-    diabetes, loss, option
+    diabetes_scaled_target, loss, option
 ):
     """Averaging, sample weights, CSR and float32 keep the parity."""
-    X, y = diabetes
+    X, y = diabetes_scaled_target
     params, weighted, layout, dtype = REGRESSOR_OPTIONS[option]
     fit_params = {"sample_weight": sample_weights(len(y))} if weighted else {}
     ours, theirs = fit_flat_pair(
@@ -259,7 +237,7 @@ CLASSIFIER_OPTIONS = {
 
 @pytest.mark.parametrize("option", CLASSIFIER_OPTIONS)
 @pytest.mark.parametrize("loss", ["hinge", "log_loss", "modified_huber"])
-@pytest.mark.parametrize("data", ["cancer", "iris"])
+@pytest.mark.parametrize("data", ["cancer_250_rows", "iris"])
 def test_flat_classifier_is_constant_sgd_classifier_with_every_option(
     data, loss, option, request
 ):
@@ -289,7 +267,10 @@ def test_flat_classifier_is_constant_sgd_classifier_with_every_option(
 @pytest.mark.parametrize("layout", ["dense", "csr"])
 @pytest.mark.parametrize(
     "kind, data, alpha",
-    [("regressor", "diabetes", 0.1), ("classifier", "cancer", 0.02)],
+    [
+        ("regressor", "diabetes_scaled_target", 0.1),
+        ("classifier", "cancer_250_rows", 0.02),
+    ],
 )
 @pytest.mark.parametrize("penalty, l1_ratio", [("l1", 1.0), ("elasticnet", 0.7)])
 def test_weights_clipped_to_zero_by_l1_truncation_are_exactly_zero(
@@ -801,21 +782,17 @@ def test_kernel_passes_refuse_bad_plans_and_generator_states(call, message):
         call(Kernel(*args, **kwargs))
 
 
-def test_kernel_shuffle_refuses_an_all_zero_generator_state():
-    """xoshiro256** is stuck at 0 from the zero state: refuse it, never hang."""
-    child = run_python(
-        """
-        import numpy as np
-        from tests.test_kernel import Kernel, kernel_inputs
-        args, kwargs = kernel_inputs()
-        try:
-            Kernel(*args, **kwargs).shuffle(np.zeros(4, np.uint64))
-        except ValueError:
-            print("refused")
-        """,
-        timeout=15,
-    )
-    assert child.returncode == 0 and "refused" in child.stdout, child.stderr
+def shuffle_from_the_zero_state():
+    """Child side: shuffle from the all-zero generator state."""
+    args, kwargs = kernel_inputs()
+    Kernel(*args, **kwargs).shuffle(np.zeros(4, np.uint64))
+
+
+def test_kernel_shuffle_refuses_an_all_zero_generator_state(child_outcomes):
+    """xoshiro256** is stuck at 0 from the zero state: refuse it, never hang
+    (in the child: a hang fails the test instead of the suite)."""
+    report = child_report(child_outcomes, "shuffle from the all-zero state")
+    assert report["value_error"], report
 
 
 def test_seed_state_is_never_all_zero_and_depends_on_the_seed():
@@ -893,141 +870,6 @@ def test_check_csr_accepts_valid_matrices(index_dtype, offset_dtype):
         )
 
 
-# --- the estimators refuse malformed sparse matrices (in a child process) --------
-
-
-def malformed_matrices():
-    """Sparse matrices of shape (6, 5) whose structure is inconsistent."""
-    X = np.random.RandomState(0).randn(6, 5)
-    X[np.abs(X) < 0.5] = 0.0
-
-    def changed(make, part, where, value):
-        matrix = make(X)
-        getattr(matrix, part)[where] = value
-        return matrix
-
-    return {
-        "csr column index 10**9": changed(sp.csr_matrix, "indices", 1, 10**9),
-        "csr column index n_features": changed(sp.csr_matrix, "indices", 2, 5),
-        "csr column index -1": changed(sp.csr_matrix, "indices", 0, -1),
-        "csr indptr decreases": changed(sp.csr_matrix, "indptr", 2, 0),
-        "csr indptr ends beyond nnz": changed(sp.csr_matrix, "indptr", -1, 10**6),
-        "csr_array column index n_features": changed(sp.csr_array, "indices", 2, 5),
-        "csc row index n_samples": changed(sp.csc_matrix, "indices", 1, 6),
-        "csc row index 10**9": changed(sp.csc_matrix, "indices", 1, 10**9),
-        "csc row index -1": changed(sp.csc_matrix, "indices", 0, -1),
-        "csc indptr decreases": changed(sp.csc_matrix, "indptr", 2, 0),
-    }
-
-
-def estimator_actions():
-    """What a user may call with a sparse matrix of 6 rows and 5 features."""
-    rng = np.random.RandomState(1)
-    X, y, labels = rng.randn(6, 5), rng.randn(6), np.array([0, 1, 2, 0, 1, 2])
-    regressor = CosineSGDRegressor(max_iter=2, random_state=0).fit(X, y)
-    classifier = CosineSGDClassifier(max_iter=2, random_state=0).fit(X, labels)
-    return {
-        "regressor.fit": lambda M: CosineSGDRegressor(max_iter=2).fit(M, y),
-        "regressor.partial_fit": lambda M: CosineSGDRegressor().partial_fit(M, y),
-        "regressor.predict": regressor.predict,
-        "regressor.score": lambda M: regressor.score(M, y),
-        "classifier.fit": lambda M: CosineSGDClassifier(max_iter=2).fit(M, labels),
-        "classifier.partial_fit": lambda M: CosineSGDClassifier().partial_fit(
-            M, labels, classes=[0, 1, 2]
-        ),
-        "classifier.predict": classifier.predict,
-        "classifier.decision_function": classifier.decision_function,
-    }
-
-
-ACTIONS = [
-    "regressor.fit",
-    "regressor.partial_fit",
-    "regressor.predict",
-    "regressor.score",
-    "classifier.fit",
-    "classifier.partial_fit",
-    "classifier.predict",
-    "classifier.decision_function",
-]
-
-
-def report_malformed_inputs(names):
-    """Child side: one JSON line per (matrix, action), flushed as it finishes."""
-    matrices, actions = malformed_matrices(), estimator_actions()
-    assert list(actions) == ACTIONS
-    for matrix in names:
-        for action, call in actions.items():
-            try:
-                call(matrices[matrix])
-                outcome = {"error": None, "message": "accepted"}
-            except Exception as exc:  # reported to the parent
-                outcome = {"error": type(exc).__name__, "message": str(exc)}
-                outcome["value_error"] = isinstance(exc, ValueError)
-            print(json.dumps({"case": [matrix, action], **outcome}), flush=True)
-
-
-def run_in_child(names):
-    child = run_python(
-        f"""
-        from tests.test_kernel import report_malformed_inputs
-        report_malformed_inputs({list(names)!r})
-        """,
-        timeout=120,
-    )
-    outcomes = {}
-    for line in child.stdout.splitlines():
-        if line.startswith("{"):
-            report = json.loads(line)
-            outcomes[tuple(report["case"])] = report
-    return child, outcomes
-
-
-@pytest.fixture(scope="module")
-def malformed_outcomes():
-    """Every malformed matrix through every estimator method, in one child."""
-    return run_in_child(malformed_matrices())
-
-
-@pytest.mark.parametrize("action", ACTIONS)
-@pytest.mark.parametrize("matrix", list(malformed_matrices()))
-def test_estimators_refuse_malformed_sparse_matrices_with_value_error(
-    malformed_outcomes, matrix, action
-):
-    """fit / partial_fit / predict on a malformed CSR or CSC: 'malformed' error."""
-    child, outcomes = malformed_outcomes
-    report = outcomes.get((matrix, action))
-    assert report is not None, (
-        f"the child died (exit code {child.returncode}) before this case:\n"
-        f"{child.stderr[-2000:]}"
-    )
-    assert report.get("value_error"), report
-    assert "malformed" in report["message"], report
-    assert child.returncode == 0, child.stderr[-2000:]
-
-
-def test_estimators_refuse_a_coo_matrix_with_a_row_index_out_of_range():
-    """A COO matrix with a row index >= n_samples: a ValueError, not a crash.
-
-    scipy's COO -> CSR conversion writes out of bounds on such an index, so it
-    must be refused before conversion.
-    """
-    child = run_python(
-        """
-        import numpy as np, scipy.sparse as sp
-        from skcosine import CosineSGDRegressor
-        X = sp.coo_matrix(np.eye(3, 5))
-        X.row[1] = 10**8
-        try:
-            CosineSGDRegressor(max_iter=2).fit(X, np.arange(3.0))
-        except ValueError as exc:
-            print("refused:", exc)
-        """
-    )
-    assert child.returncode == 0, f"exit code {child.returncode}: {child.stderr[-500:]}"
-    assert "refused" in child.stdout and "malformed" in child.stdout, child.stdout
-
-
 # --- the kernel reads its own copy of what it checked (in a child process) -------
 
 BAD_INDEX = 2**30
@@ -1089,7 +931,7 @@ def fits_while_a_thread_writes_the_input(n_fits=20):
     y = np.random.RandomState(0).randn(20_000)
     expected = CosineSGDRegressor(max_iter=5, random_state=0).fit(X.copy(), y)
     training, stop, cycles = threading.Event(), threading.Event(), []
-    broken = threading.Lock()  # held while X is broken
+    breaking = threading.Lock()  # held while X holds broken entries
 
     def hammer():
         rng = np.random.RandomState(1)
@@ -1097,7 +939,7 @@ def fits_while_a_thread_writes_the_input(n_fits=20):
         while not stop.is_set():
             if not training.wait(timeout=0.01):
                 continue
-            with broken:
+            with breaking:
                 if not training.is_set():  # the fit returned meanwhile
                     continue
                 cycles.append(None)
@@ -1128,7 +970,7 @@ def fits_while_a_thread_writes_the_input(n_fits=20):
                 model.fit(X, y)
             finally:
                 training.clear()
-                with broken:  # X is whole again before the next validation
+                with breaking:  # X is whole again before the next validation
                     cycles.append("fit")
             assert model.coef_.tobytes() == expected.coef_.tobytes()
             assert model.intercept_.tobytes() == expected.intercept_.tobytes()
@@ -1150,37 +992,26 @@ STRUCTURE_CASES = {
 }
 
 
-def report_structure_cases(cases):
-    """Child side: one JSON line per case."""
-    from .conftest import report_outcome
-
-    for case in cases:
-        report_outcome(case, STRUCTURE_CASES[case])
+def child_cases():
+    """Child side: every case of this file that would crash (or hang) the
+    process running it on 0.2.0, by name."""
+    return {
+        "shuffle from the all-zero state": shuffle_from_the_zero_state,
+        **STRUCTURE_CASES,
+    }
 
 
 @pytest.fixture(scope="module")
-def structure_reports():
-    """Every case of :data:`STRUCTURE_CASES`, in one child: on 0.2.0 they
-    crash the process."""
-    from .conftest import child_reports
-
-    return child_reports(
-        "tests.test_kernel.report_structure_cases", STRUCTURE_CASES, timeout=300
-    )
+def child_outcomes():
+    """Every case of :func:`child_cases`, in one child."""
+    return child_reports("tests.test_kernel.child_cases")
 
 
 @pytest.mark.parametrize("case", STRUCTURE_CASES)
-def test_the_kernel_reads_its_own_checked_copy_of_the_structure(
-    structure_reports, case
-):
+def test_the_kernel_reads_its_own_checked_copy_of_the_structure(child_outcomes, case):
     """A sparse X changed after the check (or, from another thread, during the
     fit) never makes the kernel read or write outside its arrays."""
-    child, reports = structure_reports
-    report = reports.get(case)
-    assert report is not None, (
-        f"the child died (exit code {child.returncode}) before this case:\n"
-        f"{child.stderr[-2000:]}"
-    )
+    report = child_report(child_outcomes, case)
     assert report["error"] is None, report
 
 
@@ -1192,10 +1023,15 @@ def determinism_configs():
         "dense regressor": (
             CosineSGDRegressor,
             dict(penalty="elasticnet", average=20),
-            "diabetes",
+            "diabetes_scaled_target",
             "dense",
         ),
-        "csr regressor": (CosineSGDRegressor, dict(loss="huber"), "diabetes", "csr"),
+        "csr regressor": (
+            CosineSGDRegressor,
+            dict(loss="huber"),
+            "diabetes_scaled_target",
+            "csr",
+        ),
         "multiclass classifier, per-sample": (
             CosineSGDClassifier,
             dict(loss="log_loss", anneal_per="sample"),

@@ -1,4 +1,5 @@
-"""Hostile input, divergence, faults, determinism and resumability."""
+"""Hostile input, divergence (none false, none missed), faults, determinism
+and concurrency, resources."""
 
 import copy
 import io
@@ -6,11 +7,10 @@ import pickle
 import re
 import sys
 import threading
+import tracemalloc
 import warnings
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
-import joblib
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from numpy.testing import assert_array_equal
 from sklearn.base import clone
 from sklearn.datasets import load_diabetes, load_iris
-from sklearn.exceptions import FitFailedWarning
-from sklearn.linear_model import SGDRegressor
+from sklearn.exceptions import ConvergenceWarning, FitFailedWarning
+from sklearn.linear_model import SGDClassifier, SGDRegressor
 from sklearn.model_selection import GridSearchCV
 from sklearn.preprocessing import StandardScaler
 
@@ -250,6 +250,67 @@ def test_partial_fit_detects_divergence_at_its_epoch(raw_diabetes):
         diverging.partial_fit(X, y)
 
 
+# --- no false divergence, and none missed ------------------------------------
+
+
+def test_the_perceptron_trains(iris):
+    """Its loss is 0 for the zero model; only finiteness counts."""
+    X, y = iris
+    ours = CosineSGDClassifier(loss="perceptron", random_state=0).fit(X, y)
+    theirs = SGDClassifier(loss="perceptron", random_state=0).fit(X, y)
+    assert ours.score(X, y) >= theirs.score(X, y) - 0.1
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_zero_inflated_targets_do_not_look_diverged(seed):
+    """3% of non-zero claims; the reference loss uses every row."""
+    rng = np.random.RandomState(seed)
+    X = rng.randn(300, 5)
+    y = np.where(rng.rand(300) < 0.03, rng.gamma(2.0, 1000.0, 300), 0.0)
+    model = CosineSGDRegressor(random_state=seed).fit(X, y)
+    assert np.all(np.isfinite(model.predict(X)))
+
+
+def test_a_blow_up_on_rows_the_old_32_row_check_skipped_is_caught():
+    """Every row counts, through the loss of every update. Feature 2 is
+    30 on 32 rows off the old stride and 0 elsewhere, too large for the rate:
+    its coefficient used to reach 1e11 while the watched rows looked fine."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(3200, 3) * 0.01
+    y = rng.randn(3200) * 0.01
+    X[:, 2] = 0.0
+    X[1::100] = [0.0, 0.0, 30.0]
+    model = CosineSGDRegressor(
+        eta0=0.01, lr_min=0.01, fit_intercept=False, max_iter=5, random_state=0
+    )
+    with pytest.raises(ValueError, match="SGD diverged at epoch 0"):
+        model.fit(X, y)
+
+
+def test_a_margin_model_with_infinite_decisions_is_refused():
+    """Decisions of +-inf on rows the old check did not watch used to
+    pass; every row's loss is checked now."""
+    X = np.zeros((3200, 2))
+    y = np.arange(3200) % 2
+    X[1::100] = [1e200, -1e200]
+    X[51::100] = [-1e200, 1e200]
+    model = CosineSGDClassifier(
+        eta0=1e100, penalty=None, fit_intercept=False, max_iter=3, random_state=0
+    )
+    with pytest.raises(ValueError, match="diverged"):
+        model.fit(X, y)
+
+
+def test_huge_targets_train_as_well_as_scaled_ones(diabetes):
+    """The gradient clip follows the scale of y."""
+    X, y = diabetes
+    scaled = CosineSGDRegressor(random_state=0).fit(X, y).score(X, y)
+    huge = CosineSGDRegressor(random_state=0).fit(X, y * 1e13).score(X, y * 1e13)
+    assert huge == pytest.approx(scaled, abs=1e-6)
+    with pytest.raises(ValueError, match="scale y"):
+        CosineSGDRegressor().fit(X, y * 1e200)
+
+
 # --- faults: exceptions and interrupts mid-fit ----------------------------------
 
 
@@ -312,7 +373,8 @@ def test_interrupted_refit_keeps_the_previous_model(fail_at_epoch, exception, me
     with pytest.raises(type(exception)):
         getattr(model, method)(X[:100], y[:100])
     assert snapshot(model) == before
-    model.partial_fit(X, y)  # and it still trains
+    with pytest.warns(UserWarning, match="partial_fit now trains at learning rate 0"):
+        model.partial_fit(X, y)  # and it still trains (the cycle had ended)
     assert model.n_iter_ == 6
 
 
@@ -326,7 +388,7 @@ def test_divergence_in_a_refit_keeps_the_previous_model(raw_diabetes):
     assert snapshot(model) == before
 
 
-# --- determinism and resumability -----------------------------------------------
+# --- determinism and concurrency -----------------------------------------------
 
 
 def test_same_seed_gives_bitwise_identical_models_across_threads():
@@ -484,255 +546,20 @@ def test_grid_search_is_identical_with_one_or_two_jobs():
     assert_array_equal(*(s.best_estimator_.coef_ for s in searches))
 
 
-@pytest.mark.parametrize("store", ["pickle", "joblib"])
-@pytest.mark.parametrize("Estimator", [CosineSGDRegressor, CosineSGDClassifier])
-def test_resuming_between_partial_fit_calls_is_bitwise_identical(Estimator, store):
-    X, y = load_iris(return_X_y=True)
-    if Estimator is CosineSGDRegressor:
-        y = X[:, 0] * 2.0 + y
-        extra = {}
-    else:
-        extra = {"classes": [0, 1, 2]}
-    X = StandardScaler().fit_transform(X)
-    params = dict(max_iter=6, T_max=4, random_state=0, average=True)
-    straight = Estimator(**params)
-    for _ in range(6):
-        straight.partial_fit(X, y, **extra)
-    resumed = Estimator(**params)
-    for _ in range(6):
-        resumed.partial_fit(X, y, **extra)
-        buffer = io.BytesIO()
-        if store == "pickle":
-            pickle.dump(resumed, buffer)
-            buffer.seek(0)
-            resumed = pickle.load(buffer)
-        else:
-            joblib.dump(resumed, buffer)
-            buffer.seek(0)
-            resumed = joblib.load(buffer)
-    assert_array_equal(resumed.coef_, straight.coef_)
-    assert_array_equal(resumed.intercept_, straight.intercept_)
-    assert_array_equal(resumed.learning_rates_, straight.learning_rates_)
+# --- resources ---------------------------------------------------------------
 
 
-# --- hostile inputs of the compiled kernel's era ------------------------------
-
-WEIGHTS = st.lists(
-    st.sampled_from([0.0, 1e-6, 1e-3, 1.0, 50.0, 1e3, 1e6]), min_size=40, max_size=40
-)
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    WEIGHTS,
-    st.sampled_from(CLASSIFICATION_LOSSES),
-    st.sampled_from([None, "balanced", {0: 1e-3, 1: 1e3}]),
-)
-def test_auto_rate_trains_finite_models_under_any_weights(weights, loss, class_weight):
-    """eta0='auto' bounds every weighted step: never a false divergence."""
-    rng = np.random.RandomState(len(weights))
-    X = rng.randn(40, 3)
-    y = (X[:, 0] + 0.3 * rng.randn(40) > 0).astype(int)
-    weights = np.array(weights)
-    if not np.any(weights > 0):
-        return
-    model = CosineSGDClassifier(
-        loss=loss, class_weight=class_weight, max_iter=5, random_state=0
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model.fit(X, y, sample_weight=weights)
-    assert np.all(np.isfinite(model.decision_function(X)))
-
-
-@settings(max_examples=100, deadline=None)
-@given(st.binary(max_size=4000), st.booleans())
-def test_any_file_at_the_checkpoint_path_is_a_value_error(
-    tmp_path_factory, blob, zipped
-):
-    """Random bytes, or random bytes inside a zip archive: refused, naming the
-    file, and left in place."""
-    directory = tmp_path_factory.mktemp("planted")
-    path = directory / "fit.ckpt"
-    if zipped:
-        with zipfile.ZipFile(path, "w") as archive:
-            archive.writestr("header.npy", blob)
-    else:
-        path.write_bytes(blob)
-    before = path.read_bytes()
-    X, y = load_diabetes(return_X_y=True)
-    with pytest.raises(ValueError, match="fit.ckpt"):
-        CosineSGDRegressor(checkpoint_path=path, max_iter=3).fit(X[:50], y[:50])
-    assert path.read_bytes() == before
-
-
-STATE_KEYS = [
-    "coef",
-    "intercept",
-    "wscale",
-    "updates",
-    "rng",
-    "average_coef",
-    "average_b",
-    "l1_q",
-    "l1_u",
-    "reference_loss",
-]
-VALUES = st.sampled_from([np.nan, np.inf, -1.0, 0.0, 1e308, 2.0])
-
-
-@settings(max_examples=150, deadline=None)
-@given(
-    st.sampled_from(STATE_KEYS),
-    st.sampled_from(["shape", "dtype", "value", "type", "missing"]),
-    VALUES,
-)
-def test_a_tampered_state_is_a_value_error_or_harmless(diabetes, key, how, value):
-    """Whatever a loaded file puts into the fitted state, partial_fit raises
-    ValueError or trains a finite model; the kernel never reads a bad array."""
-    X, y = diabetes[0][:80], diabetes[1][:80]
-    model = CosineSGDRegressor(
-        max_iter=4, T_mult=1, penalty="elasticnet", average=True, random_state=0
-    ).fit(X, y)
-    state = model._state
-    original = state[key]
-    if how == "shape":
-        state[key] = np.zeros(tuple(s + 1 for s in original.shape), original.dtype)
-    elif how == "dtype":
-        state[key] = original.astype(
-            np.float32 if original.dtype != np.float32 else np.int64
-        )
-    elif how == "value":
-        state[key] = (
-            np.full_like(original, value, dtype=original.dtype)
-            if original.dtype.kind == "f"
-            else np.zeros_like(original)
-        )
-    elif how == "type":
-        state[key] = original.tolist()
-    else:
-        del state[key]
+def test_memory_grows_with_the_epochs_run_not_with_max_iter(diabetes):
+    """Max_iter=10**7 used to allocate 490 MB up front."""
+    X, y = diabetes
+    model = CosineSGDRegressor(max_iter=10**7, tol=1e-3, n_iter_no_change=3)
+    tracemalloc.start()
     try:
-        model.partial_fit(X, y)
-    except ValueError as exc:
-        assert str(exc)
-    else:
-        assert np.all(np.isfinite(model.coef_)) and np.all(
-            np.isfinite(model.intercept_)
-        )
-
-
-# --- a loaded model's fitted attributes are checked before use (in a child) -----
-
-
-def _sparse_coef(part, where, value):
-    def tamper(model):
-        model.sparsify()
-        getattr(model.coef_, part)[where] = value
-
-    return tamper
-
-
-def _set(name, make):
-    return lambda model: setattr(model, name, make(getattr(model, name)))
-
-
-def _drop_state_key(key):
-    return lambda model: model._state.pop(key)
-
-
-# name -> (the attribute the error names, how a file changed it)
-TAMPERED_ATTRIBUTES = {
-    "coef_ NaN": ("coef_", _set("coef_", lambda c: np.full_like(c, np.nan))),
-    "coef_ strings": ("coef_", _set("coef_", lambda c: c.astype(str))),
-    "coef_ objects": ("coef_", _set("coef_", lambda c: c.astype(object))),
-    "coef_ a list": ("coef_", _set("coef_", lambda c: c.tolist())),
-    "coef_ one feature short": ("coef_", _set("coef_", lambda c: c[..., :-1])),
-    "intercept_ NaN": ("intercept_", _set("intercept_", lambda i: i * np.nan)),
-    "intercept_ strings": ("intercept_", _set("intercept_", lambda i: i.astype(str))),
-    "intercept_ of 7": ("intercept_", _set("intercept_", lambda i: np.zeros(7))),
-    "classes_ of 2 for 3 models": ("classes_", _set("classes_", lambda c: c[:2])),
-    "classes_ of 5": ("classes_", _set("classes_", lambda c: np.arange(5))),
-    "classes_ an int": ("classes_", _set("classes_", lambda c: 3)),
-    "n_features_in_ a string": ("n_features_in_", _set("n_features_in_", str)),
-    "n_features_in_ 0": ("n_features_in_", _set("n_features_in_", lambda n: 0)),
-    "sparse coef_ column index 10**8": ("coef_", _sparse_coef("indices", 0, 10**8)),
-    "sparse coef_ indptr beyond nnz": ("coef_", _sparse_coef("indptr", -1, 10**8)),
-    "sparse coef_ NaN": ("coef_", _sparse_coef("data", 0, np.nan)),
-    "_state without lr_initial": ("_state", _drop_state_key("lr_initial")),
-    "_state without epochs": ("_state", _drop_state_key("epochs")),
-    "_state without rng": ("_state", _drop_state_key("rng")),
-}
-MODEL_METHODS = [
-    "predict",
-    "decision_function",
-    "predict_proba",
-    "score",
-    "densify",
-    "sparsify",
-    "partial_fit",
-]
-
-
-def report_tampered_attributes(cases):
-    """Child side: a classifier (and, where the attribute exists, a
-    regressor) tampered with, pickled and loaded, then every method."""
-    from .conftest import report_outcome
-
-    warnings.simplefilter("ignore")
-    X, y = load_iris(return_X_y=True)
-    for case in cases:
-        _, tamper = TAMPERED_ATTRIBUTES[case]
-        estimators = {"classifier": CosineSGDClassifier(loss="log_loss")}
-        if not case.startswith("classes_"):
-            estimators["regressor"] = CosineSGDRegressor()
-        for kind, estimator in estimators.items():
-            model = estimator.set_params(max_iter=3, random_state=0).fit(X, y)
-            tamper(model)
-            model = pickle.loads(pickle.dumps(model))
-            calls = {
-                "predict": lambda m=model: m.predict(X),
-                "decision_function": lambda m=model: m.decision_function(X),
-                "predict_proba": lambda m=model: m.predict_proba(X),
-                "score": lambda m=model: m.score(X, y),
-                "densify": lambda m=model: m.densify(),
-                "sparsify": lambda m=model: m.sparsify(),
-                "partial_fit": lambda m=model: m.partial_fit(X, y).coef_,
-            }
-            for method in MODEL_METHODS:
-                if hasattr(model, method):
-                    report_outcome(f"{case} | {kind}.{method}", calls[method])
-
-
-@pytest.fixture(scope="module")
-def tampered_attribute_reports():
-    """Every tampered model in one child (a bad sparse coef_ crashed 0.2.0)."""
-    from .conftest import child_reports
-
-    return child_reports(
-        "tests.test_reliability.report_tampered_attributes", TAMPERED_ATTRIBUTES
-    )
-
-
-@pytest.mark.parametrize("case", TAMPERED_ATTRIBUTES)
-def test_a_loaded_model_with_tampered_attributes_is_refused(
-    tampered_attribute_reports, case
-):
-    """Every method that uses the attribute raises a ValueError naming it;
-    never a crash, an IndexError, a KeyError, a UFuncTypeError or NaN
-    predictions. (The training state is used by partial_fit only.)"""
-    child, reports = tampered_attribute_reports
-    attribute = TAMPERED_ATTRIBUTES[case][0]
-    mine = {key: r for key, r in reports.items() if key.startswith(f"{case} |")}
-    assert mine, (
-        f"the child died (exit code {child.returncode}) before this case:\n"
-        f"{child.stderr[-2000:]}"
-    )
-    for key, report in mine.items():
-        if attribute == "_state" and not key.endswith(".partial_fit"):
-            assert report["error"] is None and report["finite"], (key, report)
-        else:
-            assert report["value_error"], (key, report)
-            assert attribute in report["message"], (key, report)
-    # every method of the classifier (7), and of the regressor (5) but for classes_
-    assert len(mine) == (7 if case.startswith("classes_") else 12), sorted(mine)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(X, y)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert model.n_iter_ < 100
+    assert peak < 5 * 2**20

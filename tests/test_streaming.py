@@ -1,4 +1,5 @@
-"""Out-of-core training: blocks of data follow the in-memory cosine curve."""
+"""Out-of-core training: blocks of data follow the in-memory cosine curve, and
+each partial_fit call takes the parameters as they are then."""
 
 import joblib
 import numpy as np
@@ -11,6 +12,8 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from skcosine import CosineAnnealingLR, CosineSGDClassifier, CosineSGDRegressor
+
+from .conftest import no_warnings
 
 EPOCHS, BLOCKS = 30, 6
 
@@ -154,3 +157,97 @@ def test_an_l1_penalty_that_overflowed_is_a_state_partial_fit_continues(
     assert joblib.hash(streamed._state) == joblib.hash(fitted._state)
     fitted.partial_fit(X, y)  # its own state is accepted
     assert np.all(fitted.coef_ == 0) and fitted.n_iter_ == 4
+
+
+# --- partial_fit takes the parameters as they are, call after call ------------
+
+
+def test_training_parameters_take_effect_at_the_next_partial_fit(iris):
+    """Loss, alpha, fit_intercept changed between calls."""
+    X, y = iris
+    model = CosineSGDClassifier(max_iter=10, random_state=0)
+    model.partial_fit(X, y, classes=[0, 1, 2])
+    model.set_params(loss="log_loss", fit_intercept=False)
+    intercept = model.intercept_.copy()
+    model.partial_fit(X, y)
+    assert_array_equal(model.intercept_, intercept)
+    switched = model.coef_.copy()
+    # the same second call from the same first one, made with log_loss
+    reference = CosineSGDClassifier(max_iter=10, random_state=0)
+    reference.partial_fit(X, y, classes=[0, 1, 2])
+    reference.set_params(loss="log_loss", fit_intercept=False).partial_fit(X, y)
+    assert_array_equal(switched, reference.coef_)
+    hinge = CosineSGDClassifier(max_iter=10, random_state=0)
+    hinge.partial_fit(X, y, classes=[0, 1, 2])
+    hinge.set_params(fit_intercept=False).partial_fit(X, y)
+    assert not np.allclose(switched, hinge.coef_)
+    assert_allclose(model.predict_proba(X).sum(axis=1), 1.0)
+    model.set_params(alpha=10.0)
+    before = np.abs(model.coef_).sum()
+    model.partial_fit(X, y)
+    assert np.abs(model.coef_).sum() < before
+
+
+@pytest.mark.parametrize(
+    "change, named",
+    [
+        ({"eta0": 0.05}, "eta0"),
+        ({"lr_min": 0.01}, "lr_min"),
+        ({"T_max": 3}, "T_max"),
+        ({"T_mult": 2}, "T_mult"),
+        ({"warmup_epochs": 2}, "warmup_epochs"),
+        ({"max_iter": 11}, "max_iter"),
+    ],
+)
+def test_schedule_parameters_changed_between_calls_are_refused(diabetes, change, named):
+    """The schedule is fixed by the first call."""
+    X, y = diabetes
+    model = CosineSGDRegressor(eta0=0.1, max_iter=10, random_state=0)
+    model.partial_fit(X, y)
+    model.set_params(**change)
+    with pytest.raises(ValueError, match=f"^{named}.* changed"):
+        model.partial_fit(X, y)
+    assert model.n_iter_ == 1
+    model.fit(X, y)  # fit starts a new schedule
+
+
+def test_blocks_after_a_fit_continue_its_schedule(diabetes):
+    """The position is in epochs, whatever batches_per_epoch."""
+    X, y = diabetes
+    model = CosineSGDRegressor(lr_min=1e-4, max_iter=20, random_state=0).fit(X, y)
+    assert model.n_epochs_ == 20 and model.n_iter_ == 20
+    model.set_params(batches_per_epoch=4)
+    for block in np.array_split(np.arange(len(y)), 4):
+        model.partial_fit(X[block], y[block])
+    assert model.n_epochs_ == 21 and model.n_iter_ == 24
+    assert_array_equal(model.learning_rates_[20:], model.schedule_(20.0))
+    model.set_params(batches_per_epoch=3)
+    model.partial_fit(X, y)
+    assert model.n_epochs_ == pytest.approx(21 + 1 / 3)
+
+
+def test_partial_fit_at_rate_zero_warns_once(diabetes):
+    """After the end of a cycle to lr_min=0 nothing changes."""
+    X, y = diabetes
+    model = CosineSGDRegressor(max_iter=5, random_state=0).fit(X, y)
+    with pytest.warns(UserWarning, match="learning rate 0.*warm restarts"):
+        model.partial_fit(X, y)
+    coef = model.coef_.copy()
+    with no_warnings():
+        model.partial_fit(X, y)
+    assert_array_equal(model.coef_, coef)
+    streaming = CosineSGDRegressor(max_iter=5, T_mult=1, random_state=0).fit(X, y)
+    with no_warnings():
+        streaming.partial_fit(X, y)  # the cycle restarted
+
+
+def test_a_float32_block_after_float64_blocks_is_cast(diabetes):
+    """The model keeps its dtype."""
+    X, y = diabetes
+    model = CosineSGDRegressor(max_iter=10, random_state=0)
+    model.partial_fit(X, y)
+    model.partial_fit(X.astype(np.float32), y)
+    assert model.coef_.dtype == np.float64
+    model32 = CosineSGDRegressor(max_iter=10).partial_fit(X.astype(np.float32), y)
+    model32.partial_fit(X, y)
+    assert model32.coef_.dtype == np.float32

@@ -2,10 +2,12 @@
 with the data or the parameters gets a ``ValueError`` naming it, at ``fit``,
 and leaves the estimator as it was."""
 
+import warnings
 from fractions import Fraction
 from numbers import Integral
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
@@ -23,6 +25,8 @@ from skcosine import (
     CosineSGDRegressorCV,
 )
 from skcosine._settings import REAL_PARAMETERS
+
+from .conftest import child_report, child_reports
 
 FINITE = st.floats(-1e6, 1e6, allow_nan=False, width=64)
 
@@ -177,6 +181,8 @@ def compressed_arrays(draw):
     return n_rows, np.ones(nnz), np.array(indices, np.int32), np.array(indptr, np.int32)
 
 
+# a valid matrix with few stored values may make eta0='auto' warn
+@pytest.mark.filterwarnings("ignore:eta0='auto' is:UserWarning")
 @settings(max_examples=200, deadline=None)
 @given(compressed_arrays(), st.sampled_from(["csr", "csc"]))
 def test_malformed_sparse_matrices_are_value_errors(arrays, layout):
@@ -200,6 +206,67 @@ def test_malformed_sparse_matrices_are_value_errors(arrays, layout):
             call()
         except ValueError as exc:
             assert str(exc)
+
+
+def test_early_stopping_without_tol_is_refused(diabetes):
+    """It would hold out data and do nothing else."""
+    X, y = diabetes
+    with pytest.raises(ValueError, match="early_stopping=True needs tol"):
+        CosineSGDRegressor(early_stopping=True).fit(X, y)
+    CosineSGDRegressor(early_stopping=True, tol=1e-3, max_iter=5).fit(X, y)
+
+
+def test_all_zero_class_weights_are_refused(iris):
+    """There is nothing to learn from."""
+    X, y = iris
+    with pytest.raises(ValueError, match="weight 0"):
+        CosineSGDClassifier(class_weight={0: 0, 1: 0, 2: 0}).fit(X, y)
+    CosineSGDClassifier(class_weight={0: 0, 1: 1, 2: 1}, max_iter=3).fit(X, y)
+
+
+def test_features_whose_squares_overflow_are_refused(diabetes):
+    """'auto' would be 0 and the model all zero."""
+    X, y = diabetes
+    with pytest.raises(ValueError, match="overflows float64.*scale"):
+        CosineSGDRegressor().fit(X * 1e154, y)
+
+
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_dates_are_refused_at_fit_as_at_predict(method):
+    """Datetime64 is not a number of nanoseconds."""
+    frame = pd.DataFrame(
+        {"day": pd.date_range("2020-01-01", periods=20), "x": np.arange(20.0)}
+    )
+    with pytest.raises(ValueError, match="dates or time spans"):
+        getattr(CosineSGDRegressor(), method)(frame, np.arange(20.0))
+    with pytest.raises(ValueError, match="dates or time spans"):
+        CosineSGDRegressor().fit(
+            np.arange(20).astype("datetime64[D]").reshape(-1, 1), np.arange(20.0)
+        )
+
+
+# --- integer parameters: beyond the float range is a ValueError ----------------
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"T_max": 10**400},
+        {"T_mult": 10**400},
+        {"warmup_epochs": 10**400},
+        {"max_iter": 10**400},
+        {"max_iter": 2**63 - 1},
+        {"batches_per_epoch": 10**400},
+        {"checkpoint_every": 10**400},
+        {"average": 10**400},
+    ],
+)
+def test_integers_too_large_for_a_float_are_value_errors(diabetes, params):
+    """Never an OverflowError, never 0 epochs."""
+    X, y = diabetes
+    name = next(iter(params))
+    with pytest.raises(ValueError, match=f"'{name}' parameter"):
+        CosineSGDRegressor(**params).fit(X, y)
 
 
 # --- real-valued parameters: any numbers.Real with a finite float value ------
@@ -413,7 +480,7 @@ def test_float32_x_with_values_beyond_float32_names_them(case):
         search(cv=2, max_iter=3, **params).fit(X32, y, sample_weight=weights)
 
 
-# --- every sparse format, made hostile (in a child process) --------------------
+# --- every sparse format, made hostile (in the file's child process) -----------
 
 SPARSE_FORMATS = ["csr", "csc", "bsr", "coo", "lil", "dok", "dia"]
 HOSTILITIES = ["no stored values", "index out of range", "non-integer indices", "1-d"]
@@ -525,52 +592,136 @@ def sparse_actions():
     }
 
 
-def report_hostile_sparse(cases):
-    """Child side: every case through every action, one JSON line each."""
-    import warnings
-
-    from .conftest import report_outcome
-
-    warnings.simplefilter("ignore")
+def hostile_sparse_calls():
+    """Child side: every case of the generator through every action."""
     actions = sparse_actions()
     assert list(actions) == SPARSE_ACTIONS
-    for case in cases:
-        for action, call in actions.items():
-            report_outcome(
-                f"{case} | {action}",
-                lambda call=call, case=case: call(hostile_sparse(case)),
-            )
-
-
-@pytest.fixture(scope="module")
-def hostile_sparse_reports():
-    """Every case of the generator, in one child (several crash on 0.2.0)."""
-    from .conftest import child_reports
-
-    return child_reports(
-        "tests.test_validation.report_hostile_sparse",
-        hostile_sparse_cases(),
-        timeout=300,
-    )
+    return {
+        f"{case} | {action}": lambda call=call, case=case: call(hostile_sparse(case))
+        for case in hostile_sparse_cases()
+        for action, call in actions.items()
+    }
 
 
 @pytest.mark.parametrize("case", hostile_sparse_cases())
-def test_every_sparse_format_with_hostile_structure(hostile_sparse_reports, case):
+def test_every_sparse_format_with_hostile_structure(child_outcomes, case):
     """No stored values: every method works, with finite results (as in
     scikit-learn). An index out of range, non-integer indices, a 1-d array:
     every method raises a ValueError naming X. Never a crash."""
-    child, reports = hostile_sparse_reports
     for action in SPARSE_ACTIONS:
-        report = reports.get(f"{case} | {action}")
-        assert report is not None, (
-            f"{action}: the child died (exit code {child.returncode}) before this "
-            f"case:\n{child.stderr[-2000:]}"
-        )
+        report = child_report(child_outcomes, f"{case} | {action}")
         if case.endswith("no stored values"):
             assert report["error"] is None and report["finite"], (action, report)
         else:
             assert report["value_error"], (action, report)
             assert report["message"].startswith("X is a "), (action, report)
+
+
+# --- malformed sparse structure: a ValueError before any read or write ------------
+
+
+def malformed_matrices():
+    """Sparse matrices of shape (6, 5) whose structure is inconsistent: column
+    (or row) indices out of range on either side, offsets that decrease or end
+    beyond the stored values."""
+    X = np.random.RandomState(0).randn(6, 5)
+    X[np.abs(X) < 0.5] = 0.0
+
+    def changed(make, part, where, value):
+        matrix = make(X)
+        getattr(matrix, part)[where] = value
+        return matrix
+
+    return {
+        "csr column index 10**9": changed(sp.csr_matrix, "indices", 1, 10**9),
+        "csr column index n_features": changed(sp.csr_matrix, "indices", 2, 5),
+        "csr column index n_features + 1": changed(sp.csr_matrix, "indices", 2, 6),
+        "csr column index -1": changed(sp.csr_matrix, "indices", 0, -1),
+        "csr indptr decreases": changed(sp.csr_matrix, "indptr", 2, 0),
+        "csr indptr ends beyond nnz": changed(sp.csr_matrix, "indptr", -1, 10**6),
+        "csr_array column index n_features": changed(sp.csr_array, "indices", 2, 5),
+        "csc row index n_samples": changed(sp.csc_matrix, "indices", 1, 6),
+        "csc row index 10**9": changed(sp.csc_matrix, "indices", 1, 10**9),
+        "csc row index -1": changed(sp.csc_matrix, "indices", 0, -1),
+        "csc indptr decreases": changed(sp.csc_matrix, "indptr", 2, 0),
+        # scipy's COO -> CSR conversion writes out of bounds on such an index,
+        # so it must be refused before any conversion
+        "coo row index 10**8": changed(sp.coo_matrix, "row", 1, 10**8),
+    }
+
+
+def estimator_actions():
+    """What a user may call with a sparse matrix of 6 rows and 5 features."""
+    rng = np.random.RandomState(1)
+    X, y, labels = rng.randn(6, 5), rng.randn(6), np.array([0, 1, 2, 0, 1, 2])
+    regressor = CosineSGDRegressor(max_iter=2, random_state=0).fit(X, y)
+    classifier = CosineSGDClassifier(max_iter=2, random_state=0).fit(X, labels)
+    return {
+        "regressor.fit": lambda M: CosineSGDRegressor(max_iter=2).fit(M, y),
+        "regressor.partial_fit": lambda M: CosineSGDRegressor().partial_fit(M, y),
+        "regressor.predict": regressor.predict,
+        "regressor.score": lambda M: regressor.score(M, y),
+        "classifier.fit": lambda M: CosineSGDClassifier(max_iter=2).fit(M, labels),
+        "classifier.partial_fit": lambda M: CosineSGDClassifier().partial_fit(
+            M, labels, classes=[0, 1, 2]
+        ),
+        "classifier.predict": classifier.predict,
+        "classifier.decision_function": classifier.decision_function,
+    }
+
+
+ACTIONS = [
+    "regressor.fit",
+    "regressor.partial_fit",
+    "regressor.predict",
+    "regressor.score",
+    "classifier.fit",
+    "classifier.partial_fit",
+    "classifier.predict",
+    "classifier.decision_function",
+]
+
+
+def malformed_calls():
+    """Child side: every malformed matrix through every action."""
+    matrices, actions = malformed_matrices(), estimator_actions()
+    assert list(actions) == ACTIONS
+    return {
+        f"{matrix} | {action}": lambda call=call, M=M: call(M)
+        for matrix, M in matrices.items()
+        for action, call in actions.items()
+    }
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+@pytest.mark.parametrize("matrix", list(malformed_matrices()))
+def test_estimators_refuse_malformed_sparse_matrices_with_value_error(
+    child_outcomes, matrix, action
+):
+    """fit / partial_fit / predict on a malformed CSR, CSC or COO matrix: a
+    ValueError saying so, checked in O(nnz) before anything reads or writes
+    through the structure; never a crash."""
+    child, _ = child_outcomes
+    report = child_report(child_outcomes, f"{matrix} | {action}")
+    assert report["value_error"], report
+    assert "malformed" in report["message"], report
+    assert child.returncode == 0, child.stderr[-2000:]
+
+
+# --- the file's child process -----------------------------------------------------
+
+
+def child_cases():
+    """Child side: every case of this file that could crash the process
+    running it (several did on 0.2.0), by name."""
+    warnings.simplefilter("ignore")
+    return {**hostile_sparse_calls(), **malformed_calls()}
+
+
+@pytest.fixture(scope="module")
+def child_outcomes():
+    """Every case of :func:`child_cases`, in one child."""
+    return child_reports("tests.test_validation.child_cases")
 
 
 # --- unaligned arrays are copied before the kernel ----------------------------
