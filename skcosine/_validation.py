@@ -227,15 +227,17 @@ def _compressed(X, n_rows, n_columns):
         raise ValueError("its data are not a 1-d array")
     if X.format == "csc":
         n_rows, n_columns = n_columns, n_rows
+    data = np.require(data, requirements=["C", "ALIGNED"])
     check_csr(n_rows, n_columns, data, _signed(indices), _signed(indptr))
 
 
 def _signed(index):
-    """A contiguous int32 or int64 copy-or-view (values beyond int64 wrap to
-    negative, which the check refuses)."""
+    """A contiguous, aligned int32 or int64 copy-or-view, as compiled code
+    may read it (values beyond int64 wrap to negative, which the check
+    refuses)."""
     if index.dtype not in (np.int32, np.int64):
         index = index.astype(np.int64)
-    return np.ascontiguousarray(index)
+    return np.require(index, requirements=["C", "ALIGNED"])
 
 
 def _coordinates(X, n_rows, n_columns):
