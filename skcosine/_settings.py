@@ -393,7 +393,10 @@ NAMED_FEATURES = 5
 
 _SKIPPED = (
     os.path.dirname(os.path.abspath(__file__)) + os.sep,
-    os.path.join(os.path.dirname(os.path.abspath(sklearn.__file__)), "base.py"),
+    # "base." and not "base.py": CPython (3.12, 3.13) matches the prefixes
+    # against the file name less its last character, so a whole name never
+    # matches
+    os.path.join(os.path.dirname(os.path.abspath(sklearn.__file__)), "base."),
 )
 """Where the frames :func:`warn` skips live: skcosine, and scikit-learn's
 ``base.py`` (its ``fit`` decorator)."""
