@@ -12,6 +12,8 @@ import pytest
 import skcosine
 
 PACKAGE = pathlib.Path(skcosine.__file__).parent
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+"""The repository (the tests may run against an installed package)."""
 MODULES = {path.stem: ast.parse(path.read_text()) for path in PACKAGE.glob("*.py")}
 
 ESTIMATORS = {
@@ -142,7 +144,7 @@ def third_party_imports(tree):
 
 def test_every_module_level_import_is_a_declared_dependency():
     tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
-    pyproject = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     declared = {
         re.split(r"[<>=!~ \[;]", requirement)[0]
         for requirement in pyproject["project"]["dependencies"]
@@ -150,7 +152,7 @@ def test_every_module_level_import_is_a_declared_dependency():
     kernel = ast.parse(
         "\n".join(
             line
-            for line in (PACKAGE / "_kernel.pyx").read_text().splitlines()
+            for line in (ROOT / "skcosine" / "_kernel.pyx").read_text().splitlines()
             if line.startswith(("import ", "from ")) and " cimport " not in line
         )
     )
@@ -171,7 +173,7 @@ def test_the_version_is_written_once():
     installed metadata carries it."""
     from importlib.metadata import version
 
-    meson = (PACKAGE.parent / "meson.build").read_text()
+    meson = (ROOT / "meson.build").read_text()
     assert not re.search(r"^\s*version:\s*'", meson, re.MULTILINE)
     assert version("skcosine") == skcosine.__version__
 
