@@ -431,7 +431,7 @@ default=None
             monitor.values = (
                 [None] * first if saved_values is None else list(saved_values)
             )
-        plan = RatePlan(schedule, settings.anneal_per)
+        plan = RatePlan(schedule, settings.anneal_per, n_epochs=settings.max_iter)
         divergence = Divergence(settings, state)
         hooks = [divergence.hook(), monitor]
         n_samples = problem.X.shape[0]
@@ -479,8 +479,9 @@ default=None
             stopping=False,
         )
         divergence = Divergence(settings, state)
-        plan = RatePlan(schedule, settings.anneal_per)
         batches, position = settings.batches_per_epoch, state["epochs"]
+        # the one pass of the call: only its epoch's rates are tabulated
+        plan = RatePlan(schedule, settings.anneal_per, n_epochs=int(position) + 1)
         with np.errstate(all="ignore"):
             rates = run_passes(
                 trainer, plan, [position], 1.0 / batches, [divergence.hook(), monitor]

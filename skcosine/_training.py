@@ -664,10 +664,15 @@ class RatePlan:
     anneal_per : {"epoch", "sample"}
         Whether the rate is constant over a pass or follows the schedule
         sample by sample.
+    n_epochs : int or None, default=None
+        The epochs the call may run: none at or past it is tabulated with
+        others (an epoch past it that is asked for is tabulated alone), so a
+        short fit computes the rates of its own epochs, not of ``CHUNK``.
     """
 
-    def __init__(self, schedule, anneal_per):
+    def __init__(self, schedule, anneal_per, n_epochs=None):
         self.schedule, self.anneal_per = schedule, anneal_per
+        self.n_epochs = n_epochs
         self._first = None
         self._rates = self._segments = None
 
@@ -691,12 +696,18 @@ class RatePlan:
         return self._segments[epoch - self._first], position - epoch
 
     def _load(self, epoch):
-        if self._first is None or not self._first <= epoch < self._first + CHUNK:
-            epochs = np.arange(epoch, epoch + CHUNK, dtype=np.float64)
-            self._first = epoch
-            self._rates = self.schedule(epochs)
-            if self.anneal_per == "sample":
-                self._segments = self.schedule.segments(epochs)
+        if self._first is not None and self._first <= epoch < self._first + len(
+            self._rates
+        ):
+            return
+        stop = epoch + CHUNK
+        if self.n_epochs is not None:
+            stop = max(min(stop, self.n_epochs), epoch + 1)
+        epochs = np.arange(epoch, stop, dtype=np.float64)
+        self._first = epoch
+        self._rates = self.schedule(epochs)
+        if self.anneal_per == "sample":
+            self._segments = self.schedule.segments(epochs)
 
 
 class GridPlan:
