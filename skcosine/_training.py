@@ -459,8 +459,10 @@ def mean_losses(loss, epsilon, X, coef, intercept, targets, weights, rows=None):
     finite = np.ones(len(intercept), dtype=bool)
     for block in row_blocks(X, TEMPORARIES * len(intercept), rows):
         decision = safe_sparse_dot(X[block], coef.T, dense_output=True) + intercept
-        finite &= np.all(np.isfinite(decision), axis=0)
-        w = np.broadcast_to(weights(block), decision.shape)
+        finite &= np.isfinite(decision).all(axis=0)
+        w = weights(block)
+        if w.shape != decision.shape:  # one column of weights for every model
+            w = np.broadcast_to(w, decision.shape)
         total += (w * loss_values(loss, epsilon, targets(block), decision)).sum(axis=0)
         weight_sum += w.sum(axis=0)
     return total / np.where(weight_sum > 0, weight_sum, 1.0), finite
