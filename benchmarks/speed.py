@@ -8,9 +8,11 @@ For every case, skcosine's estimator (cosine schedule from ``eta0=0.01`` down
 to ``lr_min=0``, ``tol=None``) and scikit-learn's (``learning_rate="constant"``,
 ``eta0=0.01``, ``tol=None``) fit the same data for the same number of epochs;
 one more case compares skcosine's ``anneal_per="sample"`` with its
-``anneal_per="epoch"``. After one warm-up fit of each, the timed fits
-alternate in one process (ours, theirs, ours, theirs, ...) and the medians are
-compared. Peak memory is measured by ``tracemalloc`` in separate, untimed fits.
+``anneal_per="epoch"``. The one-epoch case (``eta0=0.001`` on both sides)
+measures the fixed cost of a fit: what a short fit in a grid search pays.
+After one warm-up fit of each, the timed fits alternate in one process (ours,
+theirs, ours, theirs, ...) and the medians are compared. Peak memory is
+measured by ``tracemalloc`` in separate, untimed fits.
 
 An ablation then runs skcosine's kernel directly, without and with each of its
 techniques (prefetching the rows visited ahead; the per-sample progressive
@@ -81,6 +83,7 @@ class Case:
     density: float | None = None  # None: dense; otherwise a sparse CSR matrix
     per_sample: bool = False
     min_pairs: int = 7
+    eta0: float = ETA0
 
     @property
     def name(self):
@@ -91,7 +94,10 @@ class Case:
             shape = f"sparse CSR {shape} at {self.density:.0%} density"
         elif not self.classifier:  # dense is said of regressors only
             shape = f"dense {shape}"
-        name = f"{model} {shape}, {self.epochs} epochs"
+        epochs = "one epoch" if self.epochs == 1 else f"{self.epochs} epochs"
+        name = f"{model} {shape}, {epochs}"
+        if self.eta0 != ETA0:
+            name = f"{name}, eta0={self.eta0:g}"
         if self.per_sample:
             name = f"anneal_per='sample' vs 'epoch', {name}"
         return name
@@ -109,6 +115,14 @@ CASES = (
         n_features=20,
         epochs=100,
         target=0.80,
+    ),
+    Case(  # the fixed cost of a fit (issue 19: no more than scikit-learn's)
+        classifier=False,
+        n_samples=2_000,
+        n_features=20,
+        epochs=1,
+        target=1.00,
+        eta0=0.001,
     ),
     Case(
         classifier=False,
@@ -193,6 +207,7 @@ def quick_case(case):
         density=None if case.density is None else 0.05,
         per_sample=case.per_sample,
         min_pairs=1,
+        eta0=case.eta0,
     )
 
 
@@ -235,12 +250,12 @@ def make_estimators(case):
         ours, theirs = CosineSGDRegressor, SGDRegressor
 
     def make_ours(**options):
-        return ours(eta0=ETA0, max_iter=case.epochs, random_state=0, **options)
+        return ours(eta0=case.eta0, max_iter=case.epochs, random_state=0, **options)
 
     def make_theirs():
         return theirs(
             learning_rate="constant",
-            eta0=ETA0,
+            eta0=case.eta0,
             max_iter=case.epochs,
             tol=None,
             random_state=0,

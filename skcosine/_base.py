@@ -407,7 +407,8 @@ default=None
     ):
         """The epochs of ``fit`` (resumed from the checkpoint, if any), with the
         hooks between them, and the final divergence check. Returns
-        ``(state, learning rates, monitored curve, epochs run, t)``."""
+        ``(state, published model, learning rates, monitored curve, epochs run,
+        t)``, the published model (:meth:`_published`) being the one checked."""
         first, saved_rule, saved_values = 0, None, None
         last = settings.max_iter
         if checkpoint is not None:
@@ -435,7 +436,7 @@ default=None
             monitor.values = (
                 [None] * first if saved_values is None else list(saved_values)
             )
-        plan = RatePlan(schedule, settings.anneal_per)
+        plan = RatePlan(schedule, settings.anneal_per, n_epochs=settings.max_iter)
         divergence = Divergence(settings, state)
         hooks = [divergence.hook(), monitor]
         n_samples = problem.X.shape[0]
@@ -460,16 +461,15 @@ default=None
             n_iter = first + len(rates)
             t = 1.0 + n_iter * n_samples
             final = max(n_iter - 1, 0)
-            divergence.check_final(
-                problem, *self._published(state, settings, t), final, plan.rate(final)
-            )
+            model = self._published(state, settings, t)
+            divergence.check_final(problem, *model, final, plan.rate(final))
         except ValueError as exc:
             if checkpoint is not None and divergence.raised(exc):
                 checkpoint.discard()  # a diverged fit is not to be resumed
             raise
         callbacks.end_fit(lambda: self._fitted_model(state, settings, t))
         rates = [plan.rate(epoch) for epoch in range(first)] + rates
-        return state, rates, monitor.curve(), n_iter, t
+        return state, model, rates, monitor.curve(), n_iter, t
 
     def _one_pass(self, settings, problem, targets, state, schedule):
         """The pass of ``partial_fit`` at the next position of the schedule,
@@ -483,18 +483,18 @@ default=None
             stopping=False,
         )
         divergence = Divergence(settings, state)
-        plan = RatePlan(schedule, settings.anneal_per)
         batches, position = settings.batches_per_epoch, state["epochs"]
+        # the one pass of the call: only its epoch's rates are tabulated
+        plan = RatePlan(schedule, settings.anneal_per, n_epochs=int(position) + 1)
         with np.errstate(all="ignore"):
             rates = run_passes(
                 trainer, plan, [position], 1.0 / batches, [divergence.hook(), monitor]
             )
         state["epochs"] = (round(position * batches) + 1) / batches
         t = getattr(self, "t_", 1.0) + problem.X.shape[0]
-        divergence.check_final(
-            problem, *self._published(state, settings, t), position, rates[0]
-        )
-        return state, rates, monitor.curve(), 1, t
+        model = self._published(state, settings, t)
+        divergence.check_final(problem, *model, position, rates[0])
+        return state, model, rates, monitor.curve(), 1, t
 
     def _check_fitted_state(self):
         """Refuse a training state that does not fit the fitted attributes
@@ -543,16 +543,17 @@ default=None
         coef, intercept = self._published(state, settings, t)
         return dict(zip(("coef_", "intercept_"), self._publish_shapes(coef, intercept)))
 
-    def _record(self, settings, schedule, incremental, state, rates, curve, n_iter, t):
-        """Store the fitted attributes (only once training succeeded)."""
+    def _record(
+        self, settings, schedule, incremental, state, model, rates, curve, n_iter, t
+    ):
+        """Store the fitted attributes (only once training succeeded); ``model``
+        is the published ``(coef, intercept)`` the final check accepted."""
         previous_rates = getattr(self, "learning_rates_", None) if incremental else None
         state["schedule_key"] = settings.schedule_key()
         state["max_iter"] = settings.max_iter  # resolved: partial_fit continues it
         self._state = state
         self.t_ = t
-        self.coef_, self.intercept_ = self._publish_shapes(
-            *self._published(state, settings, t)
-        )
+        self.coef_, self.intercept_ = self._publish_shapes(*model)
         self.schedule_ = schedule
         rates = np.asarray(rates, dtype=np.float64)
         if previous_rates is None:

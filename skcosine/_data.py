@@ -200,12 +200,16 @@ class Targets:
         Class weights of each model.
     names : list of str
         How verbose output names the models.
+    max_abs : float
+        The largest absolute target of a regression, measured once when the
+        targets are encoded; 1 for a classification (or no target).
     """
 
-    def __init__(self, values, positive, weight_pos, weight_neg, names):
+    def __init__(self, values, positive, weight_pos, weight_neg, names, max_abs=1.0):
         self.values, self.positive = values, positive
         self.weight_pos, self.weight_neg = weight_pos, weight_neg
         self.names = names
+        self.max_abs = max_abs
 
     @property
     def n_models(self):
@@ -214,12 +218,6 @@ class Targets:
     @property
     def regression(self):
         return self.positive is None
-
-    def max_abs(self):
-        """The largest absolute target (1 for a classification)."""
-        if self.regression and len(self.values):
-            return float(np.max(np.abs(self.values)))
-        return 1.0
 
     def expand(self, rows, n_samples):
         """These targets, of the rows ``rows`` of a data set of ``n_samples``
@@ -232,6 +230,7 @@ class Targets:
             weight_pos=self.weight_pos,
             weight_neg=self.weight_neg,
             names=self.names,
+            max_abs=self.max_abs,  # the other rows' zeros change nothing
         )
 
     def row_weights(self, sample_weight):
@@ -250,14 +249,22 @@ class Targets:
 def regression_targets(y):
     """The targets of a regression; refuses values whose squares overflow."""
     values = np.asarray(y, dtype=np.float64)
-    if values.size and np.max(np.abs(values)) > MAX_TARGET:
+    largest = float(np.max(np.abs(values))) if values.size else 1.0
+    if largest > MAX_TARGET:
         raise ValueError(
-            f"y has values up to {np.max(np.abs(values)):.3g}, so large that "
+            f"y has values up to {largest:.3g}, so large that "
             "squared errors overflow float64: scale y (for example with "
             "sklearn.compose.TransformedTargetRegressor)."
         )
     one = np.ones(1)  # a single model, no class weights
-    return Targets(values, positive=None, weight_pos=one, weight_neg=one, names=[""])
+    return Targets(
+        values,
+        positive=None,
+        weight_pos=one,
+        weight_neg=one,
+        names=[""],
+        max_abs=largest,
+    )
 
 
 def class_weights(class_weight, classes, y):
@@ -596,7 +603,7 @@ class Problem:
             positive=None if targets.regression else np.tile(positive, n_candidates),
             negative=0.0 if settings.loss == "log_loss" else -1.0,
             # large targets scale scikit-learn's clip up
-            max_dloss=MAX_DLOSS * max(1.0, targets.max_abs()),
+            max_dloss=MAX_DLOSS * max(1.0, targets.max_abs),
             intercept_decay=SPARSE_INTERCEPT_DECAY if sp.issparse(X) else 1.0,
         )
 

@@ -140,7 +140,7 @@ class _CosineSchedule(DocLinkMixin, BaseEstimator):
         ``pi * T_cur / T_i``, the cycle length ``T_i`` and whether the cycle
         has ended (a single cycle only)."""
         t_cur, t_i = self._cycle_position(np.maximum(epochs - self.warmup_epochs, 0.0))
-        t_i = np.broadcast_to(t_i, np.shape(t_cur))
+        t_i = np.full(np.shape(t_cur), t_i)
         return np.pi * t_cur / t_i, t_i, t_cur >= t_i
 
     def _cycle_position(self, epochs):  # pragma: no cover - abstract

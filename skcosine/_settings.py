@@ -190,8 +190,9 @@ class Settings:
         incremental : bool
             Whether the call is ``partial_fit``.
         """
-        names = {field.name for field in fields(cls)}
-        values = {name: value for name, value in params.items() if name in names}
+        values = {
+            name: value for name, value in params.items() if name in _SETTINGS_NAMES
+        }
         for name in REAL_PARAMETERS:
             if isinstance(values[name], Real):
                 values[name] = float(values[name])
@@ -293,6 +294,10 @@ class Settings:
         return CosineAnnealingWarmRestarts(
             T_0=self.cycle_length, T_mult=self.T_mult, **common
         )
+
+
+_SETTINGS_NAMES = frozenset(field.name for field in fields(Settings))
+"""The parameters :meth:`Settings.from_params` keeps."""
 
 
 def auto_max_iter(n_samples, minimum):

@@ -459,8 +459,10 @@ def mean_losses(loss, epsilon, X, coef, intercept, targets, weights, rows=None):
     finite = np.ones(len(intercept), dtype=bool)
     for block in row_blocks(X, TEMPORARIES * len(intercept), rows):
         decision = safe_sparse_dot(X[block], coef.T, dense_output=True) + intercept
-        finite &= np.all(np.isfinite(decision), axis=0)
-        w = np.broadcast_to(weights(block), decision.shape)
+        finite &= np.isfinite(decision).all(axis=0)
+        w = weights(block)
+        if w.shape != decision.shape:  # one column of weights for every model
+            w = np.broadcast_to(w, decision.shape)
         total += (w * loss_values(loss, epsilon, targets(block), decision)).sum(axis=0)
         weight_sum += w.sum(axis=0)
     return total / np.where(weight_sum > 0, weight_sum, 1.0), finite
@@ -664,10 +666,15 @@ class RatePlan:
     anneal_per : {"epoch", "sample"}
         Whether the rate is constant over a pass or follows the schedule
         sample by sample.
+    n_epochs : int or None, default=None
+        The epochs the call may run: none at or past it is tabulated with
+        others (an epoch past it that is asked for is tabulated alone), so a
+        short fit computes the rates of its own epochs, not of ``CHUNK``.
     """
 
-    def __init__(self, schedule, anneal_per):
+    def __init__(self, schedule, anneal_per, n_epochs=None):
         self.schedule, self.anneal_per = schedule, anneal_per
+        self.n_epochs = n_epochs
         self._first = None
         self._rates = self._segments = None
 
@@ -691,12 +698,18 @@ class RatePlan:
         return self._segments[epoch - self._first], position - epoch
 
     def _load(self, epoch):
-        if self._first is None or not self._first <= epoch < self._first + CHUNK:
-            epochs = np.arange(epoch, epoch + CHUNK, dtype=np.float64)
-            self._first = epoch
-            self._rates = self.schedule(epochs)
-            if self.anneal_per == "sample":
-                self._segments = self.schedule.segments(epochs)
+        if self._first is not None and self._first <= epoch < self._first + len(
+            self._rates
+        ):
+            return
+        stop = epoch + CHUNK
+        if self.n_epochs is not None:
+            stop = max(min(stop, self.n_epochs), epoch + 1)
+        epochs = np.arange(epoch, stop, dtype=np.float64)
+        self._first = epoch
+        self._rates = self.schedule(epochs)
+        if self.anneal_per == "sample":
+            self._segments = self.schedule.segments(epochs)
 
 
 class GridPlan:

@@ -144,3 +144,22 @@ def test_a_type_error_of_a_callback_is_not_blamed_on_the_input(diabetes):
     with pytest.raises(TypeError, match="a bug in my callback") as info:
         model.fit(X, y)
     assert "cannot use its input" not in str(info.value)
+
+
+def test_no_callback_context_without_a_callback_to_call(monkeypatch, diabetes):
+    """A fit with no callback set and no meta-estimator's context makes no
+    context (it would have nothing to call); with a callback it does."""
+    X, y = diabetes
+    made = []
+    original = CosineSGDRegressor._init_callback_context
+
+    def recording(estimator, *args, **kwargs):
+        made.append(estimator)
+        return original(estimator, *args, **kwargs)
+
+    monkeypatch.setattr(CosineSGDRegressor, "_init_callback_context", recording)
+    CosineSGDRegressor(max_iter=2, random_state=0).fit(X, y)
+    assert made == []
+    watched = CosineSGDRegressor(max_iter=2, random_state=0)
+    watched.set_callbacks(EpochRecorder()).fit(X, y)
+    assert made == [watched]

@@ -19,6 +19,7 @@ from skcosine import (
     CosineSGDClassifier,
     CosineSGDRegressor,
 )
+from skcosine._training import RatePlan
 
 from .conftest import child_report, child_reports, no_warnings
 
@@ -37,6 +38,19 @@ def test_learning_rates_follow_the_schedule(diabetes):
     assert_array_equal(model.learning_rates_, model.schedule_(np.arange(30)))
     assert model.learning_rates_[0] == 0.02
     assert model.t_ == 1 + 30 * X.shape[0]
+
+
+@pytest.mark.parametrize("anneal_per", ["epoch", "sample"])
+def test_the_rates_of_a_fit_are_tabulated_for_its_budget_only(anneal_per):
+    schedule = CosineAnnealingLR(lr_initial=0.1, T_max=5, warmup_epochs=1)
+    plan = RatePlan(schedule, anneal_per, n_epochs=3)
+    rates = [plan.rate(epoch) for epoch in range(3)]
+    assert len(plan._rates) == 3  # not CHUNK epochs
+    assert rates == list(schedule(np.arange(3)))
+    plan.plan(7)  # past the budget: that epoch alone
+    assert len(plan._rates) == 1 and plan.rate(7) == schedule(7)
+    if anneal_per == "sample":
+        assert_array_equal(plan.plan(7)[0], schedule.segments([7])[0])
 
 
 def test_t_max_none_follows_the_budget_after_warmup(diabetes):
