@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from ._docstrings import DocLinkMixin
-from ._sklearn_compat import Interval, validate_params
+from ._sklearn_compat import Interval
 
 __all__ = [
     "CosineAnnealingLR",
@@ -109,7 +109,7 @@ class _CosineSchedule(DocLinkMixin, BaseEstimator):
         return table
 
     def _checked_epochs(self, epoch):
-        validate_params(self)
+        self._validate_params()
         check_rate_range(self.lr_min, self.lr_initial)
         return _as_epochs(epoch, finite=self._finite_epochs_only)
 

@@ -34,7 +34,6 @@ __all__ = [
     "own_constraints",
     "partial_fit_context",
     "scorer_accepts_sample_weight",
-    "validate_params",
     "validate_values",
 ]
 
@@ -97,7 +96,7 @@ def partial_fit_context(partial_fit):
     @functools.wraps(partial_fit)
     def validated(estimator, *args, **kwargs):
         if not get_config()["skip_parameter_validation"] and _is_fitted(estimator):
-            validate_params(estimator)
+            estimator._validate_params()
         return in_context(estimator, *args, **kwargs)
 
     return validated
@@ -147,23 +146,6 @@ except ImportError:  # pragma: no cover - depends on the installed version
 
     def fit_callback_context(estimator):
         return None
-
-
-def validate_params(obj):
-    """Check ``obj``'s parameters against its ``_parameter_constraints``.
-
-    Raises scikit-learn's ``InvalidParameterError`` (a ``ValueError``) naming
-    the parameter and the value. What ``BaseEstimator._validate_params`` does,
-    reading the constrained attributes directly rather than through
-    ``get_params`` (which inspects the signature, a cost a schedule called once
-    per chunk of epochs should not pay).
-    """
-    constraints = obj._parameter_constraints
-    validate_parameter_constraints(
-        constraints,
-        {name: getattr(obj, name) for name in constraints},
-        caller_name=type(obj).__name__,
-    )
 
 
 def validate_values(constraints, values, caller):
