@@ -32,6 +32,9 @@ TEMPORARY = "skcosine-bad-inputs-"
 """Prefix of the temporary directories of the checkpoint cases; messages show
 such a directory as ``<tmp>``, so that the table does not change from run to
 run."""
+TRAILING_UNDERSCORE = re.compile(r"(?<=\w)_(?!\w)")
+"""A word's trailing underscore (``coef_``), which reStructuredText would
+read as a reference to a target named ``coef``."""
 LONG_NUMBER = re.compile(r"\d{40,}")
 """Numbers this long are shortened in the table (``T_max=10**400``)."""
 
@@ -481,6 +484,7 @@ def table():
     for what, action in cases():
         kind, text = message(action)
         text = text.replace("`", "'").replace("*", r"\*").replace("|", r"\|")
+        text = TRAILING_UNDERSCORE.sub(r"\\_", text)  # coef_ is no rst reference
         lines += [f"   * - {what}", f"     - ``{kind}``", f"     - {text}"]
     return "\n".join(lines) + "\n"
 
