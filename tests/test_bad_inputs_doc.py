@@ -22,6 +22,14 @@ def load_generator():
 
 
 def test_documented_messages_are_current():
+    import numpy as np
+    import scipy.sparse as sp
+
+    if sp.coo_array(np.ones(3)).ndim != 1:
+        pytest.skip(
+            "the table shows scipy >= 1.13, whose 1-d sparse arrays this scipy "
+            "lacks (it makes them rows); the other test checks every case here"
+        )
     generator = load_generator()
     committed = (DOCS / "bad_inputs_table.rst").read_text(encoding="utf-8")
     assert committed == generator.table(), "run: python docs/bad_inputs.py"
