@@ -88,7 +88,19 @@ class _CosineSchedule(DocLinkMixin, BaseEstimator):
         >>> bool(np.isclose(rate, schedule(2 + f)))
         True
         """
-        epochs = np.floor(np.maximum(self._checked_epochs(epochs), 0.0))
+        return self._segments(self._checked_epochs(epochs))
+
+    def _checked_epochs(self, epoch):
+        self._validate_params()
+        check_rate_range(self.lr_min, self.lr_initial)
+        return _as_epochs(epoch, finite=self._finite_epochs_only)
+
+    # The unchecked evaluation: ``epochs`` a float array, the parameters valid.
+    # The public methods check both first; a fit's schedule, built from its
+    # validated settings (``Settings.schedule``), is evaluated here directly.
+
+    def _segments(self, epochs):
+        epochs = np.floor(np.maximum(epochs, 0.0))
         warmup = self.warmup_epochs
         lr_initial, lr_min = self._rates()
         span = lr_initial - lr_min
@@ -107,11 +119,6 @@ class _CosineSchedule(DocLinkMixin, BaseEstimator):
             table[ramp, base] = _ramp(lr_min, span, epochs[ramp], warmup)
             table[ramp, slope] = span / (warmup + 1)
         return table
-
-    def _checked_epochs(self, epoch):
-        self._validate_params()
-        check_rate_range(self.lr_min, self.lr_initial)
-        return _as_epochs(epoch, finite=self._finite_epochs_only)
 
     def _rates(self):
         """``lr_initial`` and ``lr_min`` as floats (any ``numbers.Real`` is

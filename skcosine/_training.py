@@ -662,7 +662,8 @@ class RatePlan:
     Parameters
     ----------
     schedule : CosineAnnealingLR or CosineAnnealingWarmRestarts
-        The schedule.
+        The schedule, built from validated settings (``Settings.schedule``):
+        it is evaluated without checking its parameters again.
     anneal_per : {"epoch", "sample"}
         Whether the rate is constant over a pass or follows the schedule
         sample by sample.
@@ -681,7 +682,7 @@ class RatePlan:
     def rate(self, position):
         """The learning rate at ``position`` (epochs)."""
         if position != int(position):
-            return float(self.schedule(position))
+            return float(self.schedule._lr(np.float64(position)))
         self._load(int(position))
         return float(self._rates[int(position) - self._first])
 
@@ -707,9 +708,9 @@ class RatePlan:
             stop = max(min(stop, self.n_epochs), epoch + 1)
         epochs = np.arange(epoch, stop, dtype=np.float64)
         self._first = epoch
-        self._rates = self.schedule(epochs)
+        self._rates = self.schedule._lr(epochs)
         if self.anneal_per == "sample":
-            self._segments = self.schedule.segments(epochs)
+            self._segments = self.schedule._segments(epochs)
 
 
 class GridPlan:
@@ -757,9 +758,9 @@ class GridPlan:
             stop = max(min(stop, self.n_epochs), epoch + 1)
         epochs = np.arange(epoch, stop, dtype=np.float64)
         schedules = [plan.schedule for plan in self.plans]
-        rates = np.array([schedule(epochs) for schedule in schedules]).T
+        rates = np.array([schedule._lr(epochs) for schedule in schedules]).T
         if self.plans[0].anneal_per == "sample":
-            table = np.stack([schedule.segments(epochs) for schedule in schedules], 1)
+            table = np.stack([schedule._segments(epochs) for schedule in schedules], 1)
         else:
             table = np.zeros(rates.shape + (RATE_COLUMNS,))
             table[:, :, 0] = rates
