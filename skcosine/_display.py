@@ -1,5 +1,7 @@
 """Plot a learning-rate schedule, following scikit-learn's Display API."""
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.pipeline import Pipeline
 
@@ -132,7 +134,7 @@ class LearningRateScheduleDisplay:
         schedule : callable
             A schedule such as :class:`CosineAnnealingLR`: rate of an epoch.
         n_epochs : int
-            Number of epochs to show.
+            Number of epochs to show, a positive integer.
         ax : matplotlib Axes, default=None
             Axes to draw on.
         name : str, default=None
@@ -145,6 +147,9 @@ class LearningRateScheduleDisplay:
         display : LearningRateScheduleDisplay
             The plotted display.
         """
+        integer = isinstance(n_epochs, Integral) and not isinstance(n_epochs, bool)
+        if not integer or n_epochs < 1:
+            raise ValueError(f"n_epochs must be a positive integer, got {n_epochs!r}.")
         epochs = np.arange(n_epochs)
         rates = np.asarray(schedule(epochs), dtype=float)
         name = type(schedule).__name__ if name is None else name

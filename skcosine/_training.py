@@ -1054,7 +1054,7 @@ class Monitor(Hook):
                 continue
             label = f"{name}, " if name else ""
             print(
-                f"-- {label}epoch {report.epoch + 1:g}, learning rate: "
+                f"-- {label}epoch {report.epoch:g}, learning rate: "
                 f"{report.learning_rate:.6g}, {self.name}: {value:.6g}"
             )
 

@@ -50,6 +50,21 @@ def test_from_estimator_shows_the_recorded_loss_on_a_second_axis(diabetes):
     assert display.curve_ax_.get_ylabel() == "training loss"
 
 
+@pytest.mark.parametrize("n_epochs", [0, -3, 2.5, 3.0, "3", True, None])
+def test_from_schedule_refuses_a_number_of_epochs_that_is_not_a_positive_integer(
+    n_epochs,
+):
+    schedule = CosineAnnealingWarmRestarts(lr_initial=0.2, T_0=4)
+    with pytest.raises(ValueError, match=f"n_epochs must be a positive integer, got {n_epochs!r}"):
+        LearningRateScheduleDisplay.from_schedule(schedule, n_epochs)
+
+
+def test_from_schedule_accepts_numpy_integers():
+    schedule = CosineAnnealingWarmRestarts(lr_initial=0.2, T_0=4)
+    display = LearningRateScheduleDisplay.from_schedule(schedule, np.int64(3))
+    assert len(display.line_.get_ydata()) == 3
+
+
 def test_plot_can_be_called_again_on_other_axes():
     display = LearningRateScheduleDisplay(np.arange(3), np.array([0.3, 0.2, 0.1]))
     first = display.plot().ax_

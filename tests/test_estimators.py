@@ -475,12 +475,25 @@ def test_verbose_reports_every_epoch(diabetes, capsys):
     assert len(lines) == 3 and "learning rate: 0.01" in lines[0]
 
 
+def test_verbose_counts_epochs_from_0_as_the_schedule_does(diabetes, capsys):
+    """Epoch ``e`` of the output is ``learning_rates_[e]`` and ``schedule_(e)``."""
+    X, y = diabetes
+    model = CosineSGDRegressor(eta0=0.01, max_iter=3, verbose=1, random_state=0)
+    model.fit(X, y)
+    lines = capsys.readouterr().out.strip().splitlines()
+    for e, line in enumerate(lines):
+        assert line.startswith(f"-- epoch {e}, ")
+        rate = float(line.split("learning rate: ")[1].split(",")[0])
+        assert rate == pytest.approx(model.learning_rates_[e], rel=1e-5)
+        assert rate == pytest.approx(model.schedule_(e), rel=1e-5)
+
+
 def test_verbose_names_the_class_and_the_monitored_value(iris, capsys):
     """'class 0', not 'class np.int64(0)'; the value is named."""
     X, y = iris
     CosineSGDClassifier(max_iter=2, verbose=1, random_state=0).fit(X, y)
     out = capsys.readouterr().out
-    assert "class 0, epoch 1" in out and "np.int64" not in out
+    assert "class 0, epoch 0" in out and "np.int64" not in out
     assert "training objective:" in out
 
 
