@@ -424,13 +424,14 @@ default=None
                 saved_rule, saved_values = saved.rule, saved.values
                 if saved_rule is not None and np.all(saved_rule["count"] >= patience):
                     last = first  # every model had stopped: the fit ended there
-        trainer = Trainer(problem, settings, state)
+        trainer = Trainer(problem, settings, state, record_loss=True)
         monitor = Monitor(
             settings,
             problem,
             np.flatnonzero(held_out),
             targets.names,
             rule=resumed_rule(settings, saved_rule, trainer.active),
+            record_loss=True,
         )
         if first:
             monitor.values = (
@@ -474,13 +475,14 @@ default=None
     def _one_pass(self, settings, problem, targets, state, schedule):
         """The pass of ``partial_fit`` at the next position of the schedule,
         and the final check of its model. Returns what :meth:`_passes` does."""
-        trainer = Trainer(problem, settings, state)
+        trainer = Trainer(problem, settings, state, record_loss=True)
         monitor = Monitor(
             settings,
             problem,
             np.array([], dtype=np.intp),
             targets.names,
             stopping=False,
+            record_loss=True,
         )
         divergence = Divergence(settings, state)
         batches, position = settings.batches_per_epoch, state["epochs"]

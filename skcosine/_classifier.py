@@ -63,9 +63,8 @@ class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassi
     learning_rates_ : {learning_rates_}
     loss_curve_ : {loss_curve_}
     validation_scores_ : ndarray of shape (``n_iter_``,)
-        With ``early_stopping``, the validation accuracy (mean over the
-        one-versus-all problems) after every epoch, when computed (with ``tol``
-        set, or ``verbose``).
+        With ``early_stopping`` (which needs a float ``tol``), the validation
+        accuracy (mean over the one-versus-all problems) after every epoch.
     n_features_in_ : {n_features_in_}
     feature_names_in_ : {feature_names_in_}
 

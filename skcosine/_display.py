@@ -30,7 +30,8 @@ class LearningRateScheduleDisplay:
     curve_name : str, default=None
         Label of ``curve``.
     name : str, default=None
-        Name of the schedule or estimator, for the legend.
+        Legend label of the learning-rate line; ``"learning rate"`` when
+        ``None``.
 
     Attributes
     ----------
@@ -85,7 +86,8 @@ class LearningRateScheduleDisplay:
         ax : matplotlib Axes, default=None
             Axes to draw on; a new figure when ``None``.
         name : str, default=None
-            Legend label, instead of the stored ``name``.
+            Legend label of the learning-rate line, instead of the stored
+            ``name``.
         curve_kwargs : dict, default=None
             Keyword arguments of the curve's ``plot`` call.
         **kwargs : dict
@@ -100,6 +102,8 @@ class LearningRateScheduleDisplay:
         if ax is None:
             _, ax = plt.subplots()
         label = name if name is not None else self.name
+        if label is None:
+            label = "learning rate"
         kwargs = {"drawstyle": "steps-post", "label": label, **kwargs}
         (self.line_,) = ax.plot(self.epochs, self.learning_rates, **kwargs)
         ax.set_xlabel("epoch")
@@ -138,7 +142,7 @@ class LearningRateScheduleDisplay:
         ax : matplotlib Axes, default=None
             Axes to draw on.
         name : str, default=None
-            Legend label; the schedule's class name by default.
+            Legend label of the line; ``"learning rate"`` by default.
         **kwargs : dict
             Keyword arguments of the line's ``plot`` call.
 
@@ -152,7 +156,6 @@ class LearningRateScheduleDisplay:
             raise ValueError(f"n_epochs must be a positive integer, got {n_epochs!r}.")
         epochs = np.arange(n_epochs)
         rates = np.asarray(schedule(epochs), dtype=float)
-        name = type(schedule).__name__ if name is None else name
         return cls(epochs, rates, name=name).plot(ax=ax, **kwargs)
 
     @classmethod
@@ -170,7 +173,9 @@ class LearningRateScheduleDisplay:
         ax : matplotlib Axes, default=None
             Axes to draw on.
         name : str, default=None
-            Legend label; the estimator's class name by default.
+            Legend label of the learning-rate line; ``"learning rate"`` by
+            default (the curve is labelled ``"training loss"`` or
+            ``"validation score"``).
         **kwargs : dict
             Keyword arguments of the learning rate's ``plot`` call.
 
@@ -193,7 +198,6 @@ class LearningRateScheduleDisplay:
         ):
             if hasattr(estimator, attribute):
                 curve, curve_name = getattr(estimator, attribute), label
-        name = type(estimator).__name__ if name is None else name
         display = cls(
             np.arange(len(rates)), rates, curve=curve, curve_name=curve_name, name=name
         )

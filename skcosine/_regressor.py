@@ -51,8 +51,8 @@ class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegress
     learning_rates_ : {learning_rates_}
     loss_curve_ : {loss_curve_}
     validation_scores_ : ndarray of shape (``n_iter_``,)
-        With ``early_stopping``, the validation R^2 score after
-        every epoch, when computed (with ``tol`` set, or ``verbose``).
+        With ``early_stopping`` (which needs a float ``tol``), the validation
+        R^2 score after every epoch.
     n_features_in_ : {n_features_in_}
     feature_names_in_ : {feature_names_in_}
 

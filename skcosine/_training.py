@@ -62,7 +62,8 @@ The divergence rule
     small blocks of rows: no copy of the data).
 
 The monitored values and the stopping rule
-    With ``tol`` set (or ``verbose``), each model gets one value per epoch:
+    Each model gets one value per epoch (a fit of an estimator always records
+    them; the CV estimators' fused pass only with ``tol`` or ``verbose``):
     with ``early_stopping``, its score on the held-out rows (R^2 for a
     regression, the accuracy of the binary problem for a classifier);
     otherwise its training objective, as scikit-learn's SGD computes it. The
@@ -591,9 +592,12 @@ class Trainer:
     state : dict
         A checked training state (see :mod:`skcosine._training`), updated in
         place.
+    record_loss : bool, default=False
+        Sum the training objective in every pass even without ``tol`` or
+        ``verbose`` (an estimator's ``fit`` records it in ``loss_curve_``).
     """
 
-    def __init__(self, problem, settings, state):
+    def __init__(self, problem, settings, state, record_loss=False):
         self.problem, self.settings, self.state = problem, settings, state
         self.active = np.ones(problem.n_models, dtype=np.uint8)
         self.losses = np.zeros(problem.n_models)
@@ -629,8 +633,11 @@ class Trainer:
             max_dloss=problem.max_dloss,
             negative=problem.negative,
         )
-        # the objective of the tol rule and of verbose output (see _monitor)
-        self.kernel.track_unweighted = settings.tol is not None or settings.verbose
+        # the objective of the tol rule, of verbose output and of loss_curve_
+        # (see Monitor)
+        self.kernel.track_unweighted = (
+            record_loss or settings.tol is not None or bool(settings.verbose)
+        )
 
     def run(self, rates, start, step):
         """One pass over the rows (shuffled first, with ``shuffle``).
@@ -987,13 +994,25 @@ class Monitor(Hook):
         A rule to continue (from a checkpoint); a new one when ``None``.
     stopping : bool
         Whether to apply the stopping rule (``partial_fit`` does not).
+    record_loss : bool, default=False
+        Compute the training objective of every pass even without ``tol`` or
+        ``verbose`` (the trainer must sum it: ``Trainer(record_loss=True)``).
     """
 
-    def __init__(self, settings, problem, validation, names, rule=None, stopping=True):
+    def __init__(
+        self,
+        settings,
+        problem,
+        validation,
+        names,
+        rule=None,
+        stopping=True,
+        record_loss=False,
+    ):
         self.settings, self.problem, self.validation = settings, problem, validation
         self.names = names
         stopping = stopping and settings.tol is not None
-        self.active = stopping or bool(settings.verbose)
+        self.active = stopping or bool(settings.verbose) or record_loss
         if rule is None and stopping:
             rule = StoppingRule(
                 settings.tol,

@@ -371,6 +371,28 @@ def test_tol_stops_early_and_ends_the_cycle_before_lr_min(diabetes):
         CosineSGDRegressor(max_iter=8, tol=1e-9, n_iter_no_change=8).fit(X, y)
 
 
+@pytest.mark.parametrize(
+    "Estimator, data",
+    [(CosineSGDRegressor, "diabetes"), (CosineSGDClassifier, "iris")],
+)
+def test_a_default_fit_records_the_training_objective(Estimator, data, request):
+    """Without ``tol`` or ``verbose``, ``loss_curve_`` holds the objective the
+    stopping rule monitors, and recording it changes no coefficient."""
+    X, y = request.getfixturevalue(data)
+    default = Estimator(max_iter=6, random_state=0).fit(X, y)
+    monitored = Estimator(max_iter=6, random_state=0, tol=0.0, n_iter_no_change=6)
+    monitored.fit(X, y)
+    assert default.loss_curve_.shape == (6,)
+    assert_array_equal(default.loss_curve_, monitored.loss_curve_)
+    assert_array_equal(default.coef_, monitored.coef_)
+    assert_array_equal(default.intercept_, monitored.intercept_)
+    streamed = Estimator(random_state=0)
+    for _ in range(3):
+        streamed.partial_fit(X, y, **({"classes": np.unique(y)} if data == "iris" else {}))
+    assert streamed.loss_curve_.shape == (3,)
+    assert np.all(np.isfinite(streamed.loss_curve_))
+
+
 def test_monitored_values_are_kept_per_epoch(diabetes, iris):
     X, y = diabetes
     model = CosineSGDRegressor(max_iter=50, tol=0.0, n_iter_no_change=50)
@@ -379,9 +401,8 @@ def test_monitored_values_are_kept_per_epoch(diabetes, iris):
     assert model.loss_curve_[-1] < model.loss_curve_[0]
     assert not hasattr(model, "validation_scores_")
     with pytest.warns(UserWarning, match="partial_fit now trains at learning rate 0"):
-        model.partial_fit(X, y)  # not monitored: NaN
-    assert model.loss_curve_.shape == (51,) and np.isnan(model.loss_curve_[-1])
-    assert not hasattr(CosineSGDRegressor(max_iter=3).fit(X, y), "loss_curve_")
+        model.partial_fit(X, y)  # recorded too
+    assert model.loss_curve_.shape == (51,) and np.all(np.isfinite(model.loss_curve_))
     X, y = iris
     classifier = CosineSGDClassifier(
         max_iter=20, early_stopping=True, tol=0.0, n_iter_no_change=20, random_state=0
