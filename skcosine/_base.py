@@ -41,6 +41,7 @@ from ._settings import (
     warn_if_mid_cycle,
     warn_if_not_converged,
     warn_if_rate_zero,
+    warn_if_rate_zero_tail,
     warn_if_stalled,
 )
 from ._training import (
@@ -573,6 +574,7 @@ default=None
             warn_if_not_converged(settings, self.n_iter_)
             if self.n_iter_ == settings.max_iter:
                 warn_if_mid_cycle(settings, schedule)
+            warn_if_rate_zero_tail(settings, schedule, self.n_iter_)
 
     def _record_curve(self, settings, curve, incremental):
         """Keep the monitored value of every pass (``NaN`` where not monitored)."""

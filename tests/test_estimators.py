@@ -89,7 +89,7 @@ def test_t_mult_turns_on_warm_restarts(diabetes):
         ({"T_max": 12, "warmup_epochs": 8}, True),
         ({"T_max": 2, "T_mult": 2}, True),  # cycles end at 2, 6, 14
         ({"T_max": 5, "T_mult": 1}, False),  # two whole cycles
-        ({"T_max": 4}, False),  # holds lr_min from epoch 4
+        ({"T_max": 4, "lr_min": 1e-4}, False),  # holds lr_min from epoch 4
         ({}, False),
     ],
 )
