@@ -6,7 +6,7 @@ from . import _sklearn_compat as compat
 from ._base import CosineSGDMixin
 from ._data import regression_targets
 from ._docstrings import fill_doc, shared_doc
-from ._parameters import ENTRIES
+from ._parameters import ENTRIES, ParameterNamesMixin
 from ._settings import cosine_constraints
 
 __all__ = ["CosineSGDRegressor"]
@@ -21,7 +21,9 @@ PARAMETERS = {
 
 
 @fill_doc(PARAMETERS)
-class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegressor):
+class CosineSGDRegressor(
+    ParameterNamesMixin, CosineSGDMixin, compat.CallbackSupportMixin, SGDRegressor
+):
     r"""Linear regression by SGD with a cosine-annealed learning rate.
 
     A subclass of :class:`~sklearn.linear_model.SGDRegressor` whose learning

@@ -53,7 +53,9 @@ def test_from_schedule_refuses_a_number_of_epochs_that_is_not_a_positive_integer
     n_epochs,
 ):
     schedule = CosineAnnealingWarmRestarts(lr_initial=0.2, T_0=4)
-    with pytest.raises(ValueError, match=f"n_epochs must be a positive integer, got {n_epochs!r}"):
+    with pytest.raises(
+        ValueError, match=f"n_epochs must be a positive integer, got {n_epochs!r}"
+    ):
         LearningRateScheduleDisplay.from_schedule(schedule, n_epochs)
 
 

@@ -388,7 +388,9 @@ def test_a_default_fit_records_the_training_objective(Estimator, data, request):
     assert_array_equal(default.intercept_, monitored.intercept_)
     streamed = Estimator(random_state=0)
     for _ in range(3):
-        streamed.partial_fit(X, y, **({"classes": np.unique(y)} if data == "iris" else {}))
+        streamed.partial_fit(
+            X, y, **({"classes": np.unique(y)} if data == "iris" else {})
+        )
     assert streamed.loss_curve_.shape == (3,)
     assert np.all(np.isfinite(streamed.loss_curve_))
 
