@@ -108,7 +108,7 @@ class CosineSGDRegressor(
     the whole budget, which ``max_iter='auto'`` sizes from the number of
     rows (see the user guide). A run that diverges anyway (a
     large explicit ``eta0``) raises a ``ValueError`` naming the epoch and its
-    rate; see :mod:`skcosine._training` for the rule.
+    rate; see :ref:`the user guide <divergence>` for the rule.
 
     Sample weights, ``average``, ``warm_start``, ``coef_init`` /
     ``intercept_init``, ``early_stopping`` and ``tol`` / ``n_iter_no_change``

@@ -1046,10 +1046,18 @@ class Monitor(Hook):
         settings, state = self.settings, report.trainer.state
         if settings.early_stopping:
             return self._scores(model_arrays(state, averaged=False))
-        squared, l1 = penalty_norms(state)
-        alpha = self.problem.alpha if settings.penalized else 0.0
         objective = report.unweighted_losses  # as scikit-learn's SGD sums it
-        return objective + penalty(alpha, settings.l1_ratio or 0.0, squared, l1)
+        alpha = self.problem.alpha if settings.penalized else 0.0
+        if np.all(alpha == 0):
+            return objective
+        # penalty_norms(state), without the norm the penalty does not use (the
+        # L1 norm of an 'l2' penalty): the same values, in fewer steps, as
+        # every fit computes them (loss_curve_)
+        l1_ratio = settings.l1_ratio or 0.0
+        weights = np.multiply(state["coef"], state["wscale"], dtype=np.float64)
+        squared = np.einsum("jk,jk->k", weights, weights)
+        l1 = np.abs(weights).sum(axis=0) if l1_ratio else 0.0
+        return objective + penalty(alpha, l1_ratio, squared, l1)
 
     def _scores(self, model):
         """Score of every model on the held-out rows."""
