@@ -1048,7 +1048,7 @@ class Monitor(Hook):
             return self._scores(model_arrays(state, averaged=False))
         objective = report.unweighted_losses  # as scikit-learn's SGD sums it
         alpha = self.problem.alpha if settings.penalized else 0.0
-        if np.all(alpha == 0):
+        if not np.any(alpha):
             return objective
         # penalty_norms(state), without the norm the penalty does not use (the
         # L1 norm of an 'l2' penalty): the same values, in fewer steps, as

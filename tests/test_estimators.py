@@ -169,6 +169,25 @@ def test_shuffled_epochs_differ_from_repeating_one_permutation(diabetes):
 # --- a flat schedule is scikit-learn's constant learning rate ----------------
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_with_shuffle_a_flat_schedule_is_not_the_constant_sgd_fit(diabetes, seed):
+    """The parity the docs state holds with shuffle=False only: with the
+    default shuffle=True both visit the rows in random orders, but not the
+    same ones (skcosine draws a fresh order every epoch from its own
+    generator), so the same random_state gives other coefficients."""
+    X, y = diabetes
+    params = dict(eta0=0.01, max_iter=20, random_state=seed, tol=None)
+    for shuffle, same in ((False, True), (True, False)):
+        ours = CosineSGDRegressor(lr_min=0.01, shuffle=shuffle, **params).fit(X, y)
+        theirs = SGDRegressor(learning_rate="constant", shuffle=shuffle, **params)
+        theirs.fit(X, y)
+        difference = np.max(np.abs(ours.coef_ - theirs.coef_))
+        assert (difference < 1e-8) if same else (difference > 1.0), (
+            shuffle,
+            difference,
+        )
+
+
 def regressor_pair(**params):
     flat = dict(eta0=0.01, lr_min=0.01, shuffle=False, max_iter=15, **params)
     ours = CosineSGDRegressor(**flat)
