@@ -92,9 +92,8 @@ ENTRIES = {
     Fraction of the data held out for early stopping.""",
     "n_iter_no_change": """n_iter_no_change : int, default=5
     Epochs without improvement before stopping (with ``tol``). A value of
-    at least ``max_iter`` never stops but still records the monitored
-    values (``loss_curve_`` or ``validation_scores_``), without a
-    ``ConvergenceWarning``.""",
+    at least ``max_iter`` never stops (and gives no
+    ``ConvergenceWarning``).""",
     "warm_start": """warm_start : bool, default=False
     Start ``fit`` from the previous coefficients. The schedule starts a new
     cycle at ``eta0`` (a warm restart).""",
@@ -155,9 +154,9 @@ def unknown_parameter(cls, name, valid):
     """
     if name in REPLACED:
         return REPLACED[name]
-    from ._cv import DEFAULT_GRID  # here: _cv imports the estimators
-
-    if name + "s" in DEFAULT_GRID and name + "s" in valid:
+    plain = getattr(cls, "_plain", None)  # the estimator a CV estimator searches
+    searched = plain is not None and name in plain().get_params()
+    if searched and name + "s" in valid:
         return f"{cls.__name__} searches lists of values: use {name}s=[...]."
     close = difflib.get_close_matches(name, sorted(valid), n=3)
     if close:
@@ -173,9 +172,12 @@ class ParameterNamesMixin:
     def __new__(cls, *args, **kwargs):
         # Python checks the names only when it calls __init__, after
         # __new__, with its own message: this one names the replacement.
-        valid = list(inspect.signature(cls.__init__).parameters)[1:]  # no self
+        parameters = list(inspect.signature(cls.__init__).parameters.values())[1:]
+        valid = [p.name for p in parameters]
+        # a subclass whose __init__ takes **kwargs accepts any name
+        open_ended = any(p.kind is p.VAR_KEYWORD for p in parameters)
         for name in kwargs:
-            if name not in valid:
+            if name not in valid and not open_ended:
                 raise TypeError(
                     f"{cls.__name__}.__init__() got an unexpected keyword argument "
                     f"{name!r}: {unknown_parameter(cls, name, valid)}"

@@ -74,3 +74,14 @@ def test_known_parameters_still_construct_clone_and_set(Estimator):
     assert model.set_params(verbose=0, tol=0.1) is model
     assert (model.verbose, model.tol) == (0, 0.1)
     assert Estimator("modified_huber").loss == "modified_huber"
+
+
+def test_a_subclass_taking_any_keyword_is_left_to_its_own_init():
+    class Open(CosineSGDRegressor):
+        def __init__(self, extra=None, **params):
+            super().__init__(**params)
+            self.extra = extra
+
+    assert Open(extra=1, alpha=0.1).alpha == 0.1
+    with pytest.raises(TypeError, match="unexpected keyword argument 'power_t'"):
+        Open(power_t=0.5)  # CosineSGDRegressor.__init__, via super(): Python's
