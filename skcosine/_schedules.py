@@ -168,7 +168,10 @@ def _as_epochs(epoch):
     """Epochs as a float array of finite real numbers: a string (``'3'``), a
     boolean, NaN or an infinity is refused (an infinite epoch has no place in
     a schedule, and a string is not a number even when it reads as one)."""
-    raw = np.asarray(epoch, dtype=object if isinstance(epoch, (str, bytes)) else None)
+    try:
+        raw = np.asarray(epoch)
+    except (TypeError, ValueError):  # a ragged nesting, say
+        raw = np.array(None)
     numbers = raw.dtype.kind in "iuf" or (
         raw.dtype.kind == "O"
         and all(isinstance(v, Real) and not isinstance(v, bool) for v in raw.flat)

@@ -190,6 +190,7 @@ SCHEDULES = [
         (True, "epoch must be a real number .* got True"),
         (None, "epoch must be a real number .* got None"),
         (1 + 2j, "epoch must be a real number"),
+        ([[0, 1], [2]], "epoch must be a real number"),
     ],
 )
 def test_an_epoch_is_a_finite_real_number(schedule, epoch, message):
