@@ -1022,6 +1022,9 @@ class Monitor(Hook):
             )
         self.rule = rule
         self.values = []
+        # the penalty's alpha per model, None without a penalty to add
+        penalized = settings.penalized and np.any(problem.alpha)
+        self.alpha = problem.alpha if penalized else None
         self.name = (
             "validation score" if settings.early_stopping else "training objective"
         )
@@ -1031,9 +1034,13 @@ class Monitor(Hook):
             self.values.append(None)
             return False
         trainer = report.trainer
-        on = trainer.active.astype(bool)
-        values = np.where(on, self._values(report), np.nan)
+        values = self._values(report)
+        if not trainer.active.all():  # a stopped model has no value
+            values = np.where(trainer.active.astype(bool), values, np.nan)
         self.values.append(values)
+        if not (self.settings.verbose or self.rule is not None):
+            return False  # recording only (loss_curve_), as cheaply as can be
+        on = trainer.active.astype(bool)
         if self.settings.verbose:
             self._print(report, values, on)
         if self.rule is None:
@@ -1047,8 +1054,7 @@ class Monitor(Hook):
         if settings.early_stopping:
             return self._scores(model_arrays(state, averaged=False))
         objective = report.unweighted_losses  # as scikit-learn's SGD sums it
-        alpha = self.problem.alpha if settings.penalized else 0.0
-        if not np.any(alpha):
+        if self.alpha is None:
             return objective
         # penalty_norms(state), without the norm the penalty does not use (the
         # L1 norm of an 'l2' penalty): the same values, in fewer steps, as
@@ -1057,7 +1063,7 @@ class Monitor(Hook):
         weights = np.multiply(state["coef"], state["wscale"], dtype=np.float64)
         squared = np.einsum("jk,jk->k", weights, weights)
         l1 = np.abs(weights).sum(axis=0) if l1_ratio else 0.0
-        return objective + penalty(alpha, l1_ratio, squared, l1)
+        return objective + penalty(self.alpha, l1_ratio, squared, l1)
 
     def _scores(self, model):
         """Score of every model on the held-out rows."""
