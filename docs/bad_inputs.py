@@ -457,6 +457,14 @@ def cases():
             "a schedule called at a NaN epoch",
             lambda: CosineAnnealingLR(lr_initial=0.1, T_max=5)(np.nan),
         ),
+        (
+            "a schedule called at an infinite epoch",
+            lambda: CosineAnnealingLR(lr_initial=0.1, T_max=5)(np.inf),
+        ),
+        (
+            "a schedule called at the string epoch '3'",
+            lambda: CosineAnnealingLR(lr_initial=0.1, T_max=5)("3"),
+        ),
     ]
 
 

@@ -50,7 +50,6 @@ sphinx_gallery_conf = {
     "gallery_dirs": "auto_examples",
     "filename_pattern": "/plot_",
     "download_all_examples": False,
-    "reference_url": {"skcosine": None},
     "matplotlib_animations": False,
     "show_memory": False,
     "backreferences_dir": "generated/backreferences",
@@ -71,3 +70,25 @@ plot_include_source = True
 plot_html_show_source_link = False
 plot_html_show_formats = False
 plot_formats = [("png", 100)]
+
+
+def metadata_request_without_sklearn_version(app, what, name, obj, options, lines):
+    """scikit-learn generates the ``set_{method}_request`` methods, and their
+    docstrings say ``.. versionadded:: 1.3`` -- scikit-learn's version, which
+    the page of a skcosine class would show as skcosine's. Say whose it is."""
+    method = name.rsplit(".", 1)[-1]
+    if not (method.startswith("set_") and method.endswith("_request")):
+        return
+    for i, line in enumerate(lines):
+        if line.strip().startswith(".. versionadded::"):
+            lines[i] = (
+                "This method comes from scikit-learn's metadata routing "
+                "(scikit-learn 1.3 and later)."
+            )
+
+
+def setup(app):
+    # after numpydoc (priority 500), on the lines it produced
+    app.connect(
+        "autodoc-process-docstring", metadata_request_without_sklearn_version, 600
+    )

@@ -5,10 +5,10 @@ A cosine-annealed classifier on wine data
 
 :class:`~skcosine.CosineSGDClassifier` trains one binary problem per class
 (one versus all), all on the same schedule and in the same pass over the
-rows. With ``tol`` set, each problem
-follows scikit-learn's stopping rule and its training loss is recorded; here
-``n_iter_no_change`` equals the budget, so the whole cycle runs and the loss
-curve can be drawn next to the learning rate.
+rows. Every fit records the training loss of each epoch (``loss_curve_``),
+drawn here next to the learning rate. With ``tol`` set, each problem follows
+scikit-learn's stopping rule; here ``n_iter_no_change`` equals the budget, so
+the whole cycle runs.
 """
 
 # %%

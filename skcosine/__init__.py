@@ -31,4 +31,4 @@ for _public in (
     _public.__module__ = __name__
 del _public
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

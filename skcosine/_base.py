@@ -41,6 +41,7 @@ from ._settings import (
     warn_if_mid_cycle,
     warn_if_not_converged,
     warn_if_rate_zero,
+    warn_if_rate_zero_tail,
     warn_if_stalled,
 )
 from ._training import (
@@ -424,13 +425,14 @@ default=None
                 saved_rule, saved_values = saved.rule, saved.values
                 if saved_rule is not None and np.all(saved_rule["count"] >= patience):
                     last = first  # every model had stopped: the fit ended there
-        trainer = Trainer(problem, settings, state)
+        trainer = Trainer(problem, settings, state, record_loss=True)
         monitor = Monitor(
             settings,
             problem,
             np.flatnonzero(held_out),
             targets.names,
             rule=resumed_rule(settings, saved_rule, trainer.active),
+            record_loss=True,
         )
         if first:
             monitor.values = (
@@ -474,13 +476,14 @@ default=None
     def _one_pass(self, settings, problem, targets, state, schedule):
         """The pass of ``partial_fit`` at the next position of the schedule,
         and the final check of its model. Returns what :meth:`_passes` does."""
-        trainer = Trainer(problem, settings, state)
+        trainer = Trainer(problem, settings, state, record_loss=True)
         monitor = Monitor(
             settings,
             problem,
             np.array([], dtype=np.intp),
             targets.names,
             stopping=False,
+            record_loss=True,
         )
         divergence = Divergence(settings, state)
         batches, position = settings.batches_per_epoch, state["epochs"]
@@ -571,6 +574,7 @@ default=None
             warn_if_not_converged(settings, self.n_iter_)
             if self.n_iter_ == settings.max_iter:
                 warn_if_mid_cycle(settings, schedule)
+            warn_if_rate_zero_tail(settings, schedule, self.n_iter_)
 
     def _record_curve(self, settings, curve, incremental):
         """Keep the monitored value of every pass (``NaN`` where not monitored)."""

@@ -7,7 +7,7 @@ from . import _sklearn_compat as compat
 from ._base import CosineSGDMixin
 from ._data import checked_classes, label_targets, sorted_labels
 from ._docstrings import fill_doc, shared_doc
-from ._parameters import ENTRIES
+from ._parameters import ENTRIES, ParameterNamesMixin
 from ._settings import cosine_constraints
 
 __all__ = ["CosineSGDClassifier"]
@@ -31,7 +31,9 @@ PARAMETERS = {
 
 
 @fill_doc(PARAMETERS)
-class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassifier):
+class CosineSGDClassifier(
+    ParameterNamesMixin, CosineSGDMixin, compat.CallbackSupportMixin, SGDClassifier
+):
     r"""Linear classification by SGD with a cosine-annealed learning rate.
 
     A subclass of :class:`~sklearn.linear_model.SGDClassifier` whose learning
@@ -63,9 +65,8 @@ class CosineSGDClassifier(CosineSGDMixin, compat.CallbackSupportMixin, SGDClassi
     learning_rates_ : {learning_rates_}
     loss_curve_ : {loss_curve_}
     validation_scores_ : ndarray of shape (``n_iter_``,)
-        With ``early_stopping``, the validation accuracy (mean over the
-        one-versus-all problems) after every epoch, when computed (with ``tol``
-        set, or ``verbose``).
+        With ``early_stopping`` (which needs a float ``tol``), the validation
+        accuracy (mean over the one-versus-all problems) after every epoch.
     n_features_in_ : {n_features_in_}
     feature_names_in_ : {feature_names_in_}
 

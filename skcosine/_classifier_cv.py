@@ -11,6 +11,7 @@ from ._cv import (
     search_constraints,
     search_doc,
 )
+from ._parameters import ParameterNamesMixin
 
 __all__ = ["CosineSGDClassifierCV"]
 
@@ -34,7 +35,9 @@ def _has_probabilities(estimator):
         "n_epochs_, t_"
     ),
 )
-class CosineSGDClassifierCV(CosineSGDSearchMixin, ClassifierMixin, BaseEstimator):
+class CosineSGDClassifierCV(
+    ParameterNamesMixin, CosineSGDSearchMixin, ClassifierMixin, BaseEstimator
+):
     """
     >>> from sklearn.datasets import load_iris
     >>> from sklearn.model_selection import StratifiedKFold

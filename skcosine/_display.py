@@ -1,5 +1,7 @@
 """Plot a learning-rate schedule, following scikit-learn's Display API."""
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.pipeline import Pipeline
 
@@ -28,7 +30,8 @@ class LearningRateScheduleDisplay:
     curve_name : str, default=None
         Label of ``curve``.
     name : str, default=None
-        Name of the schedule or estimator, for the legend.
+        Legend label of the learning-rate line; ``"learning rate"`` when
+        ``None``.
 
     Attributes
     ----------
@@ -83,7 +86,8 @@ class LearningRateScheduleDisplay:
         ax : matplotlib Axes, default=None
             Axes to draw on; a new figure when ``None``.
         name : str, default=None
-            Legend label, instead of the stored ``name``.
+            Legend label of the learning-rate line, instead of the stored
+            ``name``.
         curve_kwargs : dict, default=None
             Keyword arguments of the curve's ``plot`` call.
         **kwargs : dict
@@ -98,6 +102,8 @@ class LearningRateScheduleDisplay:
         if ax is None:
             _, ax = plt.subplots()
         label = name if name is not None else self.name
+        if label is None:
+            label = "learning rate"
         kwargs = {"drawstyle": "steps-post", "label": label, **kwargs}
         (self.line_,) = ax.plot(self.epochs, self.learning_rates, **kwargs)
         ax.set_xlabel("epoch")
@@ -132,11 +138,11 @@ class LearningRateScheduleDisplay:
         schedule : callable
             A schedule such as :class:`CosineAnnealingLR`: rate of an epoch.
         n_epochs : int
-            Number of epochs to show.
+            Number of epochs to show, a positive integer.
         ax : matplotlib Axes, default=None
             Axes to draw on.
         name : str, default=None
-            Legend label; the schedule's class name by default.
+            Legend label of the line; ``"learning rate"`` by default.
         **kwargs : dict
             Keyword arguments of the line's ``plot`` call.
 
@@ -145,9 +151,11 @@ class LearningRateScheduleDisplay:
         display : LearningRateScheduleDisplay
             The plotted display.
         """
+        integer = isinstance(n_epochs, Integral) and not isinstance(n_epochs, bool)
+        if not integer or n_epochs < 1:
+            raise ValueError(f"n_epochs must be a positive integer, got {n_epochs!r}.")
         epochs = np.arange(n_epochs)
         rates = np.asarray(schedule(epochs), dtype=float)
-        name = type(schedule).__name__ if name is None else name
         return cls(epochs, rates, name=name).plot(ax=ax, **kwargs)
 
     @classmethod
@@ -165,7 +173,9 @@ class LearningRateScheduleDisplay:
         ax : matplotlib Axes, default=None
             Axes to draw on.
         name : str, default=None
-            Legend label; the estimator's class name by default.
+            Legend label of the learning-rate line; ``"learning rate"`` by
+            default (the curve is labelled ``"training loss"`` or
+            ``"validation score"``).
         **kwargs : dict
             Keyword arguments of the learning rate's ``plot`` call.
 
@@ -188,7 +198,6 @@ class LearningRateScheduleDisplay:
         ):
             if hasattr(estimator, attribute):
                 curve, curve_name = getattr(estimator, attribute), label
-        name = type(estimator).__name__ if name is None else name
         display = cls(
             np.arange(len(rates)), rates, curve=curve, curve_name=curve_name, name=name
         )

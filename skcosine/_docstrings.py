@@ -41,9 +41,9 @@ SHARED_ENTRIES = {
     ``anneal_per='epoch'``).""",
     "loss_curve_": """ndarray of shape (``n_iter_``,)
     Training objective (mean loss, unweighted as in scikit-learn, plus
-    penalty) after every epoch, present when it was computed: with ``tol``
-    set (and ``early_stopping=False``) or ``verbose``; ``NaN`` for epochs
-    that did not compute it.""",
+    penalty) of every epoch, recorded by every ``fit`` and ``partial_fit``
+    without ``early_stopping`` (which records ``validation_scores_``
+    instead); ``NaN`` for epochs that did not compute it.""",
     "n_features_in_": """int
     Number of features seen during ``fit``.""",
     "feature_names_in_": """ndarray of shape (``n_features_in_``,)

@@ -3,7 +3,10 @@ entry (type, default and description). The estimators' docstrings quote the
 entries (see :mod:`skcosine._docstrings`); ``tests/test_docstrings.py`` checks
 that every documented default is the one the ``__init__`` signature states."""
 
-__all__ = ["ENTRIES"]
+import difflib
+import inspect
+
+__all__ = ["ENTRIES", "REPLACED", "ParameterNamesMixin", "unknown_parameter"]
 
 ENTRIES = {
     "penalty": """penalty : {'l2', 'l1', 'elasticnet', None}, default='l2'
@@ -89,9 +92,8 @@ ENTRIES = {
     Fraction of the data held out for early stopping.""",
     "n_iter_no_change": """n_iter_no_change : int, default=5
     Epochs without improvement before stopping (with ``tol``). A value of
-    at least ``max_iter`` never stops but still records the monitored
-    values (``loss_curve_`` or ``validation_scores_``), without a
-    ``ConvergenceWarning``.""",
+    at least ``max_iter`` never stops (and gives no
+    ``ConvergenceWarning``).""",
     "warm_start": """warm_start : bool, default=False
     Start ``fit`` from the previous coefficients. The schedule starts a new
     cycle at ``eta0`` (a warm restart).""",
@@ -117,3 +119,92 @@ ENTRIES = {
     Epochs between two checkpoints.""",
 }
 """``{name: entry}``: each entry its numpydoc lines, dedented."""
+
+
+REPLACED = {
+    "learning_rate": "the learning rate always follows a cosine schedule: set "
+    "eta0 (the initial rate), lr_min (the final rate), T_max and T_mult (the "
+    "cycle length and warm restarts) and warmup_epochs; lr_min=eta0 gives a "
+    "constant rate.",
+    "power_t": "not used: skcosine has no inverse-scaling schedule; the rate "
+    "goes from eta0 down to lr_min along a cosine.",
+}
+"""scikit-learn's SGD parameters that skcosine does not have, and what to use
+instead: the hints of :func:`unknown_parameter`."""
+
+
+def unknown_parameter(cls, name, valid):
+    """What to say about a parameter ``name`` that ``cls`` does not have.
+
+    Parameters
+    ----------
+    cls : type
+        The estimator class.
+    name : str
+        The unknown parameter.
+    valid : collection of str
+        The parameters of ``cls``.
+
+    Returns
+    -------
+    hint : str
+        The skcosine replacement of a scikit-learn parameter (:data:`REPLACED`),
+        the searched list of a CV estimator (``alpha`` -> ``alphas``), the
+        closest names of a misspelling, or else the valid names.
+    """
+    if name in REPLACED:
+        return REPLACED[name]
+    plain = getattr(cls, "_plain", None)  # the estimator a CV estimator searches
+    searched = plain is not None and name in plain().get_params()
+    if searched and name + "s" in valid:
+        return f"{cls.__name__} searches lists of values: use {name}s=[...]."
+    close = difflib.get_close_matches(name, sorted(valid), n=3)
+    if close:
+        return "did you mean " + " or ".join(map(repr, close)) + "?"
+    return f"valid parameters are {sorted(valid)}."
+
+
+class ParameterNamesMixin:
+    """A parameter the estimator does not have (misspelled, or one of
+    scikit-learn's SGD that skcosine replaces) gets a message naming the class
+    and the replacement, at construction and in ``set_params``."""
+
+    def __new__(cls, *args, **kwargs):
+        # Python checks the names only when it calls __init__, after
+        # __new__, with its own message: this one names the replacement.
+        parameters = list(inspect.signature(cls.__init__).parameters.values())[1:]
+        valid = [p.name for p in parameters]
+        # a subclass whose __init__ takes **kwargs accepts any name
+        open_ended = any(p.kind is p.VAR_KEYWORD for p in parameters)
+        for name in kwargs:
+            if name not in valid and not open_ended:
+                raise TypeError(
+                    f"{cls.__name__}.__init__() got an unexpected keyword argument "
+                    f"{name!r}: {unknown_parameter(cls, name, valid)}"
+                )
+        return super().__new__(cls)
+
+    def set_params(self, **params):
+        """Set the parameters of this estimator (as scikit-learn's
+        ``set_params``; an unknown name raises a ``ValueError`` naming the
+        replacement).
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : estimator instance
+            Estimator instance.
+        """
+        valid = self.get_params(deep=False)
+        for name in params:
+            if "__" not in name and name not in valid:
+                hint = unknown_parameter(type(self), name, valid)
+                raise ValueError(
+                    f"Invalid parameter {name!r} for estimator "
+                    f"{type(self).__name__}: {hint}"
+                )
+        return super().set_params(**params)

@@ -6,7 +6,7 @@ from . import _sklearn_compat as compat
 from ._base import CosineSGDMixin
 from ._data import regression_targets
 from ._docstrings import fill_doc, shared_doc
-from ._parameters import ENTRIES
+from ._parameters import ENTRIES, ParameterNamesMixin
 from ._settings import cosine_constraints
 
 __all__ = ["CosineSGDRegressor"]
@@ -21,7 +21,9 @@ PARAMETERS = {
 
 
 @fill_doc(PARAMETERS)
-class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegressor):
+class CosineSGDRegressor(
+    ParameterNamesMixin, CosineSGDMixin, compat.CallbackSupportMixin, SGDRegressor
+):
     r"""Linear regression by SGD with a cosine-annealed learning rate.
 
     A subclass of :class:`~sklearn.linear_model.SGDRegressor` whose learning
@@ -51,8 +53,8 @@ class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegress
     learning_rates_ : {learning_rates_}
     loss_curve_ : {loss_curve_}
     validation_scores_ : ndarray of shape (``n_iter_``,)
-        With ``early_stopping``, the validation R^2 score after
-        every epoch, when computed (with ``tol`` set, or ``verbose``).
+        With ``early_stopping`` (which needs a float ``tol``), the validation
+        R^2 score after every epoch.
     n_features_in_ : {n_features_in_}
     feature_names_in_ : {feature_names_in_}
 
@@ -106,7 +108,7 @@ class CosineSGDRegressor(CosineSGDMixin, compat.CallbackSupportMixin, SGDRegress
     the whole budget, which ``max_iter='auto'`` sizes from the number of
     rows (see the user guide). A run that diverges anyway (a
     large explicit ``eta0``) raises a ``ValueError`` naming the epoch and its
-    rate; see :mod:`skcosine._training` for the rule.
+    rate; see :ref:`the user guide <divergence>` for the rule.
 
     Sample weights, ``average``, ``warm_start``, ``coef_init`` /
     ``intercept_init``, ``early_stopping`` and ``tol`` / ``n_iter_no_change``

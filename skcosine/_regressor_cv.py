@@ -9,6 +9,7 @@ from ._cv import (
     search_constraints,
     search_doc,
 )
+from ._parameters import ParameterNamesMixin
 from ._regressor import PARAMETERS, CosineSGDRegressor
 
 __all__ = ["CosineSGDRegressorCV"]
@@ -21,7 +22,9 @@ __all__ = ["CosineSGDRegressorCV"]
     "CosineSGDClassifierCV",
     fitted="coef_, intercept_, schedule_, learning_rates_, n_iter_, n_epochs_, t_",
 )
-class CosineSGDRegressorCV(CosineSGDSearchMixin, RegressorMixin, BaseEstimator):
+class CosineSGDRegressorCV(
+    ParameterNamesMixin, CosineSGDSearchMixin, RegressorMixin, BaseEstimator
+):
     """
     >>> from sklearn.datasets import load_diabetes
     >>> from sklearn.pipeline import make_pipeline

@@ -36,7 +36,6 @@ class _CosineSchedule(DocLinkMixin, BaseEstimator):
         "lr_min": [Interval(Real, 0, None, closed="left")],
         "warmup_epochs": [Interval(Integral, 0, MAX_COUNT, closed="both")],
     }
-    _finite_epochs_only = True  # whether an infinite epoch is an error
 
     def __call__(self, epoch):
         """Learning rate at ``epoch``.
@@ -44,8 +43,9 @@ class _CosineSchedule(DocLinkMixin, BaseEstimator):
         Parameters
         ----------
         epoch : float or array-like of float
-            Epoch(s), counted from 0; fractional epochs are allowed and negative
-            epochs are clamped to 0.
+            Epoch(s), counted from 0: finite real numbers (a string, NaN or an
+            infinity is a ``ValueError``); fractional epochs are allowed and
+            negative epochs are clamped to 0.
 
         Returns
         -------
@@ -93,7 +93,7 @@ class _CosineSchedule(DocLinkMixin, BaseEstimator):
     def _checked_epochs(self, epoch):
         self._validate_params()
         check_rate_range(self.lr_min, self.lr_initial)
-        return _as_epochs(epoch, finite=self._finite_epochs_only)
+        return _as_epochs(epoch)
 
     # The unchecked evaluation: ``epochs`` a float array, the parameters valid.
     # The public methods check both first; a fit's schedule, built from its
@@ -164,16 +164,25 @@ def _ramp(lr_min, span, epochs, warmup):
     return np.where(np.isfinite(ramp), ramp, fallback)
 
 
-def _as_epochs(epoch, finite):
-    """Epochs as a float array, rejecting NaN (and infinity if ``finite``)."""
+def _as_epochs(epoch):
+    """Epochs as a float array of finite real numbers: a string (``'3'``), a
+    boolean, NaN or an infinity is refused (an infinite epoch has no place in
+    a schedule, and a string is not a number even when it reads as one)."""
     try:
-        epochs = np.asarray(epoch, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"epoch must be a number or numbers, got {epoch!r}.") from exc
-    bad = np.isnan(epochs) | (np.isinf(epochs) if finite else False)
-    if np.any(bad):
-        kind = "finite" if finite else "a number, not NaN"
-        raise ValueError(f"epoch must be {kind}, got {epoch!r}.")
+        raw = np.asarray(epoch)
+    except (TypeError, ValueError):  # a ragged nesting, say
+        raw = np.array(None)
+    numbers = raw.dtype.kind in "iuf" or (
+        raw.dtype.kind == "O"
+        and all(isinstance(v, Real) and not isinstance(v, bool) for v in raw.flat)
+    )
+    if not numbers:
+        raise ValueError(
+            f"epoch must be a real number or an array of real numbers, got {epoch!r}."
+        )
+    epochs = raw.astype(np.float64)
+    if not np.all(np.isfinite(epochs)):
+        raise ValueError(f"epoch must be finite, got {epoch!r}.")
     return epochs
 
 
@@ -249,8 +258,6 @@ class CosineAnnealingLR(_CosineSchedule):
         self.T_max = T_max
         self.lr_min = lr_min
         self.warmup_epochs = warmup_epochs
-
-    _finite_epochs_only = False
 
     def _cycle_position(self, epochs):
         return np.minimum(epochs, self.T_max), self.T_max

@@ -69,6 +69,7 @@ __all__ = [
     "PARTIAL_FIT_EPOCHS",
     "REAL_PARAMETERS",
     "SCHEDULE_PARAMETERS",
+    "SHOWN_SCHEDULE_WARNINGS",
     "STEP",
     "Settings",
     "auto_eta0",
@@ -78,7 +79,9 @@ __all__ = [
     "warn_if_mid_cycle",
     "warn_if_not_converged",
     "warn_if_rate_zero",
+    "warn_if_rate_zero_tail",
     "warn_if_stalled",
+    "warn_once",
 ]
 
 
@@ -473,6 +476,29 @@ def warn_if_not_converged(settings, n_iter):
         )
 
 
+SHOWN_SCHEDULE_WARNINGS = set()
+"""The warnings about a schedule that does not fit its budget (mid-cycle, rate
+0) this process has shown: each is shown once (:func:`warn_once`)."""
+
+
+def warn_once(message):
+    """:func:`warn`, unless this process has shown ``message`` already.
+
+    A search fits one estimator many times with one schedule, and a schedule
+    warning per fit buries the output. Python's own deduplication cannot help:
+    scikit-learn runs every fit of a search inside a fresh
+    ``warnings.catch_warnings()``, and any change of the filters empties the
+    registries of the ``"default"`` and ``"once"`` actions alike. So the
+    messages hold the settings of the schedule but no number that changes
+    between the fits of a search (the budget, or the rate ``eta0='auto'``
+    derives from each fold), and this set remembers them: once per process
+    (per worker process with ``n_jobs``), whatever the filters say."""
+    if message in SHOWN_SCHEDULE_WARNINGS:
+        return
+    SHOWN_SCHEDULE_WARNINGS.add(message)
+    warn(message)
+
+
 def warn_if_mid_cycle(settings, schedule):
     """Warn when the budget ends with the rate far above ``lr_min``."""
     span = schedule.lr_initial - schedule.lr_min
@@ -483,14 +509,31 @@ def warn_if_mid_cycle(settings, schedule):
     end = base + slope + amplitude * np.cos(phase + frequency)  # at max_iter, left
     share = (end - schedule.lr_min) / span
     if share > MID_CYCLE:
-        warn(
-            f"The budget ends mid-cycle: at the end of epoch {settings.max_iter} the "
-            f"learning rate is still {end:.3g}, {share:.0%} of the way from lr_min "
-            f"up to eta0 (T_max={settings.T_max!r}, T_mult={settings.T_mult!r}, "
-            f"warmup_epochs={settings.warmup_epochs!r}, max_iter="
-            f"{settings.max_iter!r}). Use T_max=None for one cycle over the budget, "
-            "a larger max_iter, or a budget that ends a cycle."
+        warn_once(
+            "The budget ends mid-cycle: at the end of the max_iter epochs the "
+            f"learning rate is still more than {MID_CYCLE:.0%} of the way from "
+            f"lr_min up to eta0 (T_max={settings.T_max!r}, T_mult="
+            f"{settings.T_mult!r}, warmup_epochs={settings.warmup_epochs!r}). Use "
+            "T_max=None for one cycle over the budget, a larger max_iter, or a "
+            "budget that ends a cycle."
         )
+
+
+def warn_if_rate_zero_tail(settings, schedule, n_iter):
+    """Warn when a single cycle reached ``lr_min=0`` before the budget ended
+    and the fit went on at rate 0 (epochs that change nothing)."""
+    if settings.T_max is None or settings.T_mult is not None:
+        return  # one cycle over the budget, or warm restarts
+    end = settings.warmup_epochs + settings.T_max  # the first epoch at lr_min
+    if schedule.lr_min != 0 or n_iter <= end:
+        return
+    warn_once(
+        f"The schedule reaches learning rate 0 at epoch {end} "
+        f"(warmup_epochs={settings.warmup_epochs!r} + T_max={settings.T_max!r}), "
+        "and every later epoch of max_iter trains at rate 0, changing nothing. "
+        "Use T_max=None for one cycle over the budget, warm restarts (T_mult=1), "
+        "lr_min > 0, or max_iter=warmup_epochs + T_max."
+    )
 
 
 def warn_if_rate_zero(rate, previous_rate):

@@ -62,7 +62,8 @@ The divergence rule
     small blocks of rows: no copy of the data).
 
 The monitored values and the stopping rule
-    With ``tol`` set (or ``verbose``), each model gets one value per epoch:
+    Each model gets one value per epoch (a fit of an estimator always records
+    them; the CV estimators' fused pass only with ``tol`` or ``verbose``):
     with ``early_stopping``, its score on the held-out rows (R^2 for a
     regression, the accuracy of the binary problem for a classifier);
     otherwise its training objective, as scikit-learn's SGD computes it. The
@@ -591,9 +592,12 @@ class Trainer:
     state : dict
         A checked training state (see :mod:`skcosine._training`), updated in
         place.
+    record_loss : bool, default=False
+        Sum the training objective in every pass even without ``tol`` or
+        ``verbose`` (an estimator's ``fit`` records it in ``loss_curve_``).
     """
 
-    def __init__(self, problem, settings, state):
+    def __init__(self, problem, settings, state, record_loss=False):
         self.problem, self.settings, self.state = problem, settings, state
         self.active = np.ones(problem.n_models, dtype=np.uint8)
         self.losses = np.zeros(problem.n_models)
@@ -629,8 +633,11 @@ class Trainer:
             max_dloss=problem.max_dloss,
             negative=problem.negative,
         )
-        # the objective of the tol rule and of verbose output (see _monitor)
-        self.kernel.track_unweighted = settings.tol is not None or settings.verbose
+        # the objective of the tol rule, of verbose output and of loss_curve_
+        # (see Monitor)
+        self.kernel.track_unweighted = (
+            record_loss or settings.tol is not None or bool(settings.verbose)
+        )
 
     def run(self, rates, start, step):
         """One pass over the rows (shuffled first, with ``shuffle``).
@@ -987,13 +994,25 @@ class Monitor(Hook):
         A rule to continue (from a checkpoint); a new one when ``None``.
     stopping : bool
         Whether to apply the stopping rule (``partial_fit`` does not).
+    record_loss : bool, default=False
+        Compute the training objective of every pass even without ``tol`` or
+        ``verbose`` (the trainer must sum it: ``Trainer(record_loss=True)``).
     """
 
-    def __init__(self, settings, problem, validation, names, rule=None, stopping=True):
+    def __init__(
+        self,
+        settings,
+        problem,
+        validation,
+        names,
+        rule=None,
+        stopping=True,
+        record_loss=False,
+    ):
         self.settings, self.problem, self.validation = settings, problem, validation
         self.names = names
         stopping = stopping and settings.tol is not None
-        self.active = stopping or bool(settings.verbose)
+        self.active = stopping or bool(settings.verbose) or record_loss
         if rule is None and stopping:
             rule = StoppingRule(
                 settings.tol,
@@ -1003,6 +1022,9 @@ class Monitor(Hook):
             )
         self.rule = rule
         self.values = []
+        # the penalty's alpha per model, None without a penalty to add
+        penalized = settings.penalized and np.any(problem.alpha)
+        self.alpha = problem.alpha if penalized else None
         self.name = (
             "validation score" if settings.early_stopping else "training objective"
         )
@@ -1012,9 +1034,13 @@ class Monitor(Hook):
             self.values.append(None)
             return False
         trainer = report.trainer
-        on = trainer.active.astype(bool)
-        values = np.where(on, self._values(report), np.nan)
+        values = self._values(report)
+        if not trainer.active.all():  # a stopped model has no value
+            values = np.where(trainer.active.astype(bool), values, np.nan)
         self.values.append(values)
+        if not (self.settings.verbose or self.rule is not None):
+            return False  # recording only (loss_curve_), as cheaply as can be
+        on = trainer.active.astype(bool)
         if self.settings.verbose:
             self._print(report, values, on)
         if self.rule is None:
@@ -1027,10 +1053,17 @@ class Monitor(Hook):
         settings, state = self.settings, report.trainer.state
         if settings.early_stopping:
             return self._scores(model_arrays(state, averaged=False))
-        squared, l1 = penalty_norms(state)
-        alpha = self.problem.alpha if settings.penalized else 0.0
         objective = report.unweighted_losses  # as scikit-learn's SGD sums it
-        return objective + penalty(alpha, settings.l1_ratio or 0.0, squared, l1)
+        if self.alpha is None:
+            return objective
+        # penalty_norms(state), without the norm the penalty does not use (the
+        # L1 norm of an 'l2' penalty): the same values, in fewer steps, as
+        # every fit computes them (loss_curve_)
+        l1_ratio = settings.l1_ratio or 0.0
+        weights = np.multiply(state["coef"], state["wscale"], dtype=np.float64)
+        squared = np.einsum("jk,jk->k", weights, weights)
+        l1 = np.abs(weights).sum(axis=0) if l1_ratio else 0.0
+        return objective + penalty(self.alpha, l1_ratio, squared, l1)
 
     def _scores(self, model):
         """Score of every model on the held-out rows."""
@@ -1054,7 +1087,7 @@ class Monitor(Hook):
                 continue
             label = f"{name}, " if name else ""
             print(
-                f"-- {label}epoch {report.epoch + 1:g}, learning rate: "
+                f"-- {label}epoch {report.epoch:g}, learning rate: "
                 f"{report.learning_rate:.6g}, {self.name}: {value:.6g}"
             )
 

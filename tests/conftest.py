@@ -27,6 +27,17 @@ from sklearn.datasets import (  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def schedule_warnings_not_yet_shown():
+    """Each test starts as a fresh process would: the schedule warnings a
+    process shows once (``skcosine._settings.warn_once``) are not yet shown."""
+    from skcosine._settings import SHOWN_SCHEDULE_WARNINGS
+
+    SHOWN_SCHEDULE_WARNINGS.clear()
+    yield
+    SHOWN_SCHEDULE_WARNINGS.clear()
+
+
 @pytest.fixture(scope="session")
 def diabetes():
     """Standardized diabetes data (regression), shared by the test modules."""

@@ -34,9 +34,7 @@ def test_from_schedule_plots_the_rates():
     assert display.line_.get_color() == "k"
     assert display.figure_ is display.ax_.figure
     assert display.curve_ax_ is None and display.curve_line_ is None
-    assert display.ax_.get_legend().get_texts()[0].get_text() == (
-        "CosineAnnealingWarmRestarts"
-    )
+    assert display.ax_.get_legend().get_texts()[0].get_text() == "learning rate"
 
 
 def test_from_estimator_shows_the_recorded_loss_on_a_second_axis(diabetes):
@@ -48,6 +46,31 @@ def test_from_estimator_shows_the_recorded_loss_on_a_second_axis(diabetes):
     assert_array_equal(display.line_.get_ydata(), model.learning_rates_)
     assert_array_equal(display.curve_line_.get_ydata(), model.loss_curve_)
     assert display.curve_ax_.get_ylabel() == "training loss"
+
+
+@pytest.mark.parametrize("n_epochs", [0, -3, 2.5, 3.0, "3", True, None])
+def test_from_schedule_refuses_a_number_of_epochs_that_is_not_a_positive_integer(
+    n_epochs,
+):
+    schedule = CosineAnnealingWarmRestarts(lr_initial=0.2, T_0=4)
+    with pytest.raises(
+        ValueError, match=f"n_epochs must be a positive integer, got {n_epochs!r}"
+    ):
+        LearningRateScheduleDisplay.from_schedule(schedule, n_epochs)
+
+
+def test_from_schedule_accepts_numpy_integers():
+    schedule = CosineAnnealingWarmRestarts(lr_initial=0.2, T_0=4)
+    display = LearningRateScheduleDisplay.from_schedule(schedule, np.int64(3))
+    assert len(display.line_.get_ydata()) == 3
+
+
+def test_a_given_name_labels_the_learning_rate_line(diabetes):
+    X, y = diabetes
+    model = CosineSGDRegressor(max_iter=5).fit(X, y)
+    display = LearningRateScheduleDisplay.from_estimator(model, name="cosine")
+    texts = [text.get_text() for text in display.ax_.get_legend().get_texts()]
+    assert texts == ["cosine", "training loss"]
 
 
 def test_plot_can_be_called_again_on_other_axes():
@@ -77,12 +100,13 @@ def test_matplotlib_is_imported_only_to_plot():
 
 
 def test_the_training_loss_is_in_the_legend_above_the_data(diabetes):
+    """A default fit: the rate line is "learning rate", the curve the loss."""
     X, y = diabetes
-    model = CosineSGDRegressor(max_iter=10, tol=0.0, n_iter_no_change=10).fit(X, y)
+    model = CosineSGDRegressor(max_iter=10).fit(X, y)
     display = LearningRateScheduleDisplay.from_estimator(model)
     legend = display.ax_.get_legend()
     assert [text.get_text() for text in legend.get_texts()] == [
-        "CosineSGDRegressor",
+        "learning rate",
         "training loss",
     ]
     display.figure_.canvas.draw()

@@ -89,7 +89,7 @@ def test_t_mult_turns_on_warm_restarts(diabetes):
         ({"T_max": 12, "warmup_epochs": 8}, True),
         ({"T_max": 2, "T_mult": 2}, True),  # cycles end at 2, 6, 14
         ({"T_max": 5, "T_mult": 1}, False),  # two whole cycles
-        ({"T_max": 4}, False),  # holds lr_min from epoch 4
+        ({"T_max": 4, "lr_min": 1e-4}, False),  # holds lr_min from epoch 4
         ({}, False),
     ],
 )
@@ -167,6 +167,25 @@ def test_shuffled_epochs_differ_from_repeating_one_permutation(diabetes):
 
 
 # --- a flat schedule is scikit-learn's constant learning rate ----------------
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_with_shuffle_a_flat_schedule_is_not_the_constant_sgd_fit(diabetes, seed):
+    """The parity the docs state holds with shuffle=False only: with the
+    default shuffle=True both visit the rows in random orders, but not the
+    same ones (skcosine draws a fresh order every epoch from its own
+    generator), so the same random_state gives other coefficients."""
+    X, y = diabetes
+    params = dict(eta0=0.01, max_iter=20, random_state=seed, tol=None)
+    for shuffle, same in ((False, True), (True, False)):
+        ours = CosineSGDRegressor(lr_min=0.01, shuffle=shuffle, **params).fit(X, y)
+        theirs = SGDRegressor(learning_rate="constant", shuffle=shuffle, **params)
+        theirs.fit(X, y)
+        difference = np.max(np.abs(ours.coef_ - theirs.coef_))
+        assert (difference < 1e-8) if same else (difference > 1.0), (
+            shuffle,
+            difference,
+        )
 
 
 def regressor_pair(**params):
@@ -371,6 +390,30 @@ def test_tol_stops_early_and_ends_the_cycle_before_lr_min(diabetes):
         CosineSGDRegressor(max_iter=8, tol=1e-9, n_iter_no_change=8).fit(X, y)
 
 
+@pytest.mark.parametrize(
+    "Estimator, data",
+    [(CosineSGDRegressor, "diabetes"), (CosineSGDClassifier, "iris")],
+)
+def test_a_default_fit_records_the_training_objective(Estimator, data, request):
+    """Without ``tol`` or ``verbose``, ``loss_curve_`` holds the objective the
+    stopping rule monitors, and recording it changes no coefficient."""
+    X, y = request.getfixturevalue(data)
+    default = Estimator(max_iter=6, random_state=0).fit(X, y)
+    monitored = Estimator(max_iter=6, random_state=0, tol=0.0, n_iter_no_change=6)
+    monitored.fit(X, y)
+    assert default.loss_curve_.shape == (6,)
+    assert_array_equal(default.loss_curve_, monitored.loss_curve_)
+    assert_array_equal(default.coef_, monitored.coef_)
+    assert_array_equal(default.intercept_, monitored.intercept_)
+    streamed = Estimator(random_state=0)
+    for _ in range(3):
+        streamed.partial_fit(
+            X, y, **({"classes": np.unique(y)} if data == "iris" else {})
+        )
+    assert streamed.loss_curve_.shape == (3,)
+    assert np.all(np.isfinite(streamed.loss_curve_))
+
+
 def test_monitored_values_are_kept_per_epoch(diabetes, iris):
     X, y = diabetes
     model = CosineSGDRegressor(max_iter=50, tol=0.0, n_iter_no_change=50)
@@ -379,9 +422,8 @@ def test_monitored_values_are_kept_per_epoch(diabetes, iris):
     assert model.loss_curve_[-1] < model.loss_curve_[0]
     assert not hasattr(model, "validation_scores_")
     with pytest.warns(UserWarning, match="partial_fit now trains at learning rate 0"):
-        model.partial_fit(X, y)  # not monitored: NaN
-    assert model.loss_curve_.shape == (51,) and np.isnan(model.loss_curve_[-1])
-    assert not hasattr(CosineSGDRegressor(max_iter=3).fit(X, y), "loss_curve_")
+        model.partial_fit(X, y)  # recorded too
+    assert model.loss_curve_.shape == (51,) and np.all(np.isfinite(model.loss_curve_))
     X, y = iris
     classifier = CosineSGDClassifier(
         max_iter=20, early_stopping=True, tol=0.0, n_iter_no_change=20, random_state=0
@@ -475,12 +517,25 @@ def test_verbose_reports_every_epoch(diabetes, capsys):
     assert len(lines) == 3 and "learning rate: 0.01" in lines[0]
 
 
+def test_verbose_counts_epochs_from_0_as_the_schedule_does(diabetes, capsys):
+    """Epoch ``e`` of the output is ``learning_rates_[e]`` and ``schedule_(e)``."""
+    X, y = diabetes
+    model = CosineSGDRegressor(eta0=0.01, max_iter=3, verbose=1, random_state=0)
+    model.fit(X, y)
+    lines = capsys.readouterr().out.strip().splitlines()
+    for e, line in enumerate(lines):
+        assert line.startswith(f"-- epoch {e}, ")
+        rate = float(line.split("learning rate: ")[1].split(",")[0])
+        assert rate == pytest.approx(model.learning_rates_[e], rel=1e-5)
+        assert rate == pytest.approx(model.schedule_(e), rel=1e-5)
+
+
 def test_verbose_names_the_class_and_the_monitored_value(iris, capsys):
     """'class 0', not 'class np.int64(0)'; the value is named."""
     X, y = iris
     CosineSGDClassifier(max_iter=2, verbose=1, random_state=0).fit(X, y)
     out = capsys.readouterr().out
-    assert "class 0, epoch 1" in out and "np.int64" not in out
+    assert "class 0, epoch 0" in out and "np.int64" not in out
     assert "training objective:" in out
 
 

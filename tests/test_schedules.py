@@ -40,7 +40,7 @@ def test_worked_example():
 def test_epochs_are_clamped_on_both_sides():
     schedule = CosineAnnealingLR(lr_initial=0.1, lr_min=0.001, T_max=10)
     assert schedule(-5) == schedule(0) == 0.1
-    assert schedule(11) == schedule(1e9) == schedule(np.inf) == schedule(10)
+    assert schedule(11) == schedule(1e9) == schedule(10)
 
 
 @pytest.mark.parametrize(
@@ -168,15 +168,44 @@ def test_invalid_warm_restart_parameters(params, message):
         CosineAnnealingWarmRestarts(lr_initial=0.1, **params)(1)
 
 
-@pytest.mark.parametrize("epoch", [np.nan, [1.0, np.nan], "three"])
-def test_invalid_epochs(epoch):
-    with pytest.raises(ValueError, match="epoch must be"):
-        CosineAnnealingLR(lr_initial=0.1, T_max=5)(epoch)
+SCHEDULES = [
+    CosineAnnealingLR(lr_initial=0.1, T_max=5),
+    CosineAnnealingWarmRestarts(lr_initial=0.1, T_0=5),
+]
 
 
-def test_infinite_epoch_has_no_place_in_a_restart_cycle():
-    with pytest.raises(ValueError, match="epoch must be finite"):
-        CosineAnnealingWarmRestarts(lr_initial=0.1, T_0=5)(np.inf)
+@pytest.mark.parametrize("schedule", SCHEDULES, ids=lambda s: type(s).__name__)
+@pytest.mark.parametrize(
+    "epoch, message",
+    [
+        (np.nan, "epoch must be finite, got nan"),
+        ([1.0, np.nan], "epoch must be finite"),
+        (np.inf, "epoch must be finite, got inf"),
+        (-np.inf, "epoch must be finite"),
+        ([0, np.inf], "epoch must be finite"),
+        ("three", "epoch must be a real number .* got 'three'"),
+        ("3", "epoch must be a real number .* got '3'"),
+        (["3"], r"epoch must be a real number .* got \['3'\]"),
+        ([1, "3"], "epoch must be a real number"),
+        (True, "epoch must be a real number .* got True"),
+        (None, "epoch must be a real number .* got None"),
+        (1 + 2j, "epoch must be a real number"),
+        ([[0, 1], [2]], "epoch must be a real number"),
+    ],
+)
+def test_an_epoch_is_a_finite_real_number(schedule, epoch, message):
+    """A string that reads as a number, an infinity and NaN are refused by both
+    the rate and the segments, in every schedule."""
+    with pytest.raises(ValueError, match=message):
+        schedule(epoch)
+    with pytest.raises(ValueError, match=message):
+        schedule.segments(epoch)
+
+
+@pytest.mark.parametrize("epoch", [3, 3.5, np.float32(2.5), Fraction(7, 2), [0, 1.5]])
+def test_real_epochs_of_any_type_are_accepted(epoch):
+    schedule = CosineAnnealingLR(lr_initial=0.1, T_max=5)
+    assert_array_equal(schedule(epoch), schedule(np.asarray(epoch, dtype=float)))
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,87 @@
+"""A misspelled parameter, or one of scikit-learn's SGD that skcosine replaces,
+gets a message naming the class and what to use instead: at construction (a
+TypeError, as Python's) and in set_params (a ValueError, as scikit-learn's)."""
+
+import re
+
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+
+from skcosine import (
+    CosineSGDClassifier,
+    CosineSGDClassifierCV,
+    CosineSGDRegressor,
+    CosineSGDRegressorCV,
+)
+
+ESTIMATORS = [
+    CosineSGDRegressor,
+    CosineSGDClassifier,
+    CosineSGDRegressorCV,
+    CosineSGDClassifierCV,
+]
+
+CASES = [
+    ("learning_rate", "adaptive", "the learning rate always follows a cosine"),
+    ("power_t", 0.25, "not used: skcosine has no inverse-scaling schedule"),
+    ("lr_mn", 0.1, "did you mean 'lr_min"),  # 'lr_mins' for CV
+    ("warmup_epoch", 2, "did you mean 'warmup_epochs'?"),
+    ("xyzzy", 1, "valid parameters are ['T_max"),
+]
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS, ids=lambda e: e.__name__)
+@pytest.mark.parametrize("name, value, hint", CASES, ids=[c[0] for c in CASES])
+def test_an_unknown_parameter_names_the_class_and_the_replacement(
+    Estimator, name, value, hint
+):
+    start = f"{Estimator.__name__}.__init__() got an unexpected keyword argument"
+    with pytest.raises(TypeError, match=re.escape(f"{start} {name!r}: {hint}")):
+        Estimator(**{name: value})
+    model = Estimator()
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            f"Invalid parameter {name!r} for estimator {Estimator.__name__}: {hint}"
+        ),
+    ):
+        model.set_params(**{name: value})
+    assert model.get_params() == Estimator().get_params()  # nothing was set
+
+
+@pytest.mark.parametrize("Estimator", [CosineSGDRegressorCV, CosineSGDClassifierCV])
+@pytest.mark.parametrize("name", ["alpha", "eta0", "lr_min", "T_max"])
+def test_a_cv_estimator_suggests_the_searched_list(Estimator, name):
+    hint = f"{Estimator.__name__} searches lists of values: use {name}s=[...]."
+    with pytest.raises(TypeError, match=re.escape(hint)):
+        Estimator(**{name: 0.1})
+    with pytest.raises(ValueError, match=re.escape(hint)):
+        Estimator().set_params(**{name: 0.1})
+
+
+def test_a_grid_over_a_removed_parameter_fails_with_the_replacement(diabetes):
+    X, y = diabetes
+    search = GridSearchCV(CosineSGDRegressor(), {"learning_rate": ["adaptive"]})
+    with pytest.raises(ValueError, match="always follows a cosine schedule"):
+        search.fit(X, y)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS, ids=lambda e: e.__name__)
+def test_known_parameters_still_construct_clone_and_set(Estimator):
+    model = Estimator(verbose=1)
+    assert clone(model).get_params() == model.get_params()
+    assert model.set_params(verbose=0, tol=0.1) is model
+    assert (model.verbose, model.tol) == (0, 0.1)
+    assert Estimator("modified_huber").loss == "modified_huber"
+
+
+def test_a_subclass_taking_any_keyword_is_left_to_its_own_init():
+    class Open(CosineSGDRegressor):
+        def __init__(self, extra=None, **params):
+            super().__init__(**params)
+            self.extra = extra
+
+    assert Open(extra=1, alpha=0.1).alpha == 0.1
+    with pytest.raises(TypeError, match="unexpected keyword argument 'power_t'"):
+        Open(power_t=0.5)  # CosineSGDRegressor.__init__, via super(): Python's
