@@ -89,12 +89,15 @@ cdef enum:
     MODIFIED_HUBER = 8
 
 cdef enum:
-    AHEAD = 8  # rows prefetched ahead of the current one
-    LINE = 64  # bytes per cache line
+    # rows prefetched ahead of the current one (our measurement: far enough
+    # for memory to answer, near enough to stay in the cache; see the
+    # prefetching ablation of benchmarks/speed.py)
+    AHEAD = 8
+    LINE = 64  # bytes per cache line on x86-64 and most ARM cores
     BLOCK = 256  # most rows per table of rates (a power of 2)
     TABLE_SIZE = 4096  # rates per table: fewer rows per table for many models
 
-MAX_INDEX = 2147483647
+MAX_INDEX = 2147483647  # INT32_MAX: rows and features are indexed in int32
 
 # The columns of a rate plan (named once, in _kernel.h): a model's rate at
 # position f is base + slope * f + amplitude * cos(phase + frequency * f).
@@ -109,9 +112,24 @@ RATE_COLUMNS = SKC_RATE_COLUMNS
 
 
 # --- losses -------------------------------------------------------------------
+# scikit-learn's nine SGD losses, as SGDRegressor and SGDClassifier pick them
+# (sklearn/linear_model/_stochastic_gradient.py): Hinge(1.0), Hinge(0.0) for the
+# perceptron, SquaredHinge(1.0), ModifiedHuber, EpsilonInsensitive and
+# SquaredEpsilonInsensitive of sklearn/linear_model/_sgd_fast.pyx.tp, and
+# CyHalfSquaredError, CyHuberLoss and CyHalfBinomialLoss (log_loss, y in {0, 1})
+# of sklearn/_loss/_loss.pyx.tp; their thresholds (the hinges' 1 and 0, modified
+# Huber's -1 and 1, the epsilons) are those definitions'. Written out here so
+# that the compiler inlines them. The numpy versions
+# (skcosine._data.loss_values) compute the reference and final losses;
+# tests/test_kernel.py checks the two against each other through
+# _loss_and_dloss.
 
 
 cdef inline double _log1pexp(double x) noexcept nogil:
+    """``log(1 + exp(x))`` without overflow or loss of precision: the
+    branches and thresholds of scikit-learn's ``log1pexp``
+    (sklearn/_loss/_loss.pyx.tp), after Maechler (2012), "Accurately computing
+    log(1 - exp(-|a|))", the Rmpfr package's vignette."""
     if x <= -37.0:
         return exp(x)
     elif x <= -2.0:
@@ -134,6 +152,9 @@ cdef inline double _gradient(int loss, double y, double p, double eps) noexcept 
             return -y
         return 0.0
     elif loss == LOG_LOSS:  # y in {0, 1}, as scikit-learn's half binomial loss
+        # sigmoid(p) - y, in the two forms of scikit-learn's
+        # cgradient_half_binomial (sklearn/_loss/_loss.pyx.tp): below -37,
+        # exp(p) is sigmoid(p) to double precision and exp(-p) would overflow.
         if p > -37.0:
             r = exp(-p)
             return ((1.0 - y) - y * r) / (1.0 + r)
@@ -201,7 +222,41 @@ cdef inline double _loss(int loss, double y, double p, double eps) noexcept nogi
     return r if loss == EPSILON_INSENSITIVE else r * r
 
 
+def _loss_and_dloss(loss, p, y, double epsilon):
+    """The kernel's loss and its derivative ``dloss`` (before the clip to
+    ``max_dloss``) at decisions ``p`` against targets ``y``, broadcast
+    together: for the tests, which compare them with the numpy losses
+    (:func:`skcosine._data.loss_values`) and their finite differences.
+
+    Returns
+    -------
+    values, dloss : ndarray of float64
+        Of the broadcast shape of ``p`` and ``y``.
+    """
+    if loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}")
+    cdef int code = LOSSES.index(loss)
+    p, y = np.broadcast_arrays(np.asarray(p, np.float64), np.asarray(y, np.float64))
+    shape = p.shape
+    values, dloss = np.empty(shape), np.empty(shape)
+    cdef const double[::1] ps = np.ascontiguousarray(p).ravel()
+    cdef const double[::1] ys = np.ascontiguousarray(y).ravel()
+    cdef double[::1] vs = values.ravel(), ds = dloss.ravel()
+    cdef Py_ssize_t i
+    for i in range(ps.shape[0]):
+        vs[i] = _loss(code, ys[i], ps[i], epsilon)
+        ds[i] = _gradient(code, ys[i], ps[i], epsilon)
+    return values, dloss
+
+
 # --- the random order of the rows ----------------------------------------------
+# The package owns its generator (xoshiro256** seeded by SplitMix64, and
+# Lemire's bounded integers for a Fisher-Yates shuffle) instead of borrowing
+# numpy's: the order of the rows, and so every fitted bit, must depend on the
+# 4-word state a checkpoint saves and on nothing else, so that a fit resumed
+# from a checkpoint continues bit for bit whatever numpy version runs it (numpy
+# makes no promise that its streams, or the algorithms of its shuffle and
+# bounded integers, stay the same across versions).
 
 
 cdef inline uint64_t _rotl(uint64_t x, int k) noexcept nogil:
@@ -209,7 +264,9 @@ cdef inline uint64_t _rotl(uint64_t x, int k) noexcept nogil:
 
 
 cdef inline uint64_t _next(uint64_t *s) noexcept nogil:
-    """xoshiro256** (Blackman and Vigna, 2018)."""
+    """xoshiro256** (Blackman and Vigna, "Scrambled linear pseudorandom
+    number generators", ACM TOMS 47(4), 2021): the constants (5, 7, 9, 17,
+    45) are those of their reference code, https://prng.di.unimi.it/."""
     cdef uint64_t result = _rotl(s[1] * 5, 7) * 9
     cdef uint64_t t = s[1] << 17
     s[2] ^= s[0]
@@ -235,6 +292,11 @@ cdef inline uint64_t _below(uint64_t *s, uint64_t bound) noexcept nogil:
 
 def seed_state(uint64_t seed):
     """The 256-bit generator state for ``seed`` (SplitMix64 expansion).
+
+    SplitMix64 (Steele, Lea and Flood, "Fast splittable pseudorandom number
+    generators", OOPSLA 2014), with the constants of Vigna's splitmix64.c
+    (https://prng.di.unimi.it/), is how the authors of xoshiro256** recommend
+    filling its state from one 64-bit seed.
 
     Parameters
     ----------
@@ -368,11 +430,15 @@ cdef class Kernel:
     fit_intercept : bool
         Whether to train the intercepts.
     intercept_decay : float
-        Factor of the intercept updates (scikit-learn's 0.01 for CSR input).
+        Factor of the intercept updates: the estimators pass 0.01 for CSR
+        input, scikit-learn's ``SPARSE_INTERCEPT_DECAY``
+        (sklearn/linear_model/_base.py; ``skcosine._data``'s copy), 1 otherwise.
     average : int
         Averaging starts once ``t >= average``; 0 for no averaging.
     max_dloss : float
-        Bound on the absolute value of ``dloss``.
+        Bound on the absolute value of ``dloss``. The default is scikit-learn's
+        ``MAX_DLOSS`` (sklearn/linear_model/_sgd_fast.pyx.tp); the estimators
+        scale it by the largest absolute target (``skcosine._data``).
     negative : float
         Target of the rows outside a model's positive class (-1, or 0 for the
         log loss).
@@ -794,13 +860,36 @@ cdef class Kernel:
         cdef floating *SWt = <floating *>&self.stepw[0]  # the steps, rounded
         cdef const floating *x
         cdef const int32_t *ind = NULL
-        cdef Py_ssize_t i, row, nnz = self.n_features
+        cdef Py_ssize_t i, row, ahead, b, nnz = self.n_features
+        cdef Py_ssize_t row_bytes = nnz * sizeof(floating)
         cdef Pass s
         self._begin(&s, rates)
         for i in range(s.n):
             row = s.rows[i]
+            # Ask for the data of the row visited AHEAD samples later (a hint:
+            # no effect on results). A sparse row's values and indices are
+            # found through its offset: asked for AHEAD rows ahead, they are
+            # fetched AHEAD // 2 rows ahead, once it has arrived. Written here,
+            # not in a function of its own: GCC takes a function that only
+            # prefetches for one without side effects and deletes its calls.
             if s.prefetch and i + AHEAD < s.n:
-                _prefetch_ahead(&s, i, values, Y, SW)
+                ahead = s.rows[i + AHEAD]
+                if s.indptr != NULL:
+                    SKC_PREFETCH(&s.indptr[ahead])
+                    ahead = s.rows[i + AHEAD // 2]
+                    b = s.indptr[ahead]
+                    SKC_PREFETCH(values + b)
+                    SKC_PREFETCH(s.indices + b)
+                else:
+                    b = 0
+                    while b < row_bytes:
+                        SKC_PREFETCH((<const char *>(values + ahead * s.d)) + b)
+                        b += LINE
+                if s.labels != NULL:
+                    SKC_PREFETCH(s.labels + ahead)
+                else:
+                    SKC_PREFETCH(Y + ahead)
+                SKC_PREFETCH(SW + ahead)
             if s.indptr != NULL:  # the row's stored values and their columns
                 x = values + s.indptr[row]
                 ind = s.indices + s.indptr[row]
@@ -872,34 +961,6 @@ cdef class Kernel:
 
 
 # --- the steps of one row ---------------------------------------------------------
-
-
-cdef inline void _prefetch_ahead(
-    const Pass *s, Py_ssize_t i, const floating *values, const floating *Y,
-    const floating *SW,
-) noexcept nogil:
-    """Ask for the data of the row visited ``AHEAD`` samples after row ``i``
-    (a hint: no effect on results). A sparse row's values and indices are
-    found through its offset, asked for ``AHEAD`` rows ahead: they are asked
-    for ``AHEAD // 2`` rows ahead, once that offset has arrived."""
-    cdef Py_ssize_t ahead = s.rows[i + AHEAD]
-    cdef Py_ssize_t b, row_bytes = s.d * sizeof(floating)
-    if s.indptr != NULL:
-        SKC_PREFETCH(&s.indptr[ahead])
-        ahead = s.rows[i + AHEAD // 2]
-        b = s.indptr[ahead]
-        SKC_PREFETCH(values + b)
-        SKC_PREFETCH(s.indices + b)
-    else:
-        b = 0
-        while b < row_bytes:
-            SKC_PREFETCH((<const char *>(values + ahead * s.d)) + b)
-            b += LINE
-    if s.labels != NULL:
-        SKC_PREFETCH(s.labels + ahead)
-    else:
-        SKC_PREFETCH(Y + ahead)
-    SKC_PREFETCH(SW + ahead)
 
 
 cdef inline void _decisions(
