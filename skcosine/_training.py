@@ -728,9 +728,9 @@ class GridPlan:
         Models per candidate (the classes of a one-versus-all classifier).
     n_epochs : int or None, default=None
         The budget: no epoch at or past it is tabulated. The table holds
-        ``min(CHUNK, epochs left)`` epochs of ``1 + RATE_COLUMNS`` values per model, so a grid of
-        many candidates on a short budget does not pay for ``CHUNK`` epochs
-        (26 kB per candidate).
+        ``min(CHUNK, epochs left)`` epochs of ``1 + RATE_COLUMNS`` values per
+        model, so a grid of many candidates on a short budget does not pay for
+        ``CHUNK`` epochs (26 kB per candidate).
     """
 
     def __init__(self, plans, per_candidate, n_epochs=None):
