@@ -862,16 +862,18 @@ cdef class Kernel:
         cdef const int32_t *ind = NULL
         cdef Py_ssize_t i, row, ahead, b, nnz = self.n_features
         cdef Py_ssize_t row_bytes = nnz * sizeof(floating)
-        cdef Pass s
-        self._begin(&s, rates)
+        # By value: no pointer to it leaves this function (the steps are
+        # inlined), so the compiler knows that no store to an array changes it.
+        cdef Pass s = self._begin(rates)
         for i in range(s.n):
             row = s.rows[i]
             # Ask for the data of the row visited AHEAD samples later (a hint:
             # no effect on results). A sparse row's values and indices are
-            # found through its offset: asked for AHEAD rows ahead, they are
-            # fetched AHEAD // 2 rows ahead, once it has arrived. Written here,
-            # not in a function of its own: GCC takes a function that only
-            # prefetches for one without side effects and deletes its calls.
+            # found through its offset: the offset is asked for AHEAD rows
+            # ahead, the values and indices AHEAD // 2 rows ahead, by when the
+            # offset has arrived. Written here, not in a function of its own:
+            # GCC (12, from -O1) counts prefetches as free of side effects, and
+            # deleted every call of a function that did nothing else.
             if s.prefetch and i + AHEAD < s.n:
                 ahead = s.rows[i + AHEAD]
                 if s.indptr != NULL:
@@ -904,12 +906,13 @@ cdef class Kernel:
             if A != NULL or Q != NULL:                         # steps 5, 6
                 _average_and_truncate(&s, W, A, Q, x, ind, nnz)
             _advance(&s, A)                                    # steps 5, 7
-        self._end(&s)
+        self._end(s)
 
-    cdef void _begin(self, Pass *s, const double[:, ::1] rates) noexcept nogil:
-        """Fill ``s`` for a pass with ``rates``: zero the loss sums and compute
+    cdef Pass _begin(self, const double[:, ::1] rates) noexcept nogil:
+        """The Pass of a pass with ``rates``; zero the loss sums and compute
         the terms of constant rates (once per pass)."""
         cdef Py_ssize_t m, C = SKC_RATE_COLUMNS
+        cdef Pass s
         s.K, s.d, s.n = self.n_models, self.n_features, self.n_rows
         s.rows = &self.rows[0] if s.n else NULL
         s.indptr = &self.indptr[0] if self.sparse else NULL
@@ -949,8 +952,9 @@ cdef class Kernel:
                 s.vary = True
             _rate_terms(s.R[m * C + SKC_RATE_BASE], s.alpha[m], s.l2_ratio, s.l1_ratio,
                         s.eta + m, s.factor + m, s.l1_step + m)
+        return s
 
-    cdef void _end(self, const Pass *s) noexcept nogil:
+    cdef void _end(self, Pass s) noexcept nogil:
         """The mean losses of the pass."""
         cdef Py_ssize_t m
         for m in range(s.K):
@@ -1005,48 +1009,55 @@ cdef inline void _steps(
     # scikit-learn's threshold below which wscale is folded into the weights
     # (sklearn/utils/_weight_vector.pyx.tp, reset_wscale_threshold).
     cdef double threshold = 1e-6 if floating is float else 1e-9
+    cdef Py_ssize_t m, K = s.K
+    cdef int loss = s.loss
+    cdef double eps = s.eps, max_dloss = s.max_dloss, decay = s.decay
+    cdef bint track = s.track, l2 = s.l2, fit_intercept = s.fit_intercept
+    cdef const int32_t *positive = s.positive
+    cdef const double *eta = s.eta
+    cdef const double *factor = s.factor
     cdef double *wscale = s.wscale
+    cdef double *intercept = s.intercept
     cdef double *S = s.S
     cdef int32_t label = s.labels[row] if s.labels != NULL else 0
     cdef double target = 0.0 if s.labels != NULL else Y[row]
     cdef double value, row_loss, dloss, update
     cdef floating weight_row = SW[row]
     cdef floating cw, weight, uf
-    cdef Py_ssize_t m
-    for m in range(s.K):
+    for m in range(K):
         SWt[m] = 0.0
         S[m] = 0.0
         if not s.on[m]:
             continue
         value = <floating>(s.P[m] * wscale[m])
-        value = value + s.intercept[m]
-        if s.labels != NULL:
-            target = 1.0 if label == s.positive[m] else s.negative
+        value = value + intercept[m]
+        if positive != NULL:
+            target = 1.0 if label == positive[m] else s.negative
         cw = s.wpos[m] if target > 0.0 else s.wneg[m]
         weight = cw * weight_row
-        if s.track:
-            row_loss = _loss(s.loss, target, value, s.eps)
+        if track:
+            row_loss = _loss(loss, target, value, eps)
             s.lsum[m] += weight * row_loss
             s.wsum[m] += weight
             if s.psum != NULL:
                 s.psum[m] += row_loss
-        dloss = _gradient(s.loss, target, value, s.eps)
-        if dloss < -s.max_dloss:
-            dloss = -s.max_dloss
-        elif dloss > s.max_dloss:
-            dloss = s.max_dloss
-        update = -s.eta[m] * dloss
+        dloss = _gradient(loss, target, value, eps)
+        if dloss < -max_dloss:
+            dloss = -max_dloss
+        elif dloss > max_dloss:
+            dloss = max_dloss
+        update = -eta[m] * dloss
         update *= weight
-        if s.l2:
-            wscale[m] *= <floating>s.factor[m]
+        if l2:
+            wscale[m] *= <floating>factor[m]
             if wscale[m] < threshold:
                 _fold_model(W, A, wscale, s.avg_a, s.avg_b, s.d, s.K, m)
         if update != 0.0:
             uf = update
             SWt[m] = uf / <floating>wscale[m]
             S[m] = SWt[m] if floating is double else uf / wscale[m]
-            if s.fit_intercept:
-                s.intercept[m] += update * s.decay
+            if fit_intercept:
+                intercept[m] += update * decay
         if s.u != NULL:
             s.u[m] += s.l1_step[m]
 
