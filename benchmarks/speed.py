@@ -161,15 +161,16 @@ CASES = (
 
 @dataclass(frozen=True)
 class Technique:
-    """A technique of the kernel, switched by one of its keyword arguments."""
+    """A technique of the kernel, switched by one of its private attributes
+    (benchmark switches, set after construction)."""
 
     label: str
     option: str
 
 
 TECHNIQUES = (
-    Technique("prefetching", "prefetch"),
-    Technique("progressive loss", "track_loss"),
+    Technique("prefetching", "_prefetch"),
+    Technique("progressive loss", "_track_loss"),
 )
 
 
@@ -398,9 +399,10 @@ def measure_case(case, quick):
 
 
 def make_kernel(X, y, **switches):
-    """skcosine's kernel for one L2-penalized squared-loss model on ``X``."""
+    """skcosine's kernel for one L2-penalized squared-loss model on ``X``, with
+    ``switches`` (such as ``_prefetch=False``) set on it."""
     n_samples, n_features = X.shape
-    return _kernel.Kernel(
+    kernel = _kernel.Kernel(
         X,
         y,
         np.ones(n_samples),
@@ -416,8 +418,10 @@ def make_kernel(X, y, **switches):
         losses=np.zeros(1),
         loss="squared_error",
         penalized=True,
-        **switches,
     )
+    for name, on in switches.items():
+        setattr(kernel, name, on)
+    return kernel
 
 
 def epoch_timer(kernel, n_samples):
@@ -427,7 +431,8 @@ def epoch_timer(kernel, n_samples):
     kernels built alike visit the rows in the same orders.
     """
     state = _kernel.seed_state(0)
-    rates = np.array([[ETA0, 0.0, 0.0, 0.0, 0.0]])
+    rates = np.zeros((1, _kernel.RATE_COLUMNS))
+    rates[0, _kernel.RATE_BASE] = ETA0
     step = 1.0 / n_samples
 
     def run(epochs):

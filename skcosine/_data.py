@@ -512,10 +512,13 @@ def _squares(block):
 
 
 SPARSE_INTERCEPT_DECAY = 0.01
-"""scikit-learn's factor of the intercept updates on sparse data."""
+"""scikit-learn's factor of the intercept updates on sparse data
+(``SPARSE_INTERCEPT_DECAY`` of sklearn/linear_model/_base.py, a private name:
+copied, not imported)."""
 
 MAX_DLOSS = 1e12
-"""scikit-learn's clip of the loss gradient ``|dloss|`` of one update."""
+"""scikit-learn's clip of the loss gradient ``|dloss|`` of one update
+(``MAX_DLOSS`` of sklearn/linear_model/_sgd_fast.pyx.tp)."""
 
 
 @dataclass(frozen=True)

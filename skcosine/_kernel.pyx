@@ -40,202 +40,21 @@ angle-addition recurrences, so no sample pays for a libm ``cos``.
 """
 
 from cython cimport floating
-from libc.math cimport INFINITY, cos, exp, fabs, isfinite, log, log1p, sin
+from libc.math cimport cos, exp, fabs, isfinite, log, log1p, sin
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 
 import numpy as np
 
-cdef extern from *:
-    """
-    #if defined(__GNUC__) || defined(__clang__)
-    #define SKC_PREFETCH(p) __builtin_prefetch((const void *)(p), 0, 3)
-    #else
-    #define SKC_PREFETCH(p) ((void)(p))
-    #endif
-    #if defined(__SIZEOF_INT128__)
-    /* High and low 64 bits of a * b (Lemire's bounded random integers). */
-    static inline uint64_t skc_mulhi(uint64_t a, uint64_t b, uint64_t *lo) {
-        __uint128_t m = (__uint128_t)a * b;
-        *lo = (uint64_t)m;
-        return (uint64_t)(m >> 64);
-    }
-    #else
-    static inline uint64_t skc_mulhi(uint64_t a, uint64_t b, uint64_t *lo) {
-        uint64_t a0 = (uint32_t)a, a1 = a >> 32, b0 = (uint32_t)b, b1 = b >> 32;
-        uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
-        uint64_t middle = (p00 >> 32) + (uint32_t)p01 + (uint32_t)p10;
-        *lo = a * b;
-        return p11 + (p01 >> 32) + (p10 >> 32) + (middle >> 32);
-    }
-    #endif
-
-    /* The two loops over a row for K > 1 models side by side: the decisions
-       P[k] = sum_jj W[J(jj) * K + k] * x[jj] (coef[j, k] is W[j * K + k];
-       feature J(jj) is ind[jj], or jj when dense), and the update
-       W[J(jj) * K + k] += x[jj] * step[k]. One model's dot product is
-       _dot4's: the products of position jj go to partial sum jj % 4, summed
-       as (s0 + s1) + (s2 + s3). Each model's arithmetic is that of the scalar
-       loop; the vectors only run models side by side (no fused multiply-adds:
-       the build says -ffp-contract=off), so results are the same bits. */
-    #define SKC_J(jj) (ind ? ind[jj] : (jj))
-
-    /* Model c alone. */
-    #define SKC_ONE_MODEL(T)                                                   \
-    static inline void skc_one_##T(                                            \
-        T *W, const T *x, const int32_t *ind, Py_ssize_t nnz, Py_ssize_t K,    \
-        double *P, const T *step, Py_ssize_t c)                                \
-    {                                                                          \
-        Py_ssize_t jj, end = nnz - nnz % 4;                                    \
-        const T *w = W + c;                                                    \
-        if (P) {                                                               \
-            double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;                     \
-            for (jj = 0; jj < end; jj += 4) {                                  \
-                s0 += w[SKC_J(jj) * K] * x[jj];                                \
-                s1 += w[SKC_J(jj + 1) * K] * x[jj + 1];                        \
-                s2 += w[SKC_J(jj + 2) * K] * x[jj + 2];                        \
-                s3 += w[SKC_J(jj + 3) * K] * x[jj + 3];                        \
-            }                                                                  \
-            if (end < nnz) s0 += w[SKC_J(end) * K] * x[end];                   \
-            if (end + 1 < nnz) s1 += w[SKC_J(end + 1) * K] * x[end + 1];       \
-            if (end + 2 < nnz) s2 += w[SKC_J(end + 2) * K] * x[end + 2];       \
-            P[c] = (s0 + s1) + (s2 + s3);                                      \
-        } else {                                                               \
-            T st = step[c];                                                    \
-            for (jj = 0; jj < nnz; jj++)                                       \
-                W[SKC_J(jj) * K + c] += x[jj] * st;                            \
-        }                                                                      \
-    }
-    SKC_ONE_MODEL(double)
-    SKC_ONE_MODEL(float)
-
-    #if defined(_MSC_VER)
-    #define SKC_INLINE static __forceinline
-    #elif defined(__GNUC__) || defined(__clang__)
-    #define SKC_INLINE static inline __attribute__((always_inline))
-    #else
-    #define SKC_INLINE static inline
-    #endif
-    /* Models c .. c + NV L - 1, in NV vectors of L lanes (V of T, widened by
-       WIDEN to D of double for the sums): the feature loop inside, so that the
-       4 NV partial sums (or NV steps) stay in registers over the whole row. */
-    #define SKC_CHUNK(T, NAME, V, D, L, WIDEN)                                 \
-    SKC_INLINE void NAME(                                                      \
-        T *W, const T *x, const int32_t *ind, Py_ssize_t nnz, Py_ssize_t K,    \
-        double *P, const T *step, Py_ssize_t c, const int NV)                  \
-    {                                                                          \
-        Py_ssize_t jj, end = nnz - nnz % 4;                                    \
-        int v;                                                                 \
-        W += c;                                                                \
-        if (P) {                                                               \
-            D s0[4], s1[4], s2[4], s3[4];                                      \
-            for (v = 0; v < NV; v++)                                           \
-                s0[v] = s1[v] = s2[v] = s3[v] = (D){0};                        \
-            for (jj = 0; jj < end; jj += 4) {                                  \
-                const T *w0 = W + SKC_J(jj) * K, *w1 = W + SKC_J(jj + 1) * K;  \
-                const T *w2 = W + SKC_J(jj + 2) * K, *w3 = W + SKC_J(jj + 3) * K; \
-                for (v = 0; v < NV; v++) {                                     \
-                    s0[v] += WIDEN(*(const V *)(w0 + L * v) * x[jj], D);       \
-                    s1[v] += WIDEN(*(const V *)(w1 + L * v) * x[jj + 1], D);   \
-                    s2[v] += WIDEN(*(const V *)(w2 + L * v) * x[jj + 2], D);   \
-                    s3[v] += WIDEN(*(const V *)(w3 + L * v) * x[jj + 3], D);   \
-                }                                                              \
-            }                                                                  \
-            for (jj = end; jj < nnz; jj++) {                                   \
-                const T *w = W + SKC_J(jj) * K;                                \
-                for (v = 0; v < NV; v++) {                                     \
-                    D z = WIDEN(*(const V *)(w + L * v) * x[jj], D);           \
-                    if (jj == end) s0[v] += z;                                 \
-                    else if (jj == end + 1) s1[v] += z;                        \
-                    else s2[v] += z;                                           \
-                }                                                              \
-            }                                                                  \
-            for (v = 0; v < NV; v++)                                           \
-                *(D *)(P + c + L * v) = (s0[v] + s1[v]) + (s2[v] + s3[v]);     \
-        } else {                                                               \
-            V st[4];                                                           \
-            for (v = 0; v < NV; v++)                                           \
-                st[v] = *(const V *)(step + c + L * v);                        \
-            for (jj = 0; jj < nnz; jj++) {                                     \
-                T *w = W + SKC_J(jj) * K;                                      \
-                for (v = 0; v < NV; v++)                                       \
-                    *(V *)(w + L * v) += x[jj] * st[v];                        \
-            }                                                                  \
-        }                                                                      \
-    }
-    /* All K models: chunks of NV vectors, then single vectors, then models
-       one at a time; a dense and a sparse copy. */
-    #define SKC_ROW_LOOPS(T, NAME, ATTR, V, D, L, NV, WIDEN)                   \
-    SKC_CHUNK(T, NAME##_chunk, V, D, L, WIDEN)                                 \
-    SKC_INLINE void NAME##_rows(                                               \
-        T *W, const T *x, const int32_t *ind, Py_ssize_t nnz, Py_ssize_t K,    \
-        double *P, const T *step)                                              \
-    {                                                                          \
-        Py_ssize_t c = 0;                                                      \
-        for (; c + NV * L <= K; c += NV * L)                                   \
-            NAME##_chunk(W, x, ind, nnz, K, P, step, c, NV);                   \
-        for (; c + L <= K; c += L)                                             \
-            NAME##_chunk(W, x, ind, nnz, K, P, step, c, 1);                    \
-        for (; c < K; c++)                                                     \
-            skc_one_##T(W, x, ind, nnz, K, P, step, c);                        \
-    }                                                                          \
-    ATTR static void NAME(                                                     \
-        T *W, const T *x, const int32_t *ind, Py_ssize_t nnz, Py_ssize_t K,    \
-        double *P, const T *step)                                              \
-    {                                                                          \
-        if (ind)                                                               \
-            NAME##_rows(W, x, ind, nnz, K, P, step);                           \
-        else                                                                   \
-            NAME##_rows(W, x, NULL, nnz, K, P, step);                          \
-    }
-    #if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 9)
-    /* GCC's and Clang's vector extensions. */
-    #define SKC_VECTOR(T, N)                                                   \
-        __attribute__((vector_size(N * sizeof(T)), aligned(sizeof(T)), may_alias))
-    typedef double skc_v2d SKC_VECTOR(double, 2);
-    typedef float skc_v2f SKC_VECTOR(float, 2);
-    /* Baseline x86-64 and other targets: 16-byte vectors. */
-    SKC_ROW_LOOPS(double, skc_row_base_double, , skc_v2d, skc_v2d, 2, 2,
-                  __builtin_convertvector)
-    SKC_ROW_LOOPS(float, skc_row_base_float, , skc_v2f, skc_v2d, 2, 2,
-                  __builtin_convertvector)
-    #if defined(__x86_64__) || defined(__i386__)
-    /* 32-byte vectors where the CPU has AVX2 (looked up once, at import). */
-    typedef double skc_v4d SKC_VECTOR(double, 4);
-    typedef float skc_v4f SKC_VECTOR(float, 4);
-    #define SKC_AVX2 __attribute__((target("avx2")))
-    SKC_ROW_LOOPS(double, skc_row_avx2_double, SKC_AVX2, skc_v4d, skc_v4d, 4, 2,
-                  __builtin_convertvector)
-    SKC_ROW_LOOPS(float, skc_row_avx2_float, SKC_AVX2, skc_v4f, skc_v4d, 4, 2,
-                  __builtin_convertvector)
-    static int skc_avx2 = 0;
-    static void skc_detect(void) {
-        __builtin_cpu_init();
-        skc_avx2 = __builtin_cpu_supports("avx2");
-    }
-    #define SKC_ROW(T, ...)                                                    \
-        (skc_avx2 ? skc_row_avx2_##T(__VA_ARGS__) : skc_row_base_##T(__VA_ARGS__))
-    #endif
-    #else
-    /* Other compilers: plain scalars, four models at a time. */
-    #define SKC_CAST(v, D) ((D)(v))
-    SKC_ROW_LOOPS(double, skc_row_base_double, , double, double, 1, 4, SKC_CAST)
-    SKC_ROW_LOOPS(float, skc_row_base_float, , float, double, 1, 4, SKC_CAST)
-    #endif
-    #if !defined(SKC_ROW)
-    static void skc_detect(void) {}
-    #define SKC_ROW(T, ...) skc_row_base_##T(__VA_ARGS__)
-    #endif
-    static void skc_row_d(double *W, const double *x, const int32_t *ind,
-                          Py_ssize_t nnz, Py_ssize_t K, double *P,
-                          const double *step) {
-        SKC_ROW(double, W, x, ind, nnz, K, P, step);
-    }
-    static void skc_row_f(float *W, const float *x, const int32_t *ind,
-                          Py_ssize_t nnz, Py_ssize_t K, double *P,
-                          const float *step) {
-        SKC_ROW(float, W, x, ind, nnz, K, P, step);
-    }
-    """
+# The C half of the kernel (vector row loops, AVX2 dispatch, prefetch, 128-bit
+# products): see _kernel.h, which also says what the bit identity rests on.
+cdef extern from "_kernel.h":
+    enum:
+        SKC_RATE_BASE
+        SKC_RATE_SLOPE
+        SKC_RATE_AMPLITUDE
+        SKC_RATE_PHASE
+        SKC_RATE_FREQUENCY
+        SKC_RATE_COLUMNS
     void SKC_PREFETCH(const void *p) noexcept nogil
     uint64_t skc_mulhi(uint64_t a, uint64_t b, uint64_t *lo) noexcept nogil
     void skc_detect() noexcept nogil
@@ -270,21 +89,47 @@ cdef enum:
     MODIFIED_HUBER = 8
 
 cdef enum:
-    AHEAD = 8  # rows prefetched ahead of the current one
-    LINE = 64  # bytes per cache line
+    # rows prefetched ahead of the current one (our measurement: far enough
+    # for memory to answer, near enough to stay in the cache; see the
+    # prefetching ablation of benchmarks/speed.py)
+    AHEAD = 8
+    LINE = 64  # bytes per cache line on x86-64 and most ARM cores
     BLOCK = 256  # most rows per table of rates (a power of 2)
     TABLE_SIZE = 4096  # rates per table: fewer rows per table for many models
 
-MAX_INDEX = 2147483647
+MAX_INDEX = 2147483647  # INT32_MAX: rows and features are indexed in int32
 
-RATE_COLUMNS = 5
-"""Columns of a rate plan: base, slope, amplitude, phase, frequency."""
+# The columns of a rate plan (named once, in _kernel.h): a model's rate at
+# position f is base + slope * f + amplitude * cos(phase + frequency * f).
+RATE_BASE = SKC_RATE_BASE
+RATE_SLOPE = SKC_RATE_SLOPE
+RATE_AMPLITUDE = SKC_RATE_AMPLITUDE
+RATE_PHASE = SKC_RATE_PHASE
+RATE_FREQUENCY = SKC_RATE_FREQUENCY
+RATE_COLUMNS = SKC_RATE_COLUMNS
+"""Columns of a rate plan: ``RATE_BASE``, ``RATE_SLOPE``, ``RATE_AMPLITUDE``,
+``RATE_PHASE``, ``RATE_FREQUENCY``."""
 
 
 # --- losses -------------------------------------------------------------------
+# scikit-learn's nine SGD losses, as SGDRegressor and SGDClassifier pick them
+# (sklearn/linear_model/_stochastic_gradient.py): Hinge(1.0), Hinge(0.0) for the
+# perceptron, SquaredHinge(1.0), ModifiedHuber, EpsilonInsensitive and
+# SquaredEpsilonInsensitive of sklearn/linear_model/_sgd_fast.pyx.tp, and
+# CyHalfSquaredError, CyHuberLoss and CyHalfBinomialLoss (log_loss, y in {0, 1})
+# of sklearn/_loss/_loss.pyx.tp; their thresholds (the hinges' 1 and 0, modified
+# Huber's -1 and 1, the epsilons) are those definitions'. Written out here so
+# that the compiler inlines them. The numpy versions
+# (skcosine._data.loss_values) compute the reference and final losses;
+# tests/test_kernel.py checks the two against each other through
+# _loss_and_dloss.
 
 
 cdef inline double _log1pexp(double x) noexcept nogil:
+    """``log(1 + exp(x))`` without overflow or loss of precision: the
+    branches and thresholds of scikit-learn's ``log1pexp``
+    (sklearn/_loss/_loss.pyx.tp), after Maechler (2012), "Accurately computing
+    log(1 - exp(-|a|))", the Rmpfr package's vignette."""
     if x <= -37.0:
         return exp(x)
     elif x <= -2.0:
@@ -307,6 +152,9 @@ cdef inline double _gradient(int loss, double y, double p, double eps) noexcept 
             return -y
         return 0.0
     elif loss == LOG_LOSS:  # y in {0, 1}, as scikit-learn's half binomial loss
+        # sigmoid(p) - y, in the two forms of scikit-learn's
+        # cgradient_half_binomial (sklearn/_loss/_loss.pyx.tp): below -37,
+        # exp(p) is sigmoid(p) to double precision and exp(-p) would overflow.
         if p > -37.0:
             r = exp(-p)
             return ((1.0 - y) - y * r) / (1.0 + r)
@@ -374,7 +222,41 @@ cdef inline double _loss(int loss, double y, double p, double eps) noexcept nogi
     return r if loss == EPSILON_INSENSITIVE else r * r
 
 
+def _loss_and_dloss(loss, p, y, double epsilon):
+    """The kernel's loss and its derivative ``dloss`` (before the clip to
+    ``max_dloss``) at decisions ``p`` against targets ``y``, broadcast
+    together: for the tests, which compare them with the numpy losses
+    (:func:`skcosine._data.loss_values`) and their finite differences.
+
+    Returns
+    -------
+    values, dloss : ndarray of float64
+        Of the broadcast shape of ``p`` and ``y``.
+    """
+    if loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}")
+    cdef int code = LOSSES.index(loss)
+    p, y = np.broadcast_arrays(np.asarray(p, np.float64), np.asarray(y, np.float64))
+    shape = p.shape
+    values, dloss = np.empty(shape), np.empty(shape)
+    cdef const double[::1] ps = np.ascontiguousarray(p).ravel()
+    cdef const double[::1] ys = np.ascontiguousarray(y).ravel()
+    cdef double[::1] vs = values.ravel(), ds = dloss.ravel()
+    cdef Py_ssize_t i
+    for i in range(ps.shape[0]):
+        vs[i] = _loss(code, ys[i], ps[i], epsilon)
+        ds[i] = _gradient(code, ys[i], ps[i], epsilon)
+    return values, dloss
+
+
 # --- the random order of the rows ----------------------------------------------
+# The package owns its generator (xoshiro256** seeded by SplitMix64, and
+# Lemire's bounded integers for a Fisher-Yates shuffle) instead of borrowing
+# numpy's: the order of the rows, and so every fitted bit, must depend on the
+# 4-word state a checkpoint saves and on nothing else, so that a fit resumed
+# from a checkpoint continues bit for bit whatever numpy version runs it (numpy
+# makes no promise that its streams, or the algorithms of its shuffle and
+# bounded integers, stay the same across versions).
 
 
 cdef inline uint64_t _rotl(uint64_t x, int k) noexcept nogil:
@@ -382,7 +264,9 @@ cdef inline uint64_t _rotl(uint64_t x, int k) noexcept nogil:
 
 
 cdef inline uint64_t _next(uint64_t *s) noexcept nogil:
-    """xoshiro256** (Blackman and Vigna, 2018)."""
+    """xoshiro256** (Blackman and Vigna, "Scrambled linear pseudorandom
+    number generators", ACM TOMS 47(4), 2021): the constants (5, 7, 9, 17,
+    45) are those of their reference code, https://prng.di.unimi.it/."""
     cdef uint64_t result = _rotl(s[1] * 5, 7) * 9
     cdef uint64_t t = s[1] << 17
     s[2] ^= s[0]
@@ -409,6 +293,11 @@ cdef inline uint64_t _below(uint64_t *s, uint64_t bound) noexcept nogil:
 def seed_state(uint64_t seed):
     """The 256-bit generator state for ``seed`` (SplitMix64 expansion).
 
+    SplitMix64 (Steele, Lea and Flood, "Fast splittable pseudorandom number
+    generators", OOPSLA 2014), with the constants of Vigna's splitmix64.c
+    (https://prng.di.unimi.it/), is how the authors of xoshiro256** recommend
+    filling its state from one 64-bit seed.
+
     Parameters
     ----------
     seed : int
@@ -430,6 +319,49 @@ def seed_state(uint64_t seed):
         z = (z ^ (z >> 27)) * <uint64_t>0x94D049BB133111EB
         s[i] = z ^ (z >> 31)
     return state
+
+
+# --- one pass -----------------------------------------------------------------
+
+
+cdef struct Pass:
+    # What the steps of a pass share (Kernel._begin fills it), as raw pointers:
+    # memoryview slices must not be copied in the loop (each copy is a struct of
+    # a few hundred bytes). The arrays of X's precision are passed beside it,
+    # typed. A NULL pointer is an absent feature: dense data (indptr, indices),
+    # regression (labels, positive), no averaging (avg_*), no L1 (u), the
+    # unweighted loss not tracked (psum).
+    Py_ssize_t K, d, n  # models, features, rows of the pass
+    const int32_t *rows  # the order of the pass
+    const int32_t *indptr
+    const int32_t *indices
+    const int32_t *labels
+    const int32_t *positive
+    const uint8_t *on  # the active models
+    double *P  # the decisions of the current row
+    double *S  # the update of each model divided by its wscale
+    double *wscale
+    double *intercept
+    double *updates
+    double *alpha
+    double *wpos
+    double *wneg
+    double *avg_a
+    double *avg_b
+    double *avg_intercept
+    double *u
+    double *eta  # the rate terms of the current row (see _rate_terms)
+    double *factor
+    double *l1_step
+    const double *R  # the rate plan, SKC_RATE_COLUMNS per model
+    double *table  # the rate terms of a block of rows (see _fill_rates)
+    Py_ssize_t block
+    double *lsum  # the progressive loss: its weighted sum,
+    double *wsum  # the sum of the weights,
+    double *psum  # its unweighted sum
+    int loss
+    double eps, max_dloss, decay, negative, average, l1_ratio, l2_ratio
+    bint vary, l2, simple, fit_intercept, track, prefetch
 
 
 # --- the kernel -----------------------------------------------------------------
@@ -498,25 +430,28 @@ cdef class Kernel:
     fit_intercept : bool
         Whether to train the intercepts.
     intercept_decay : float
-        Factor of the intercept updates (scikit-learn's 0.01 for CSR input).
+        Factor of the intercept updates: the estimators pass 0.01 for CSR
+        input, scikit-learn's ``SPARSE_INTERCEPT_DECAY``
+        (sklearn/linear_model/_base.py; ``skcosine._data``'s copy), 1 otherwise.
     average : int
         Averaging starts once ``t >= average``; 0 for no averaging.
     max_dloss : float
-        Bound on the absolute value of ``dloss``.
+        Bound on the absolute value of ``dloss``. The default is scikit-learn's
+        ``MAX_DLOSS`` (sklearn/linear_model/_sgd_fast.pyx.tp); the estimators
+        scale it by the largest absolute target (``skcosine._data``).
     negative : float
         Target of the rows outside a model's positive class (-1, or 0 for the
         log loss).
-    track_loss : bool
-        Whether a pass sums the loss of every row before its update (for the
-        divergence rule; switching it off is for measuring its cost).
-    prefetch : bool
-        Whether to prefetch the rows visited a few samples ahead (switching it
-        off is for measuring what it buys).
     """
 
     cdef object _keep  # references keeping the arrays alive
     cdef bint sparse, float32, classification, penalized, fit_intercept
-    cdef bint track_loss, prefetch
+    # Benchmark switches (benchmarks/speed.py's ablation), set after
+    # construction: whether a pass sums each row's loss before its update (the
+    # divergence rule needs it; off only to measure its cost), and whether it
+    # prefetches the rows visited a few samples ahead (off only to measure
+    # what that buys).
+    cdef public bint _track_loss, _prefetch
     cdef int loss
     cdef Py_ssize_t n_samples, n_features, n_models, n_rows, block
     cdef double epsilon, l1_ratio, intercept_decay, max_dloss, negative
@@ -595,8 +530,6 @@ cdef class Kernel:
         double average=0.0,
         double max_dloss=1e12,
         double negative=-1.0,
-        bint track_loss=True,
-        bint prefetch=True,
     ):
         keep = []
         if loss not in LOSSES:
@@ -643,8 +576,8 @@ cdef class Kernel:
         self.average = average
         self.max_dloss = max_dloss
         self.negative = negative
-        self.track_loss = track_loss
-        self.prefetch = prefetch
+        self._track_loss = True
+        self._prefetch = True
         if not (0.0 <= l1_ratio <= 1.0 and max_dloss > 0 and average >= 0):
             raise ValueError("l1_ratio, max_dloss or average out of range")
         k = self.n_models
@@ -914,233 +847,303 @@ cdef class Kernel:
         double start,
         double step,
     ) noexcept nogil:
-        # Raw pointers from here on: memoryview slices must not be copied in
-        # the loop (each copy is a struct of a few hundred bytes).
-        cdef Py_ssize_t K = self.n_models, d = self.n_features, n = self.n_rows
-        cdef Py_ssize_t i, j, m, row, ahead, nnz, b, jj, row_bytes = 0
+        """One pass (see :meth:`run`): for every row, the steps of the module
+        docstring, each a function below."""
+        # The arrays of X's precision, as raw pointers (NULL where unused);
+        # the others are in the Pass.
         cdef floating *W = &coef[0, 0]
         cdef floating *A = &avg[0, 0] if self.averaging else NULL
         cdef floating *Q = &q[0, 0] if self.l1 else NULL
-        cdef const floating *Xd = NULL if self.sparse else &X[0, 0]
-        cdef const floating *Xs = &data[0] if self.sparse else NULL
+        cdef const floating *values = &data[0] if self.sparse else &X[0, 0]
         cdef const floating *Y = NULL if self.classification else &y[0]
         cdef const floating *SW = &sw[0]
-        cdef const int32_t *labels = &self.labels[0] if self.classification else NULL
-        cdef const int32_t *positive = &self.positive[0] if self.classification else NULL
-        cdef const int32_t *indices = &self.indices[0] if self.sparse else NULL
-        cdef const int32_t *indptr = &self.indptr[0] if self.sparse else NULL
-        cdef const int32_t *rows = &self.rows[0] if n else NULL
-        cdef const double *R = &rates[0, 0]
-        cdef const uint8_t *on = &self.active[0]
-        cdef double *P = &self.p[0]
-        cdef double *S = &self.step[0]
-        cdef floating *SWt = <floating *>&self.stepw[0]
-        cdef double *wscale = &self.wscale[0]
-        cdef double *intercept = &self.intercept[0]
-        cdef double *updates = &self.updates[0]
-        cdef double *alpha = &self.alpha[0]
-        cdef double *wpos = &self.weight_pos[0]
-        cdef double *wneg = &self.weight_neg[0]
-        cdef double *avg_a = &self.avg_a[0] if self.averaging else NULL
-        cdef double *avg_b = &self.avg_b[0] if self.averaging else NULL
-        cdef double *avg_intercept = &self.avg_intercept[0] if self.averaging else NULL
-        cdef double *u = &self.u[0] if self.l1 else NULL
-        cdef double *TABLE = &self.table[0]
-        cdef Py_ssize_t block = self.block
-        cdef double *lsum = &self.loss_sum[0]
-        cdef double *wsum = &self.weight_sum[0]
-        cdef double *psum = &self.plain_sum[0] if self.track_unweighted else NULL
-        cdef double row_loss
+        cdef floating *SWt = <floating *>&self.stepw[0]  # the steps, rounded
         cdef const floating *x
-        cdef const int32_t *ind
-        cdef floating *w
-        cdef floating *a
-        cdef floating *qj
-        cdef floating xf, sf, uf, cw, weight, num_iter, factor
-        cdef double f, target, eta, dloss, update, scale, value, z, mu
-        cdef double threshold = 1e-6 if floating is float else 1e-9
-        cdef bint vary = False
-        cdef double *ETA = &self.eta[0]
-        cdef double *FAC = &self.factor[0]
-        cdef double *L1S = &self.l1_step[0]
-        cdef int32_t label = 0
-        cdef floating weight_row
-        cdef bint l2 = self.penalized and self.l1_ratio < 1.0
-        cdef bint simple = K == 1 and not self.averaging and not self.l1
-        cdef double l2_ratio = 1.0 - self.l1_ratio
-        cdef double l1_ratio = self.l1_ratio, average = self.average
-        cdef double decay = self.intercept_decay, negative = self.negative
-        cdef double max_dloss = self.max_dloss, eps = self.epsilon
-        cdef int loss = self.loss
-        cdef bint track = self.track_loss, fit_intercept = self.fit_intercept
-        cdef bint prefetch = self.prefetch
-        cdef bint classification = self.classification, sparse = self.sparse
-        cdef bint averaging = self.averaging, l1 = self.l1
-
-        for m in range(K):
-            lsum[m] = 0.0
-            wsum[m] = 0.0
-            if psum != NULL:
-                psum[m] = 0.0
-            if R[m * 5 + 1] != 0.0 or R[m * 5 + 2] != 0.0:
-                vary = True
-            # the terms of a constant rate, computed once per pass
-            _rate_terms(R[m * 5], alpha[m], l2_ratio, l1_ratio, ETA + m, FAC + m,
-                        L1S + m)
-        if not sparse:
-            row_bytes = d * sizeof(floating)
-
-        for i in range(n):
-            row = rows[i]
-            # Bring the row visited AHEAD samples later into the cache.
-            if prefetch and i + AHEAD < n:
-                ahead = rows[i + AHEAD]
-                if sparse:
-                    SKC_PREFETCH(&indptr[ahead])
-                    ahead = rows[i + AHEAD // 2]
-                    b = indptr[ahead]
-                    SKC_PREFETCH(Xs + b)
-                    SKC_PREFETCH(indices + b)
+        cdef const int32_t *ind = NULL
+        cdef Py_ssize_t i, row, ahead, b, nnz = self.n_features
+        cdef Py_ssize_t row_bytes = nnz * sizeof(floating)
+        # By value: no pointer to it leaves this function (the steps are
+        # inlined), so the compiler knows that no store to an array changes it.
+        cdef Pass s = self._begin(rates)
+        for i in range(s.n):
+            row = s.rows[i]
+            # Ask for the data of the row visited AHEAD samples later (a hint:
+            # no effect on results). A sparse row's values and indices are
+            # found through its offset: the offset is asked for AHEAD rows
+            # ahead, the values and indices AHEAD // 2 rows ahead, by when the
+            # offset has arrived. Written here, not in a function of its own:
+            # GCC (12, from -O1) counts prefetches as free of side effects, and
+            # deleted every call of a function that did nothing else.
+            if s.prefetch and i + AHEAD < s.n:
+                ahead = s.rows[i + AHEAD]
+                if s.indptr != NULL:
+                    SKC_PREFETCH(&s.indptr[ahead])
+                    ahead = s.rows[i + AHEAD // 2]
+                    b = s.indptr[ahead]
+                    SKC_PREFETCH(values + b)
+                    SKC_PREFETCH(s.indices + b)
                 else:
                     b = 0
                     while b < row_bytes:
-                        SKC_PREFETCH((<const char *>(Xd + ahead * d)) + b)
+                        SKC_PREFETCH((<const char *>(values + ahead * s.d)) + b)
                         b += LINE
-                if classification:
-                    SKC_PREFETCH(labels + ahead)
+                if s.labels != NULL:
+                    SKC_PREFETCH(s.labels + ahead)
                 else:
                     SKC_PREFETCH(Y + ahead)
                 SKC_PREFETCH(SW + ahead)
-            if sparse:
-                b = indptr[row]
-                nnz = indptr[row + 1] - b
-                x = Xs + b
-                ind = indices + b
+            if s.indptr != NULL:  # the row's stored values and their columns
+                x = values + s.indptr[row]
+                ind = s.indices + s.indptr[row]
+                nnz = s.indptr[row + 1] - s.indptr[row]
             else:
-                nnz = d
-                x = Xd + row * d
-                ind = NULL
+                x = values + row * s.d
+            _decisions(&s, W, x, ind, nnz)                     # step 1
+            if s.vary:
+                _rates_of_row(&s, i, start, step)
+            _steps(&s, row, W, A, Y, SW, SWt)                 # steps 2, 3, 4
+            _update_weights(&s, W, SWt, x, ind, nnz)          # step 4
+            if A != NULL or Q != NULL:                         # steps 5, 6
+                _average_and_truncate(&s, W, A, Q, x, ind, nnz)
+            _advance(&s, A)                                    # steps 5, 7
+        self._end(s)
 
-            # 1. the decisions of every model: the products of feature j go to
-            #    partial sum j % 4, summed as (s0 + s1) + (s2 + s3), so that one
-            #    model's chain of additions is four independent chains; every
-            #    model count K gives the same sums. (Rounded to the dtype of X,
-            #    as scikit-learn's WeightVector.dot does, afterwards.)
-            if K == 1:
-                _dot4(W, x, ind, nnz, P)
-            elif floating is double:
-                skc_row_d(W, x, ind, nnz, K, P, NULL)
-            else:
-                skc_row_f(W, x, ind, nnz, K, P, NULL)
+    cdef Pass _begin(self, const double[:, ::1] rates) noexcept nogil:
+        """The Pass of a pass with ``rates``; zero the loss sums and compute
+        the terms of constant rates (once per pass)."""
+        cdef Py_ssize_t m, C = SKC_RATE_COLUMNS
+        cdef Pass s
+        s.K, s.d, s.n = self.n_models, self.n_features, self.n_rows
+        s.rows = &self.rows[0] if s.n else NULL
+        s.indptr = &self.indptr[0] if self.sparse else NULL
+        s.indices = &self.indices[0] if self.sparse else NULL
+        s.labels = &self.labels[0] if self.classification else NULL
+        s.positive = &self.positive[0] if self.classification else NULL
+        s.on = &self.active[0]
+        s.P, s.S = &self.p[0], &self.step[0]
+        s.wscale, s.intercept = &self.wscale[0], &self.intercept[0]
+        s.updates, s.alpha = &self.updates[0], &self.alpha[0]
+        s.wpos, s.wneg = &self.weight_pos[0], &self.weight_neg[0]
+        s.avg_a = &self.avg_a[0] if self.averaging else NULL
+        s.avg_b = &self.avg_b[0] if self.averaging else NULL
+        s.avg_intercept = &self.avg_intercept[0] if self.averaging else NULL
+        s.u = &self.u[0] if self.l1 else NULL
+        s.eta, s.factor, s.l1_step = &self.eta[0], &self.factor[0], &self.l1_step[0]
+        s.R, s.table, s.block = &rates[0, 0], &self.table[0], self.block
+        s.lsum, s.wsum = &self.loss_sum[0], &self.weight_sum[0]
+        s.psum = &self.plain_sum[0] if self.track_unweighted else NULL
+        s.loss, s.eps, s.max_dloss = self.loss, self.epsilon, self.max_dloss
+        s.decay, s.negative = self.intercept_decay, self.negative
+        s.average = self.average
+        s.l1_ratio, s.l2_ratio = self.l1_ratio, 1.0 - self.l1_ratio
+        s.l2 = self.penalized and self.l1_ratio < 1.0
+        s.simple = s.K == 1 and not self.averaging and not self.l1
+        s.fit_intercept, s.track, s.prefetch = (
+            self.fit_intercept, self._track_loss, self._prefetch
+        )
+        s.vary = False
+        for m in range(s.K):
+            s.lsum[m] = 0.0
+            s.wsum[m] = 0.0
+            if s.psum != NULL:
+                s.psum[m] = 0.0
+            if (s.R[m * C + SKC_RATE_SLOPE] != 0.0
+                    or s.R[m * C + SKC_RATE_AMPLITUDE] != 0.0):
+                s.vary = True
+            _rate_terms(s.R[m * C + SKC_RATE_BASE], s.alpha[m], s.l2_ratio, s.l1_ratio,
+                        s.eta + m, s.factor + m, s.l1_step + m)
+        return s
 
-            # 2. per model: loss, rate, penalty scale, update
-            if vary:  # a table of the rates of the next block of rows
-                b = i & (block - 1)
-                if b == 0:
-                    _fill_rates(R, K, start, step, i, min(block, n - i), alpha,
-                                l2_ratio, l1_ratio, TABLE)
-                ETA = TABLE + 3 * K * b
-                FAC = ETA + K
-                L1S = FAC + K
-            if classification:
-                label = labels[row]
-            else:
-                target = Y[row]
-            weight_row = SW[row]
-            for m in range(K):
-                SWt[m] = 0.0
-                S[m] = 0.0
-                if not on[m]:
-                    continue
-                value = <floating>(P[m] * wscale[m])
-                value = value + intercept[m]
-                if classification:
-                    target = 1.0 if label == positive[m] else negative
-                cw = wpos[m] if target > 0.0 else wneg[m]
-                weight = cw * weight_row
-                if track:
-                    row_loss = _loss(loss, target, value, eps)
-                    lsum[m] += weight * row_loss
-                    wsum[m] += weight
-                    if psum != NULL:
-                        psum[m] += row_loss
-                dloss = _gradient(loss, target, value, eps)
-                if dloss < -max_dloss:
-                    dloss = -max_dloss
-                elif dloss > max_dloss:
-                    dloss = max_dloss
-                update = -ETA[m] * dloss
-                update *= weight
-                if l2:
-                    wscale[m] *= <floating>FAC[m]
-                    if wscale[m] < threshold:
-                        _fold_model(W, A, wscale, avg_a, avg_b, d, K, m)
-                if update != 0.0:
-                    uf = update
-                    SWt[m] = uf / <floating>wscale[m]
-                    S[m] = SWt[m] if floating is double else uf / wscale[m]
-                    if fit_intercept:
-                        intercept[m] += update * decay
-                if l1:
-                    u[m] += L1S[m]
+    cdef void _end(self, Pass s) noexcept nogil:
+        """The mean losses of the pass."""
+        cdef Py_ssize_t m
+        for m in range(s.K):
+            self.losses[m] = s.lsum[m] / s.wsum[m] if s.wsum[m] > 0 else 0.0
+            self.plain_losses[m] = (
+                s.psum[m] / s.n if s.psum != NULL and s.n > 0 else 0.0
+            )
 
-            # 3. the weights, the averaged weights and the L1 truncation
-            if simple:
-                sf = SWt[0]
-                if sf != 0.0:
-                    if ind == NULL:
-                        for j in range(d):
-                            W[j] += x[j] * sf
-                    else:
-                        for jj in range(nnz):
-                            W[ind[jj]] += x[jj] * sf
-            elif floating is double:
-                skc_row_d(W, x, ind, nnz, K, NULL, SWt)
+
+# --- the steps of one row ---------------------------------------------------------
+
+
+cdef inline void _decisions(
+    const Pass *s, floating *W, const floating *x, const int32_t *ind,
+    Py_ssize_t nnz,
+) noexcept nogil:
+    """Step 1: ``P[k] = w_k . x`` (before ``wscale``) for every model: the
+    products of feature ``j`` go to partial sum ``j % 4``, summed as
+    ``(s0 + s1) + (s2 + s3)``, so that one model's chain of additions is four
+    independent chains; every model count K gives the same sums."""
+    if s.K == 1:
+        _dot4(W, x, ind, nnz, s.P)
+    elif floating is double:
+        skc_row_d(W, x, ind, nnz, s.K, s.P, NULL)
+    else:
+        skc_row_f(W, x, ind, nnz, s.K, s.P, NULL)
+
+
+cdef inline void _rates_of_row(
+    Pass *s, Py_ssize_t i, double start, double step
+) noexcept nogil:
+    """Point the rate terms at those of row ``i``, tabulating the rates of the
+    next block of rows at the first row of each block."""
+    cdef Py_ssize_t b = i & (s.block - 1)
+    if b == 0:
+        _fill_rates(s.R, s.K, start, step, i, min(s.block, s.n - i), s.alpha,
+                    s.l2_ratio, s.l1_ratio, s.table)
+    s.eta = s.table + 3 * s.K * b
+    s.factor = s.eta + s.K
+    s.l1_step = s.factor + s.K
+
+
+cdef inline void _steps(
+    Pass *s, Py_ssize_t row, floating *W, floating *A, const floating *Y,
+    const floating *SW, floating *SWt,
+) noexcept nogil:
+    """Steps 2 to 4 but the weights, per active model: the decision (rounded
+    to the dtype of X, as scikit-learn's ``WeightVector.dot``), the loss of the
+    row before its update, the clipped ``dloss`` and the update, the L2 scale,
+    the intercept and the L1 penalty so far. ``S[k]`` (``SWt[k]`` rounded to
+    the dtype of X) receives the update over ``wscale``, 0 for no update."""
+    # scikit-learn's threshold below which wscale is folded into the weights
+    # (sklearn/utils/_weight_vector.pyx.tp, reset_wscale_threshold).
+    cdef double threshold = 1e-6 if floating is float else 1e-9
+    cdef Py_ssize_t m, K = s.K
+    cdef int loss = s.loss
+    cdef double eps = s.eps, max_dloss = s.max_dloss, decay = s.decay
+    cdef bint track = s.track, l2 = s.l2, fit_intercept = s.fit_intercept
+    cdef const int32_t *positive = s.positive
+    cdef const double *eta = s.eta
+    cdef const double *factor = s.factor
+    cdef double *wscale = s.wscale
+    cdef double *intercept = s.intercept
+    cdef double *S = s.S
+    cdef int32_t label = s.labels[row] if s.labels != NULL else 0
+    cdef double target = 0.0 if s.labels != NULL else Y[row]
+    cdef double value, row_loss, dloss, update
+    cdef floating weight_row = SW[row]
+    cdef floating cw, weight, uf
+    for m in range(K):
+        SWt[m] = 0.0
+        S[m] = 0.0
+        if not s.on[m]:
+            continue
+        value = <floating>(s.P[m] * wscale[m])
+        value = value + intercept[m]
+        if positive != NULL:
+            target = 1.0 if label == positive[m] else s.negative
+        cw = s.wpos[m] if target > 0.0 else s.wneg[m]
+        weight = cw * weight_row
+        if track:
+            row_loss = _loss(loss, target, value, eps)
+            s.lsum[m] += weight * row_loss
+            s.wsum[m] += weight
+            if s.psum != NULL:
+                s.psum[m] += row_loss
+        dloss = _gradient(loss, target, value, eps)
+        if dloss < -max_dloss:
+            dloss = -max_dloss
+        elif dloss > max_dloss:
+            dloss = max_dloss
+        update = -eta[m] * dloss
+        update *= weight
+        if l2:
+            wscale[m] *= <floating>factor[m]
+            if wscale[m] < threshold:
+                _fold_model(W, A, wscale, s.avg_a, s.avg_b, s.d, s.K, m)
+        if update != 0.0:
+            uf = update
+            SWt[m] = uf / <floating>wscale[m]
+            S[m] = SWt[m] if floating is double else uf / wscale[m]
+            if fit_intercept:
+                intercept[m] += update * decay
+        if s.u != NULL:
+            s.u[m] += s.l1_step[m]
+
+
+cdef inline void _update_weights(
+    const Pass *s, floating *W, const floating *SWt, const floating *x,
+    const int32_t *ind, Py_ssize_t nnz,
+) noexcept nogil:
+    """Step 4, the weights: ``w_k += SWt[k] * x`` for every model."""
+    cdef Py_ssize_t j, jj
+    cdef floating sf
+    if s.simple:  # one model, neither averaged nor truncated
+        sf = SWt[0]
+        if sf != 0.0:
+            if ind == NULL:
+                for j in range(nnz):
+                    W[j] += x[j] * sf
             else:
-                skc_row_f(W, x, ind, nnz, K, NULL, SWt)
-            # Then the averaged weights and the truncation of the updated weights
-            # (each weight's own order of operations is kept).
-            if averaging or l1:
                 for jj in range(nnz):
-                    j = jj if ind == NULL else ind[jj]
-                    xf = x[jj]
-                    w = W + j * K
-                    if averaging:
-                        a = A + j * K
-                        for m in range(K):
-                            if on[m] and average <= updates[m]:
-                                a[m] += avg_a[m] * xf * -S[m]
-                    if l1:
-                        qj = Q + j * K
-                        for m in range(K):
-                            if not on[m]:
-                                continue
-                            z = _truncate(w + m, qj + m, u[m], wscale[m])
-                            # The truncation moved the weight by z outside the
-                            # scaled update: correct the averaged weights as for
-                            # that update, so that the average holds the
-                            # truncated iterates.
-                            if averaging and z != 0.0 and average <= updates[m]:
-                                a[m] -= avg_a[m] * z
+                    W[ind[jj]] += x[jj] * sf
+    elif floating is double:
+        skc_row_d(W, x, ind, nnz, s.K, NULL, SWt)
+    else:
+        skc_row_f(W, x, ind, nnz, s.K, NULL, SWt)
 
-            # 4. averaging scalars, the intercept average, t
+
+cdef inline void _average_and_truncate(
+    const Pass *s, floating *W, floating *A, floating *Q, const floating *x,
+    const int32_t *ind, Py_ssize_t nnz,
+) noexcept nogil:
+    """Steps 5 and 6 on the weights of the row's features (``A`` or ``Q`` is
+    NULL without averaging or L1): the averaged weights follow the update,
+    then the updated weights are truncated (each weight's own order of
+    operations is kept)."""
+    cdef Py_ssize_t j, jj, m, K = s.K
+    cdef const uint8_t *on = s.on
+    cdef const double *S = s.S
+    cdef const double *avg_a = s.avg_a
+    cdef const double *updates = s.updates
+    cdef double average = s.average, z
+    cdef floating xf
+    cdef floating *w
+    cdef floating *a = NULL
+    cdef floating *qj
+    for jj in range(nnz):
+        j = jj if ind == NULL else ind[jj]
+        xf = x[jj]
+        w = W + j * K
+        if A != NULL:
+            a = A + j * K
+            for m in range(K):
+                if on[m] and average <= updates[m]:
+                    a[m] += avg_a[m] * xf * -S[m]
+        if Q != NULL:
+            qj = Q + j * K
             for m in range(K):
                 if not on[m]:
                     continue
-                if averaging and average <= updates[m]:
-                    num_iter = <floating>(updates[m] - average + 1.0)
-                    mu = 1.0 / num_iter
-                    if num_iter > 1.0:
-                        avg_b[m] /= 1.0 - mu
-                    avg_a[m] += mu * avg_b[m] * wscale[m]
-                    avg_intercept[m] += (
-                        intercept[m] - avg_intercept[m]
-                    ) / (updates[m] - average + 1.0)
-                updates[m] += 1.0
+                z = _truncate(w + m, qj + m, s.u[m], s.wscale[m])
+                # The truncation moved the weight by z outside the scaled
+                # update: correct the averaged weights as for that update, so
+                # that the average holds the truncated iterates.
+                if A != NULL and z != 0.0 and average <= updates[m]:
+                    a[m] -= avg_a[m] * z
 
-        for m in range(K):
-            self.losses[m] = lsum[m] / wsum[m] if wsum[m] > 0 else 0.0
-            self.plain_losses[m] = psum[m] / n if psum != NULL and n > 0 else 0.0
+
+cdef inline void _advance(const Pass *s, const floating *A) noexcept nogil:
+    """Steps 5 and 7 for every active model: the averaging scalars and the
+    averaged intercept (``A``, the averaged weights, is NULL without
+    averaging; the step rounds to their dtype, that of X), then ``t += 1``."""
+    cdef Py_ssize_t m
+    cdef double average = s.average, mu
+    cdef floating num_iter
+    for m in range(s.K):
+        if not s.on[m]:
+            continue
+        if A != NULL and average <= s.updates[m]:
+            num_iter = <floating>(s.updates[m] - average + 1.0)
+            mu = 1.0 / num_iter
+            if num_iter > 1.0:
+                s.avg_b[m] /= 1.0 - mu
+            s.avg_a[m] += mu * s.avg_b[m] * s.wscale[m]
+            s.avg_intercept[m] += (
+                s.intercept[m] - s.avg_intercept[m]
+            ) / (s.updates[m] - average + 1.0)
+        s.updates[m] += 1.0
 
 
 cdef void _fold_model(
@@ -1214,20 +1217,22 @@ cdef void _fill_rates(
     four interleaved chains (rows ``r = q mod 4``, each rotating by four rows
     at a time), so that no chain of dependent multiplications is longer than
     ``BLOCK / 4``."""
-    cdef Py_ssize_t m, r, lane
+    cdef Py_ssize_t m, r, lane, C = SKC_RATE_COLUMNS
     cdef double *rates = table
     cdef double f0 = start + first * step, base, slope, amplitude, angle, delta
     cdef double c[4]
     cdef double s[4]
     cdef double c4, s4, z
     for m in range(K):
-        base, slope, amplitude = R[m * 5], R[m * 5 + 1], R[m * 5 + 2]
+        base = R[m * C + SKC_RATE_BASE]
+        slope = R[m * C + SKC_RATE_SLOPE]
+        amplitude = R[m * C + SKC_RATE_AMPLITUDE]
         if amplitude == 0.0:  # a line (or a constant)
             for r in range(count):
                 rates[3 * K * r + m] = base + slope * (f0 + r * step)
         else:  # a cosine (the segments never combine both)
-            angle = R[m * 5 + 3] + R[m * 5 + 4] * f0
-            delta = R[m * 5 + 4] * step
+            angle = R[m * C + SKC_RATE_PHASE] + R[m * C + SKC_RATE_FREQUENCY] * f0
+            delta = R[m * C + SKC_RATE_FREQUENCY] * step
             for lane in range(4):
                 c[lane] = cos(angle + lane * delta)
                 s[lane] = sin(angle + lane * delta)
@@ -1259,7 +1264,9 @@ cdef inline void _rate_terms(
     l1_step[0] = l1_ratio * eta * alpha
 
 
-cdef inline double _truncate(floating *w, floating *q, double u, double wscale) noexcept nogil:
+cdef inline double _truncate(
+    floating *w, floating *q, double u, double wscale
+) noexcept nogil:
     """Truncated-gradient L1 step of one weight (Tsuruoka et al., 2009).
 
     ``u``, the L1 penalty accumulated per weight, overflows to ``+inf`` when
@@ -1299,7 +1306,9 @@ def _vector(value, dtype, n, name, writeable=False):
 def _matrix(value, dtype, n_rows, name, n_columns=None):
     if not isinstance(value, np.ndarray) or value.ndim != 2 or value.dtype != dtype:
         raise ValueError(f"{name} must be a 2-d {np.dtype(dtype).name} array")
-    if value.shape[0] != n_rows or (n_columns is not None and value.shape[1] != n_columns):
+    if value.shape[0] != n_rows or (
+        n_columns is not None and value.shape[1] != n_columns
+    ):
         raise ValueError(f"{name} has shape {value.shape}, expected ({n_rows}, ...)")
     if not (value.flags.c_contiguous and value.flags.aligned and value.flags.writeable):
         raise ValueError(f"{name} must be C-contiguous, aligned and writeable")

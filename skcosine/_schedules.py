@@ -8,6 +8,14 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from ._docstrings import DocLinkMixin
+from ._kernel import (
+    RATE_AMPLITUDE,
+    RATE_BASE,
+    RATE_COLUMNS,
+    RATE_FREQUENCY,
+    RATE_PHASE,
+    RATE_SLOPE,
+)
 from ._sklearn_compat import Interval
 
 __all__ = [
@@ -105,19 +113,18 @@ class _CosineSchedule(DocLinkMixin, BaseEstimator):
         lr_initial, lr_min = self._rates()
         span = lr_initial - lr_min
         angle, t_i, ended = self._phase(epochs)
-        base, slope, amplitude, phase, frequency = range(5)  # the columns
-        table = np.zeros(epochs.shape + (5,))
-        table[..., base] = lr_min + 0.5 * span
-        table[..., amplitude] = 0.5 * span
-        table[..., phase] = angle
-        table[..., frequency] = np.pi / t_i
+        table = np.zeros(epochs.shape + (RATE_COLUMNS,))  # the kernel's plan
+        table[..., RATE_BASE] = lr_min + 0.5 * span
+        table[..., RATE_AMPLITUDE] = 0.5 * span
+        table[..., RATE_PHASE] = angle
+        table[..., RATE_FREQUENCY] = np.pi / t_i
         table[ended] = 0.0  # a single cycle holds lr_min after T_max
-        table[ended, base] = lr_min
+        table[ended, RATE_BASE] = lr_min
         if warmup:  # a line from lr_min up to lr_initial
             ramp = epochs < warmup
             table[ramp] = 0.0
-            table[ramp, base] = _ramp(lr_min, span, epochs[ramp], warmup)
-            table[ramp, slope] = span / (warmup + 1)
+            table[ramp, RATE_BASE] = _ramp(lr_min, span, epochs[ramp], warmup)
+            table[ramp, RATE_SLOPE] = span / (warmup + 1)
         return table
 
     def _rates(self):

@@ -88,7 +88,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 
 from . import _sklearn_compat as compat
 from ._data import TEMPORARIES, loss_values, penalty, row_blocks
-from ._kernel import RATE_COLUMNS, Kernel, seed_state
+from ._kernel import RATE_BASE, RATE_COLUMNS, Kernel, seed_state
 from ._schedules import MAX_COUNT
 
 __all__ = [
@@ -644,8 +644,8 @@ class Trainer:
 
         Parameters
         ----------
-        rates : ndarray of shape (5,) or (n_models, 5)
-            The rate plan (see :mod:`skcosine._kernel`).
+        rates : ndarray of shape (RATE_COLUMNS,) or (n_models, RATE_COLUMNS)
+            The rate plan (columns ``RATE_BASE`` ... of :mod:`skcosine._kernel`).
         start, step : float
             Position within the plan of the first row, and per row.
 
@@ -696,11 +696,13 @@ class RatePlan:
     def plan(self, position):
         """The plan of a pass starting at ``position``: ``(rates, start)``.
 
-        ``rates`` has 5 columns (see :mod:`skcosine._kernel`); ``start`` is the
-        offset of ``position`` in its epoch.
+        ``rates`` has ``RATE_COLUMNS`` columns (see :mod:`skcosine._kernel`);
+        ``start`` is the offset of ``position`` in its epoch.
         """
-        if self.anneal_per == "epoch":
-            return np.array([self.rate(position), 0.0, 0.0, 0.0, 0.0]), 0.0
+        if self.anneal_per == "epoch":  # a constant: the base, nothing else
+            rates = np.zeros(RATE_COLUMNS)
+            rates[RATE_BASE] = self.rate(position)
+            return rates, 0.0
         epoch = int(np.floor(position))
         self._load(epoch)
         return self._segments[epoch - self._first], position - epoch
@@ -733,9 +735,9 @@ class GridPlan:
         Models per candidate (the classes of a one-versus-all classifier).
     n_epochs : int or None, default=None
         The budget: no epoch at or past it is tabulated. The table holds
-        ``min(CHUNK, epochs left)`` epochs of 6 rates per model, so a grid of
-        many candidates on a short budget does not pay for ``CHUNK`` epochs
-        (26 kB per candidate).
+        ``min(CHUNK, epochs left)`` epochs of ``1 + RATE_COLUMNS`` values per
+        model, so a grid of many candidates on a short budget does not pay for
+        ``CHUNK`` epochs (26 kB per candidate).
     """
 
     def __init__(self, plans, per_candidate, n_epochs=None):
@@ -751,7 +753,7 @@ class GridPlan:
 
     def plan(self, position):
         """The plan of every model for the pass of epoch ``position``:
-        ``(rates of shape (n_models, 5), start)``."""
+        ``(rates of shape (n_models, RATE_COLUMNS), start)``."""
         self._load(int(position))
         return self._table[int(position) - self._first], 0.0
 
@@ -770,7 +772,7 @@ class GridPlan:
             table = np.stack([schedule._segments(epochs) for schedule in schedules], 1)
         else:
             table = np.zeros(rates.shape + (RATE_COLUMNS,))
-            table[:, :, 0] = rates
+            table[:, :, RATE_BASE] = rates
         self._first = epoch
         self._rates = np.repeat(rates, self.per_candidate, axis=1)
         self._table = np.ascontiguousarray(np.repeat(table, self.per_candidate, axis=1))

@@ -1,7 +1,9 @@
 """The compiled SGD kernel (skcosine/_kernel.pyx), attacked from four sides.
 
 1. Parity: on a flat schedule, the cosine estimators are scikit-learn's
-   constant-rate SGD, loss by loss and penalty by penalty, with every option.
+   constant-rate SGD, loss by loss and penalty by penalty, with every option;
+   the kernel's nine losses and their derivatives are the numpy losses of
+   ``skcosine._data`` and their finite differences.
 2. Per-sample annealing: ``anneal_per="sample"`` is a plain SGD loop whose
    ``i``-th update of epoch ``e`` runs at ``schedule_(e + i / n)``.
 3. Refusal: the kernel (and the estimators in front of it) raise ValueError on
@@ -18,12 +20,13 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
-from skcosine._kernel import Kernel, check_csr, seed_state
+from skcosine._kernel import LOSSES, Kernel, _loss_and_dloss, check_csr, seed_state
 from sklearn.datasets import load_diabetes, load_iris
 from sklearn.linear_model import SGDClassifier, SGDRegressor
 from sklearn.preprocessing import StandardScaler
 
 from skcosine import CosineSGDClassifier, CosineSGDRegressor
+from skcosine._data import loss_values
 from skcosine._training import model_arrays
 
 from .conftest import child_report, child_reports, unaligned
@@ -366,6 +369,84 @@ def test_averaging_with_l1_keeps_the_k_models_of_the_vector_path_exact(penalty):
         alone = CosineSGDClassifier(**params).fit(X, np.where(y == label, 1, -1))
         assert_array_equal(together.coef_[k], alone.coef_[0])
         assert_array_equal(together.intercept_[k], alone.intercept_[0])
+
+
+# --- 1b. the kernel's losses are the numpy losses ---------------------------------
+
+EPSILON = 0.1
+KINKS = {  # where a loss has no derivative (the others are continuously
+    # differentiable): the decisions p at which it bends, for targets y
+    "hinge": lambda y: [1.0 / y],
+    "perceptron": lambda y: [0.0 * y],
+    "epsilon_insensitive": lambda y: [y - EPSILON, y + EPSILON],
+}
+
+
+def loss_grid(loss):
+    """Decisions ``p`` and targets ``y`` (2-d, one row per target) through every
+    branch of ``loss``: a fine grid, the thresholds of the log loss's branches
+    (+-18, +-33.3, +-37) and overflow (+-800), and each kink or branch boundary
+    (the hinges at p * y = 1 or 0, modified Huber at +-1, the epsilons at
+    |y - p| = epsilon), exactly and one ulp either side."""
+    if loss == "log_loss":
+        targets = [0.0, 1.0]
+    elif loss in REGRESSION_LOSSES:
+        targets = [-2.5, -0.3, 0.0, 0.7, 3.0]
+    else:
+        targets = [-1.0, 1.0]
+    y = np.array(targets)[:, None]
+    large = [17.9, 18.0, 18.1, 33.2, 33.3, 33.4, 36.9, 37.0, 37.1, 40.0, 700.0, 800.0]
+    edges = np.concatenate(
+        [
+            np.broadcast_to([-1.0, 0.0, 1.0], (len(targets), 3)),
+            y - EPSILON,
+            y + EPSILON,
+            y,
+        ],
+        axis=1,
+    )
+    edges = np.concatenate(
+        [edges, np.nextafter(edges, -np.inf), np.nextafter(edges, np.inf)], axis=1
+    )
+    common = np.concatenate([np.linspace(-4.0, 4.0, 161), large, np.negative(large)])
+    p = np.concatenate([np.broadcast_to(common, (len(targets), common.size)), edges], 1)
+    return p, np.broadcast_to(y, p.shape)
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+def test_the_kernel_loss_is_the_numpy_loss(loss):
+    p, y = loss_grid(loss)
+    values, _ = _loss_and_dloss(loss, p, y, EPSILON)
+    expected = loss_values(loss, EPSILON, y, p)
+    # The log loss is log(1 + exp(p)) - y p: for large p both sides subtract
+    # nearly equal numbers, each in its own way, so the difference is only
+    # known to a few ulps of p.
+    atol = 4 * np.finfo(float).eps * np.abs(p) if loss == "log_loss" else 0.0
+    assert np.all(np.abs(values - expected) <= 1e-12 * np.abs(expected) + atol)
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+def test_the_kernel_dloss_is_the_derivative_of_the_numpy_loss(loss):
+    """Where the loss is differentiable, ``dloss`` is its central difference;
+    everywhere (kinks included), as all nine losses are convex in ``p``, it is
+    a subgradient: between the backward and forward differences."""
+    p, y = loss_grid(loss)
+    _, dloss = _loss_and_dloss(loss, p, y, EPSILON)
+    h = 1e-6 * (1.0 + np.abs(p))
+    f = lambda q: loss_values(loss, EPSILON, y, q)  # noqa: E731
+    value = f(p)
+    backward, forward = (value - f(p - h)) / h, (f(p + h) - value) / h
+    central = (f(p + h) - f(p - h)) / (2 * h)
+    # rounding of the differences, and the O(h) error of a central difference
+    # where a second derivative jumps (Huber's epsilon, modified Huber's -1)
+    tol = 1e-5 * (1.0 + np.abs(dloss)) + 4 * np.finfo(float).eps * np.abs(value) / h
+    assert np.all(backward - tol <= dloss), loss
+    assert np.all(dloss <= forward + tol), loss
+    smooth = np.ones(p.shape, dtype=bool)
+    for kink in KINKS.get(loss, lambda y: [])(y):
+        smooth &= np.abs(p - kink) > 2 * h
+    assert smooth.sum() > p.size // 2
+    assert_allclose(dloss[smooth], central[smooth], rtol=1e-5, atol=1e-5)
 
 
 # --- 2. per-sample annealing is a plain SGD loop ------------------------------------
