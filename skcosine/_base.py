@@ -20,6 +20,7 @@ and one estimator object runs one call at a time.
 import os
 import threading
 from contextlib import ExitStack, contextmanager
+from dataclasses import replace
 from numbers import Integral
 
 import numpy as np
@@ -37,7 +38,9 @@ from ._settings import (
     Settings,
     auto_eta0,
     auto_max_iter,
+    row_caps,
     stalled_features,
+    warn_if_extreme,
     warn_if_mid_cycle,
     warn_if_not_converged,
     warn_if_rate_zero,
@@ -299,7 +302,7 @@ default=None
                     intercept=init[1],
                 )
             prepare(state, average=settings.average, truncates=settings.truncates)
-            state["lr_initial"] = self._initial_rate(
+            state["lr_initial"], problem = self._initial_rate(
                 settings, problem, targets, state["lr_initial"], incremental
             )
             schedule = settings.schedule(state["lr_initial"])
@@ -367,23 +370,28 @@ default=None
             )
 
     def _initial_rate(self, settings, problem, targets, previous, incremental):
-        """``eta0``, or the rate ``eta0='auto'`` derives from the training rows:
-        with ``partial_fit``, the lowest over every block seen."""
+        """``(rate, problem)``: ``eta0``, or the rate ``eta0='auto'`` derives
+        from the training rows (with ``partial_fit``, the lowest over every
+        block seen), and the problem with the caps of the rows that rate
+        leaves out (:func:`~skcosine._settings.row_caps`)."""
         if settings.eta0 != "auto":
-            return float(settings.eta0)
+            return float(settings.eta0), problem
         scale = problem.data_scale(
             targets.row_weights(problem.sample_weight), settings.fit_intercept
         )
         rate = auto_eta0(scale, settings.loss)
+        caps = row_caps(scale, settings.loss, problem.X.shape[0])
+        problem = replace(problem, row_cap=caps)
         if incremental:
-            return rate if previous is None else min(previous, rate)
+            return (rate if previous is None else min(previous, rate)), problem
+        warn_if_extreme(scale)
         warn_if_stalled(
             stalled_features(scale, rate * settings.max_iter),
             rate,
             settings.max_iter,
             getattr(self, "feature_names_in_", None),
         )
-        return rate
+        return rate, problem
 
     def _checkpoint(self, settings, problem, targets, init):
         """The checkpoint files of a ``fit`` (a context manager: the lock)."""

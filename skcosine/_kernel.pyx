@@ -512,6 +512,14 @@ cdef class Kernel:
     prefetch : bool
         Whether to prefetch the rows visited a few samples ahead (switching it
         off is for measuring what it buys).
+    row_cap : ndarray of shape (n_samples,), float64, or None
+        The largest rate of every row's update, for the models in ``capped``:
+        a row ``i`` updates with ``min(eta, row_cap[i])`` instead of ``eta``
+        (the penalty still uses ``eta``). ``None``: no cap (``eta0='auto'``
+        sets it for the rows its rate leaves out: see
+        :func:`skcosine._data.row_caps`).
+    capped : ndarray of shape (n_models,), uint8, or None
+        The models ``row_cap`` applies to (all when ``None``).
     """
 
     cdef object _keep  # references keeping the arrays alive
@@ -559,6 +567,9 @@ cdef class Kernel:
     cdef double[::1] plain_sum, plain_losses
     cdef public bint track_unweighted  # sum unweighted_losses too (off: 0)
     cdef const uint8_t[::1] active
+    cdef const double[::1] row_cap
+    cdef const uint8_t[::1] capped
+    cdef bint capping
 
     # scratch, one entry per model
     cdef double[::1] p, step, stepw, eta, factor, l1_step, table
@@ -597,6 +608,8 @@ cdef class Kernel:
         double negative=-1.0,
         bint track_loss=True,
         bint prefetch=True,
+        row_cap=None,
+        capped=None,
     ):
         keep = []
         if loss not in LOSSES:
@@ -653,6 +666,18 @@ cdef class Kernel:
         keep.extend([active, losses])
         self.active = active
         self.losses = losses
+        if row_cap is not None:
+            row_cap = _vector(row_cap, np.float64, n, "row_cap")
+            if not np.all(row_cap > 0):  # +inf included: no cap
+                raise ValueError("row_cap must be > 0 (+inf for no cap)")
+            capped = _vector(
+                np.ones(k, np.uint8) if capped is None else capped,
+                np.uint8, k, "capped",
+            )
+            keep.extend([row_cap, capped])
+            self.row_cap = row_cap
+            self.capped = capped
+        self.capping = row_cap is not None
         self.loss_sum = np.zeros(k)
         self.weight_sum = np.zeros(k)
         self.plain_sum = np.zeros(k)
@@ -932,6 +957,8 @@ cdef class Kernel:
         cdef const int32_t *rows = &self.rows[0] if n else NULL
         cdef const double *R = &rates[0, 0]
         cdef const uint8_t *on = &self.active[0]
+        cdef const double *CAP = &self.row_cap[0] if self.capping else NULL
+        cdef const uint8_t *capped = &self.capped[0] if self.capping else NULL
         cdef double *P = &self.p[0]
         cdef double *S = &self.step[0]
         cdef floating *SWt = <floating *>&self.stepw[0]
@@ -1069,7 +1096,10 @@ cdef class Kernel:
                     dloss = -max_dloss
                 elif dloss > max_dloss:
                     dloss = max_dloss
-                update = -ETA[m] * dloss
+                eta = ETA[m]
+                if CAP != NULL and capped[m] and CAP[row] < eta:
+                    eta = CAP[row]  # the row's own safe step (row_cap)
+                update = -eta * dloss
                 update *= weight
                 if l2:
                     wscale[m] *= <floating>FAC[m]

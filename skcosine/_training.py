@@ -628,6 +628,8 @@ class Trainer:
             average=float(settings.average),
             max_dloss=problem.max_dloss,
             negative=problem.negative,
+            row_cap=problem.row_cap,
+            capped=problem.capped,
         )
         # the objective of the tol rule and of verbose output (see _monitor)
         self.kernel.track_unweighted = settings.tol is not None or settings.verbose
