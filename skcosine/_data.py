@@ -498,9 +498,10 @@ class DataScale:
         self.max_step = max_step
         self.column_sums = column_sums
         self.intercept_sum = intercept_sum
-        none = np.zeros(0)
-        self.extreme_rows = none.astype(np.intp) if extreme_rows is None else extreme_rows
-        self.extreme_steps = none if extreme_steps is None else extreme_steps
+        if extreme_rows is None:
+            extreme_rows, extreme_steps = np.zeros(0, np.intp), np.zeros(0)
+        self.extreme_rows = extreme_rows
+        self.extreme_steps = extreme_steps
         self.reference = max_step if reference is None else reference
 
 
