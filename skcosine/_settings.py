@@ -32,10 +32,12 @@ Every rule that involves several parameters lives here, in
     budget of ``max_iter='auto'``): the no-overshoot step is too cautious to
     converge in a short budget.
 
-    A few extreme rows do not set the step for everyone: the largest is taken
-    over the rows but those whose ``s_i = c_i w_i (||x_i||^2 + intercept_decay
-    * fit_intercept)`` is more than 16 times that of the 99th-percentile row,
-    at most 1% of the rows (:func:`skcosine._data.data_scale`). Each row left
+    A few extreme rows do not set the step for everyone: the largest step is
+    taken over the rows but those whose squared norm ``||x_i||^2 +
+    intercept_decay * fit_intercept`` is more than 16 times that of the
+    99th-percentile row, at most 1% of the rows of positive weight
+    (:func:`skcosine._data.data_scale`; weights never make a row extreme:
+    they are the objective the user chose). Each row left
     out updates at most at its own no-overshoot step, ``1 / (h s_i)``
     (:func:`row_caps`, applied by the kernel per row): the guarantee holds
     for every row, and for the squared error that capped update is the limit
@@ -411,15 +413,15 @@ def warn_if_extreme(scale):
     if not len(rows):
         return
     named = ", ".join(
-        f"{row} ({step / scale.reference:.3g} times the reference)"
-        for row, step in zip(rows[:NAMED_ROWS], scale.extreme_steps[:NAMED_ROWS])
+        f"{row} ({norm / scale.reference:.3g} times the reference)"
+        for row, norm in zip(rows[:NAMED_ROWS], scale.extreme_norms[:NAMED_ROWS])
     )
     unnamed = len(rows) - NAMED_ROWS
     more = f" and {unnamed} more" if unnamed > 0 else ""
     plural = "s" if len(rows) > 1 else ""
     warn(
         f"A few rows of X dominate the scale of the data: {len(rows)} row{plural} "
-        "with a squared norm (times the weights) more than 16 times that of the "
+        "with a squared norm more than 16 times that of the "
         f"row at the 99th percentile (the reference): row{plural} {named}{more}. "
         "eta0='auto' is derived from the other rows, and each of these rows "
         "updates the model at most with its own safe step, but still pulls the "

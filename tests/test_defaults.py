@@ -100,7 +100,7 @@ def test_warmup_longer_than_the_auto_budget_is_refused_at_fit():
 )
 def test_auto_rate_is_the_measured_multiple_of_the_safe_step(estimator, loss, factor):
     X, y = data(400, classes=estimator is CosineSGDClassifier)
-    X[7] *= 20  # the largest row sets the step
+    X[7] *= 3  # the largest row sets the step (not extreme: see test_outliers)
     model = estimator(loss=loss, max_iter=2, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
