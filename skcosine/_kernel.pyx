@@ -515,9 +515,12 @@ cdef class Kernel:
     row_cap : ndarray of shape (n_samples,), float64, or None
         The largest rate of every row's update, for the models in ``capped``:
         a row ``i`` updates with ``min(eta, row_cap[i])`` instead of ``eta``
-        (the penalty still uses ``eta``). ``None``: no cap (``eta0='auto'``
-        sets it for the rows its rate leaves out: see
-        :func:`skcosine._data.row_caps`).
+        (the penalty still uses ``eta``), and while ``row_cap[i] < eta`` its
+        loss is left out of ``losses`` (and :attr:`unweighted_losses`): it
+        measures how far the other rows moved the model since its last
+        visit, not a divergence. ``None``: no cap (``eta0='auto'`` sets it
+        for the rows its rate leaves out: see
+        :func:`skcosine._settings.row_caps`).
     capped : ndarray of shape (n_models,), uint8, or None
         The models ``row_cap`` applies to (all when ``None``).
     """
@@ -985,6 +988,7 @@ cdef class Kernel:
         cdef floating *qj
         cdef floating xf, sf, uf, cw, weight, num_iter, factor
         cdef double f, target, eta, dloss, update, scale, value, z, mu
+        cdef bint at_cap = False
         cdef double threshold = 1e-6 if floating is float else 1e-9
         cdef bint vary = False
         cdef double *ETA = &self.eta[0]
@@ -1085,7 +1089,14 @@ cdef class Kernel:
                     target = 1.0 if label == positive[m] else negative
                 cw = wpos[m] if target > 0.0 else wneg[m]
                 weight = cw * weight_row
-                if track:
+                # a row above its cap updates at the cap (row_cap); its loss is
+                # not summed: it measures how far the other rows moved the
+                # model, not a divergence
+                eta = ETA[m]
+                at_cap = CAP != NULL and capped[m] and CAP[row] < eta
+                if at_cap:
+                    eta = CAP[row]
+                if track and not at_cap:
                     row_loss = _loss(loss, target, value, eps)
                     lsum[m] += weight * row_loss
                     wsum[m] += weight
@@ -1096,9 +1107,6 @@ cdef class Kernel:
                     dloss = -max_dloss
                 elif dloss > max_dloss:
                     dloss = max_dloss
-                eta = ETA[m]
-                if CAP != NULL and capped[m] and CAP[row] < eta:
-                    eta = CAP[row]  # the row's own safe step (row_cap)
                 update = -eta * dloss
                 update *= weight
                 if l2:
