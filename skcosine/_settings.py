@@ -323,6 +323,8 @@ def auto_max_iter(n_samples, minimum):
     :data:`MAX_AUTO_EPOCHS`: small data get the epochs that SGD needs to
     converge, large data about as many updates as they need, in a few passes.
     (Measured on skcosine's quality data sets: see the docs' benchmarks page.)
+    ``minimum`` is the estimator's ``_auto_epochs_floor(n_classes)``: 20 for
+    a regressor or a classifier of 3 classes or more, 10 for two classes.
     """
     epochs = math.ceil(AUTO_UPDATES / max(int(n_samples), 1))
     return int(min(MAX_AUTO_EPOCHS, max(minimum, epochs)))
