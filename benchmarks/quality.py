@@ -37,7 +37,15 @@ Protocol (the same for every schedule):
   has a training objective within 0.1% of the optimum's, with each schedule's
   tuned ``eta0`` (cosine per epoch and the four plain built-ins);
 * out of the box: ``CosineSGD*(random_state=seed)`` against scikit-learn's
-  ``SGD*(random_state=seed)``, every other parameter at its default.
+  ``SGD*(random_state=seed)``, every other parameter at its default;
+* out of the box with injected outliers: the same, trained on the training
+  split with a few rows made extreme (``min(5, max(1, n_train // 200))`` rows
+  drawn per seed: each row multiplied by 1000, or its first numeric column set
+  to 38 standard deviations), scored on the clean test split, against the
+  exact optimum (regression) of the same contaminated training data; plus
+  diamonds' ``cut`` (5 classes; its own physically impossible rows, 38
+  standard deviations out, untouched). ``--defaults-only`` runs these two
+  parts alone (about a minute).
 
 Results: ``quality.csv`` (every number, with the tuned candidate of each fit),
 ``quality.rst`` (tables for the docs), ``quality_<dataset>.png`` (test metric
@@ -323,6 +331,27 @@ def defaults(task, seed):
     }
 
 
+OUTLIERS = ("rows x 1000", "38 sd in a column")
+"""The injected outliers of the out-of-the-box runs (see the docstring)."""
+
+
+def with_outliers(X, case, seed):
+    """A copy of the training rows ``X`` with the outliers of ``case``."""
+    X = np.array(X, dtype=np.float64)
+    count = min(5, max(1, len(X) // 200))
+    rows = np.random.RandomState(1000 + seed).choice(len(X), count, replace=False)
+    if case == "rows x 1000":
+        X[rows] *= 1000.0
+    else:  # the first column is numeric and standardized (see preprocessor)
+        X[rows, 0] = 38.0
+    return X
+
+
+def diamonds_cut():
+    """Diamonds' cut (5 classes) from its other columns."""
+    return _rdataset("ggplot2", "diamonds", "cut")
+
+
 def default_metric(task, model, X, y):
     if task == "regression":
         return r2_score(y, model.predict(X))
@@ -375,6 +404,13 @@ def run(name, seed, budgets):
         rows.append(
             {**base, "schedule": schedule, "budget": "to optimum", "test": epochs}
         )
+    return rows + default_rows(name, seed, task, arrays, ys, base)
+
+
+def default_rows(name, seed, task, arrays, ys, base):
+    """The out-of-the-box rows of one dataset and seed: timed defaults on the
+    clean data, and the defaults on the training rows with outliers."""
+    rows = []
     models = defaults(task, seed)
     seconds = {label: [] for label in models}
     for _ in range(DEFAULT_REPEATS):  # alternating fits: medians
@@ -394,6 +430,68 @@ def run(name, seed, budgets):
                 "budget": "defaults",
                 "test": test,
                 "seconds": float(np.median(seconds[label])),
+            }
+        )
+    for case in OUTLIERS:
+        X_train = with_outliers(arrays[0], case, seed)
+        fits = {
+            label: fit_quietly(clone(m), X_train, ys[0]) for label, m in models.items()
+        }
+        if task == "regression":
+            fits["exact optimum"] = optimum(task, X_train, ys[0])
+        for label, model in fits.items():
+            test = (
+                np.nan
+                if model is None
+                else default_metric(task, model, arrays[2], ys[2])
+            )
+            rows.append(
+                {**base, "schedule": label, "budget": f"outliers: {case}", "test": test}
+            )
+    return rows
+
+
+def run_defaults(name, seed):
+    """Only the out-of-the-box rows of one dataset and seed (``--defaults-only``)."""
+    task, arrays, ys = prepare(name, seed)
+    base = {"dataset": name, "task": task, "seed": seed}
+    best = optimum(task, arrays[0], ys[0]) if task == "regression" else None
+    rows = (
+        []
+        if best is None
+        else [
+            {
+                **base,
+                "schedule": "optimum",
+                "budget": np.nan,
+                "test": metric(task, best, arrays[2], ys[2]),
+            }
+        ]
+    )
+    return rows + default_rows(name, seed, task, arrays, ys, base)
+
+
+def run_diamonds_cut(seed):
+    """The defaults on diamonds' cut, 20,000 training rows (its own extreme
+    rows kept), scored on 10,000 others."""
+    X, y = diamonds_cut()
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, train_size=20_000, test_size=10_000, random_state=seed, stratify=y
+    )
+    transform = preprocessor(X).fit(X_train)
+    X_train, X_test = transform.transform(X_train), transform.transform(X_test)
+    rows = []
+    for label, model in defaults("classification", seed).items():
+        fitted = fit_quietly(model, X_train, np.asarray(y_train))
+        test = np.nan if fitted is None else fitted.score(X_test, np.asarray(y_test))
+        rows.append(
+            {
+                "dataset": "diamonds (cut)",
+                "task": "classification",
+                "seed": seed,
+                "schedule": label,
+                "budget": "outliers: its own",
+                "test": test,
             }
         )
     return rows
@@ -726,6 +824,44 @@ def defaults_table(results):
     )
 
 
+def outliers_table(results):
+    rows = results[results["budget"].astype(str).str.startswith("outliers")]
+    table = rows.pivot_table(
+        index=["dataset", "budget"], columns="schedule", values="test"
+    ).reset_index()
+    table["budget"] = table["budget"].str.removeprefix("outliers: ")
+    table = table.rename(columns={"budget": "outliers"})
+    return rst_table(
+        table.map(
+            lambda v: (
+                v
+                if isinstance(v, str)
+                else ""
+                if pd.isna(v)
+                else f"{v:.4f}"
+                if abs(v) < 1e3
+                else f"{v:.3g}"
+            )
+        ),
+        "Out of the box with injected outliers (mean over seeds): test R^2 "
+        "(regression) or accuracy (classification) on the clean test split, "
+        "and of the exact optimum of the contaminated training data",
+    )
+
+
+def report_defaults(results, out_dir, command, elapsed):
+    """The report of ``--defaults-only``: both out-of-the-box tables."""
+    lines = [
+        header(results, command, elapsed),
+        defaults_table(results),
+        outliers_table(results),
+    ]
+    with open(os.path.join(out_dir, "defaults.rst"), "w", encoding="utf-8") as f:
+        f.write("\n".join(lines))
+    results.to_csv(os.path.join(out_dir, "defaults.csv"), index=False)
+    print("\n".join(lines))
+
+
 def report(results, out_dir, command, elapsed):
     summary = summarize(results)
     comps = comparisons(results)
@@ -742,6 +878,7 @@ def report(results, out_dir, command, elapsed):
             lines.append(budget_table(summary, dataset, task, optimum_scores[dataset]))
     lines.extend(convergence_tables(results))
     lines.append(defaults_table(results))
+    lines.append(outliers_table(results))
     with open(os.path.join(out_dir, "quality.rst"), "w", encoding="utf-8") as f:
         f.write("\n".join(lines))
     results.to_csv(os.path.join(out_dir, "quality.csv"), index=False)
@@ -755,11 +892,28 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--output-dir", default="benchmarks/results")
     parser.add_argument("--n-jobs", type=int, default=2)
+    parser.add_argument(
+        "--defaults-only",
+        action="store_true",
+        help="only the out-of-the-box runs, clean and with outliers",
+    )
     args = parser.parse_args(argv)
     names = ["diabetes", "breast_cancer"] if args.quick else list(DATASETS)
     seeds = range(1 if args.quick else args.seeds)
     budgets = BUDGETS[:3] if args.quick else BUDGETS
     start = time.perf_counter()
+    if args.defaults_only:
+        batches = Parallel(n_jobs=args.n_jobs)(
+            [delayed(run_defaults)(name, seed) for name in names for seed in seeds]
+            + [delayed(run_diamonds_cut)(seed) for seed in seeds if not args.quick]
+        )
+        results = pd.DataFrame([row for batch in batches for row in batch])
+        os.makedirs(args.output_dir, exist_ok=True)
+        command = (
+            "python benchmarks/quality.py --defaults-only" + " --quick" * args.quick
+        )
+        report_defaults(results, args.output_dir, command, time.perf_counter() - start)
+        return
     batches = Parallel(n_jobs=args.n_jobs)(
         delayed(run)(name, seed, budgets) for name in names for seed in seeds
     )

@@ -20,6 +20,7 @@ and one estimator object runs one call at a time.
 import os
 import threading
 from contextlib import ExitStack, contextmanager
+from dataclasses import replace
 from numbers import Integral
 
 import numpy as np
@@ -30,14 +31,16 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _sklearn_compat as compat
 from ._checkpoint import Checkpoint, CheckpointHook, fingerprint, size_bound
-from ._data import Problem, check_training_weights, validation_split
+from ._data import Problem, check_training_weights, sorted_labels, validation_split
 from ._docstrings import DocLinkMixin, shared_doc
 from ._settings import (
     PARTIAL_FIT_EPOCHS,
     Settings,
     auto_eta0,
     auto_max_iter,
+    row_caps,
     stalled_features,
+    warn_if_extreme,
     warn_if_mid_cycle,
     warn_if_not_converged,
     warn_if_rate_zero,
@@ -266,7 +269,7 @@ default=None
                 reset=not continuing,
                 dtype=self._state["coef"].dtype if continuing else None,
             )
-            settings = self._budget(settings, X.shape[0], incremental)
+            settings = self._budget(settings, X.shape[0], y, incremental)
             if continuing:
                 self._check_schedule_unchanged(settings)
             targets = self._encode_targets(y, settings, classes, incremental)
@@ -300,7 +303,7 @@ default=None
                     intercept=init[1],
                 )
             prepare(state, average=settings.average, truncates=settings.truncates)
-            state["lr_initial"] = self._initial_rate(
+            state["lr_initial"], problem = self._initial_rate(
                 settings, problem, targets, state["lr_initial"], incremental
             )
             schedule = settings.schedule(state["lr_initial"])
@@ -339,18 +342,28 @@ default=None
                     checkpoint.discard()  # only once the model is recorded
         return self
 
-    def _budget(self, settings, n_samples, incremental):
-        """``max_iter='auto'`` resolved: from the number of rows for ``fit``;
-        ``partial_fit`` keeps the budget of the call that started the schedule
-        (:data:`~skcosine._settings.PARTIAL_FIT_EPOCHS` when it was a
-        ``partial_fit``)."""
+    def _budget(self, settings, n_samples, y, incremental):
+        """``max_iter='auto'`` resolved: from the number of rows (and of
+        classes) for ``fit``; ``partial_fit`` keeps the budget of the call that
+        started the schedule (:data:`~skcosine._settings.PARTIAL_FIT_EPOCHS`
+        when it was a ``partial_fit``)."""
+        if settings.max_iter != "auto":
+            return settings
         if not incremental:
-            epochs = auto_max_iter(n_samples, self._MIN_AUTO_EPOCHS)
+            n_classes = len(sorted_labels(y, "y")) if is_classifier(self) else None
+            epochs = auto_max_iter(n_samples, self._auto_epochs_floor(n_classes))
         elif hasattr(self, "_state"):
             epochs = self._state.get("max_iter", PARTIAL_FIT_EPOCHS)
         else:
             epochs = PARTIAL_FIT_EPOCHS
         return settings.with_max_iter(epochs, incremental=incremental)
+
+    @classmethod
+    def _auto_epochs_floor(cls, n_classes):
+        """The fewest epochs of ``max_iter='auto'`` (see
+        :func:`~skcosine._settings.auto_max_iter`); ``n_classes`` is ``None``
+        for a regression."""
+        return cls._MIN_AUTO_EPOCHS
 
     def _initial_model(self, settings, problem, coef_init, intercept_init):
         """The validated initial ``(coef (K, d), intercept (K,))`` of a new
@@ -368,23 +381,28 @@ default=None
             )
 
     def _initial_rate(self, settings, problem, targets, previous, incremental):
-        """``eta0``, or the rate ``eta0='auto'`` derives from the training rows:
-        with ``partial_fit``, the lowest over every block seen."""
+        """``(rate, problem)``: ``eta0``, or the rate ``eta0='auto'`` derives
+        from the training rows (with ``partial_fit``, the lowest over every
+        block seen), and the problem with the caps of the rows that rate
+        leaves out (:func:`~skcosine._settings.row_caps`)."""
         if settings.eta0 != "auto":
-            return float(settings.eta0)
+            return float(settings.eta0), problem
         scale = problem.data_scale(
             targets.row_weights(problem.sample_weight), settings.fit_intercept
         )
         rate = auto_eta0(scale, settings.loss)
+        caps = row_caps(scale, settings.loss, problem.X.shape[0])
+        problem = replace(problem, row_cap=caps)
         if incremental:
-            return rate if previous is None else min(previous, rate)
+            return (rate if previous is None else min(previous, rate)), problem
+        warn_if_extreme(scale)
         warn_if_stalled(
             stalled_features(scale, rate * settings.max_iter),
             rate,
             settings.max_iter,
             getattr(self, "feature_names_in_", None),
         )
-        return rate
+        return rate, problem
 
     def _checkpoint(self, settings, problem, targets, init):
         """The checkpoint files of a ``fit`` (a context manager: the lock)."""

@@ -102,6 +102,7 @@ class CosineSGDClassifier(
     """
 
     _MIN_AUTO_EPOCHS = 10  # see _settings.auto_max_iter
+    _MIN_AUTO_EPOCHS_MULTICLASS = 20  # one-versus-all: see _auto_epochs_floor
     _parameter_constraints: dict = cosine_constraints(
         SGDClassifier._parameter_constraints
     )
@@ -203,6 +204,17 @@ class CosineSGDClassifier(
         return self._cosine_fit(
             X, y, sample_weight=sample_weight, classes=classes, incremental=True
         )
+
+    @classmethod
+    def _auto_epochs_floor(cls, n_classes):
+        """10 epochs for two classes, 20 for more: one-versus-all predicts the
+        largest of the models' decisions, which must be comparable across the
+        models, not only of the right sign (on diamonds' 5 cuts, 20 epochs
+        instead of 10 gain 0.5 accuracy points, about what separated the
+        defaults from SGDClassifier's)."""
+        if n_classes is not None and n_classes > 2:
+            return cls._MIN_AUTO_EPOCHS_MULTICLASS
+        return cls._MIN_AUTO_EPOCHS
 
     def _n_models(self):
         classes = getattr(self, "classes_", ())

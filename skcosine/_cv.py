@@ -369,7 +369,8 @@ class CosineSGDSearchMixin(DocLinkMixin):
             n = len(settings)
             return np.full(n, np.nan), 0.0, 0.0, [str(error)] * n, []
         # max_iter='auto' as the standalone fit on the fold's rows resolves it
-        epochs = auto_max_iter(len(train), self._plain._MIN_AUTO_EPOCHS)
+        n_classes = None if classes is None else len(classes)
+        epochs = auto_max_iter(len(train), self._plain._auto_epochs_floor(n_classes))
         settings = [_with_max_iter(s, epochs) for s in settings]
         fit = fit_fold(
             X,

@@ -338,6 +338,8 @@ cdef struct Pass:
     const int32_t *labels
     const int32_t *positive
     const uint8_t *on  # the active models
+    const double *cap  # the largest rate of every row (row_cap), or NULL
+    const uint8_t *capped  # the models the caps apply to
     double *P  # the decisions of the current row
     double *S  # the update of each model divided by its wscale
     double *wscale
@@ -442,6 +444,17 @@ cdef class Kernel:
     negative : float
         Target of the rows outside a model's positive class (-1, or 0 for the
         log loss).
+    row_cap : ndarray of shape (n_samples,), float64, or None
+        The largest rate of every row's update, for the models in ``capped``:
+        a row ``i`` updates with ``min(eta, row_cap[i])`` instead of ``eta``
+        (the penalty still uses ``eta``), and while ``row_cap[i] < eta`` its
+        loss is left out of ``losses`` (and :attr:`unweighted_losses`): it
+        measures how far the other rows moved the model since its last
+        visit, not a divergence. ``None``: no cap (``eta0='auto'`` sets it
+        for the rows its rate leaves out: see
+        :func:`skcosine._settings.row_caps`).
+    capped : ndarray of shape (n_models,), uint8, or None
+        The models ``row_cap`` applies to (all when ``None``).
     """
 
     cdef object _keep  # references keeping the arrays alive
@@ -494,6 +507,9 @@ cdef class Kernel:
     cdef double[::1] plain_sum, plain_losses
     cdef public bint track_unweighted  # sum unweighted_losses too (off: 0)
     cdef const uint8_t[::1] active
+    cdef const double[::1] row_cap
+    cdef const uint8_t[::1] capped
+    cdef bint capping
 
     # scratch, one entry per model
     cdef double[::1] p, step, stepw, eta, factor, l1_step, table
@@ -530,6 +546,8 @@ cdef class Kernel:
         double average=0.0,
         double max_dloss=1e12,
         double negative=-1.0,
+        row_cap=None,
+        capped=None,
     ):
         keep = []
         if loss not in LOSSES:
@@ -586,6 +604,18 @@ cdef class Kernel:
         keep.extend([active, losses])
         self.active = active
         self.losses = losses
+        if row_cap is not None:
+            row_cap = _vector(row_cap, np.float64, n, "row_cap")
+            if not np.all(row_cap > 0):  # +inf included: no cap
+                raise ValueError("row_cap must be > 0 (+inf for no cap)")
+            capped = _vector(
+                np.ones(k, np.uint8) if capped is None else capped,
+                np.uint8, k, "capped",
+            )
+            keep.extend([row_cap, capped])
+            self.row_cap = row_cap
+            self.capped = capped
+        self.capping = row_cap is not None
         self.loss_sum = np.zeros(k)
         self.weight_sum = np.zeros(k)
         self.plain_sum = np.zeros(k)
@@ -920,6 +950,8 @@ cdef class Kernel:
         s.labels = &self.labels[0] if self.classification else NULL
         s.positive = &self.positive[0] if self.classification else NULL
         s.on = &self.active[0]
+        s.cap = &self.row_cap[0] if self.capping else NULL
+        s.capped = &self.capped[0] if self.capping else NULL
         s.P, s.S = &self.p[0], &self.step[0]
         s.wscale, s.intercept = &self.wscale[0], &self.intercept[0]
         s.updates, s.alpha = &self.updates[0], &self.alpha[0]
@@ -1021,7 +1053,8 @@ cdef inline void _steps(
     cdef double *S = s.S
     cdef int32_t label = s.labels[row] if s.labels != NULL else 0
     cdef double target = 0.0 if s.labels != NULL else Y[row]
-    cdef double value, row_loss, dloss, update
+    cdef double value, row_loss, dloss, update, rate
+    cdef bint at_cap
     cdef floating weight_row = SW[row]
     cdef floating cw, weight, uf
     for m in range(K):
@@ -1035,7 +1068,13 @@ cdef inline void _steps(
             target = 1.0 if label == positive[m] else s.negative
         cw = s.wpos[m] if target > 0.0 else s.wneg[m]
         weight = cw * weight_row
-        if track:
+        # a row above its cap updates at the cap (row_cap); its loss is not
+        # summed: it measures how far the other rows moved the model
+        rate = eta[m]
+        at_cap = s.cap != NULL and s.capped[m] and s.cap[row] < rate
+        if at_cap:
+            rate = s.cap[row]
+        if track and not at_cap:
             row_loss = _loss(loss, target, value, eps)
             s.lsum[m] += weight * row_loss
             s.wsum[m] += weight
@@ -1046,7 +1085,7 @@ cdef inline void _steps(
             dloss = -max_dloss
         elif dloss > max_dloss:
             dloss = max_dloss
-        update = -eta[m] * dloss
+        update = -rate * dloss
         update *= weight
         if l2:
             wscale[m] *= <floating>factor[m]

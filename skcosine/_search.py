@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ._data import Problem, validation_split
-from ._settings import auto_eta0
+from ._settings import auto_eta0, row_caps
 from ._training import (
     GridPlan,
     Hook,
@@ -183,7 +183,7 @@ def _setup(X, targets, sample_weight, train, settings, stratify):
         sample_rows=train,
         alphas=[s.alpha for s in settings],
     )
-    rates = _initial_rates(settings, problem, expanded)
+    rates, problem = _initial_rates(settings, problem, expanded)
     state = new_state(X.shape[1], problem.n_models, X.dtype, seed=seed)
     prepare(state, average=shared.average, truncates=shared.truncates)
     state["reference_loss"] = reference_losses(
@@ -205,16 +205,26 @@ def _setup(X, targets, sample_weight, train, settings, stratify):
 
 
 def _initial_rates(settings, problem, targets):
-    """The initial rate of every candidate: its ``eta0``, or the rate
-    ``eta0='auto'`` derives from the fold's training rows."""
+    """``(rates, problem)``: the initial rate of every candidate, its ``eta0``
+    or the rate ``eta0='auto'`` derives from the fold's training rows, and the
+    problem with the caps of the rows that rate leaves out, for the models of
+    the ``eta0='auto'`` candidates (as in their standalone fits)."""
     if all(s.eta0 != "auto" for s in settings):
-        return [float(s.eta0) for s in settings]
+        return [float(s.eta0) for s in settings], problem
     first = settings[0]
     scale = problem.data_scale(
         targets.row_weights(problem.sample_weight), first.fit_intercept
     )
     auto = auto_eta0(scale, first.loss)
-    return [auto if s.eta0 == "auto" else float(s.eta0) for s in settings]
+    caps = row_caps(scale, first.loss, problem.X.shape[0])
+    if caps is not None:
+        capped = np.repeat(
+            np.array([s.eta0 == "auto" for s in settings], dtype=np.uint8),
+            targets.n_models,
+        )
+        problem = replace(problem, row_cap=caps, capped=capped)
+    rates = [auto if s.eta0 == "auto" else float(s.eta0) for s in settings]
+    return rates, problem
 
 
 def _published(state, average, n_iter, n_samples):

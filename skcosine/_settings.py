@@ -30,7 +30,21 @@ Every rule that involves several parameters lives here, in
 
     Both factors were measured on skcosine's quality data sets (with the
     budget of ``max_iter='auto'``): the no-overshoot step is too cautious to
-    converge in a short budget. The same pass over ``X``
+    converge in a short budget.
+
+    A few extreme rows do not set the step for everyone: the largest step is
+    taken over the rows but those whose squared norm ``||x_i||^2 +
+    intercept_decay * fit_intercept`` is more than 16 times that of the
+    99th-percentile row, at most 1% of the rows of positive weight
+    (:func:`skcosine._data.data_scale`; weights never make a row extreme:
+    they are the objective the user chose). Each row left
+    out updates at most at its own no-overshoot step, ``1 / (h s_i)``
+    (:func:`row_caps`, applied by the kernel per row): the guarantee holds
+    for every row, and for the squared error that capped update is the limit
+    of the implicit (proximal) update ``eta / (1 + eta s_i)`` when
+    ``eta s_i`` is large. A warning names those rows (:func:`warn_if_extreme`).
+    On data without such rows (every data set of the quality benchmark but
+    diamonds) nothing changes. The same pass over ``X``
     (:func:`skcosine._data.data_scale`) measures how far the data let a model
     move at that rate, to warn when unscaled features make the rate too small
     to learn anything.
@@ -74,9 +88,11 @@ __all__ = [
     "Settings",
     "auto_eta0",
     "cosine_constraints",
+    "row_caps",
     "stalled_features",
     "warn",
     "warn_if_mid_cycle",
+    "warn_if_extreme",
     "warn_if_not_converged",
     "warn_if_rate_zero",
     "warn_if_rate_zero_tail",
@@ -310,6 +326,8 @@ def auto_max_iter(n_samples, minimum):
     :data:`MAX_AUTO_EPOCHS`: small data get the epochs that SGD needs to
     converge, large data about as many updates as they need, in a few passes.
     (Measured on skcosine's quality data sets: see the docs' benchmarks page.)
+    ``minimum`` is the estimator's ``_auto_epochs_floor(n_classes)``: 20 for
+    a regressor or a classifier of 3 classes or more, 10 for two classes.
     """
     epochs = math.ceil(AUTO_UPDATES / max(int(n_samples), 1))
     return int(min(MAX_AUTO_EPOCHS, max(minimum, epochs)))
@@ -366,6 +384,56 @@ def auto_eta0(scale, loss):
         )
     step = CURVATURE[loss] * scale.max_step
     return STEP.get(loss, 1.0) / step if step > 0 else 1.0
+
+
+def row_caps(scale, loss, n_samples):
+    """The largest rate of every row's update (``Kernel(row_cap=...)``) with
+    ``eta0='auto'``, or ``None`` when no row needs one.
+
+    The rows :func:`auto_eta0` left out (``scale.extreme_rows``) get their
+    no-overshoot step ``1 / (h s_i)``; the others ``inf`` (no cap: the rate
+    is safe for them).
+    """
+    if not len(scale.extreme_rows):
+        return None
+    caps = np.full(n_samples, np.inf)
+    caps[scale.extreme_rows] = 1.0 / (CURVATURE[loss] * scale.extreme_steps)
+    return caps
+
+
+NAMED_ROWS = 5
+"""How many extreme rows the warning names (it counts the others)."""
+
+
+def warn_if_extreme(scale):
+    """Warn that a few rows are so large that ``eta0='auto'`` left them out.
+
+    Parameters
+    ----------
+    scale : DataScale
+        The measured data: ``extreme_rows``, ``extreme_steps`` and
+        ``reference``.
+    """
+    rows = scale.extreme_rows
+    if not len(rows):
+        return
+    named = ", ".join(
+        f"{row} ({norm / scale.reference:.3g} times the reference)"
+        for row, norm in zip(rows[:NAMED_ROWS], scale.extreme_norms[:NAMED_ROWS])
+    )
+    unnamed = len(rows) - NAMED_ROWS
+    more = f" and {unnamed} more" if unnamed > 0 else ""
+    plural = "s" if len(rows) > 1 else ""
+    warn(
+        f"A few rows of X dominate the scale of the data: {len(rows)} row{plural} "
+        "with a squared norm more than 16 times that of the "
+        f"row at the 99th percentile (the reference): row{plural} {named}{more}. "
+        "eta0='auto' is derived from the other rows, and each of these rows "
+        "updates the model at most with its own safe step, but still pulls the "
+        "model toward fitting it. Check them for errors (a wrong unit, a "
+        "missing-value code such as 9999), drop or clip them, or scale the "
+        "features with sklearn.preprocessing.RobustScaler."
+    )
 
 
 def stalled_features(scale, rate_sum):

@@ -471,7 +471,8 @@ def mean_losses(loss, epsilon, X, coef, intercept, targets, weights, rows=None):
 
 def final_failures(problem, loss, epsilon, coef, intercept, references):
     """Which final models diverged: not finite, or a mean loss over the
-    problem's sample rows above the rule's bound.
+    problem's sample rows above the rule's bound (the rows ``eta0='auto'``
+    left out are not counted in its models: see :func:`_rule_weights`).
 
     Parameters
     ----------
@@ -502,11 +503,34 @@ def final_failures(problem, loss, epsilon, coef, intercept, references):
             coef,
             intercept,
             problem.model_targets,
-            problem.model_weights,
+            _rule_weights(problem),
             problem.sample_rows,
         )
     finite &= np.all(np.isfinite(coef), axis=1) & np.isfinite(intercept)
     return ~finite, loss_failures(loss, means, references) & finite, means
+
+
+def _rule_weights(problem):
+    """``problem.model_weights`` as the divergence rule counts them: 0 on the
+    rows ``eta0='auto'`` left out (those with a finite ``row_cap``) in the
+    capped models, whose loss measures how far the other rows pulled the
+    model, not a divergence (the kernel leaves them out of its pass losses
+    too)."""
+    if problem.row_cap is None:
+        return problem.model_weights
+    extreme = np.isfinite(problem.row_cap)
+    capped = np.ones(problem.n_models, dtype=bool)
+    if problem.capped is not None:
+        capped = problem.capped.astype(bool)
+
+    def weights(rows):
+        left_out = extreme[rows]
+        shape = (len(left_out), problem.n_models)
+        counted = np.broadcast_to(problem.model_weights(rows), shape).copy()
+        counted[np.ix_(left_out, capped)] = 0.0
+        return counted
+
+    return weights
 
 
 def check_final(failures, references, describe):
@@ -632,6 +656,8 @@ class Trainer:
             average=float(settings.average),
             max_dloss=problem.max_dloss,
             negative=problem.negative,
+            row_cap=problem.row_cap,
+            capped=problem.capped,
         )
         # the objective of the tol rule, of verbose output and of loss_curve_
         # (see Monitor)

@@ -784,3 +784,48 @@ def test_many_candidates_on_a_short_budget_keep_small_rate_tables():
     assert plan._table.shape == (7, 6, 5)
     plan.plan(6)
     assert plan._table.shape == (7, 6, 5)
+
+
+def test_auto_and_explicit_eta0_with_an_extreme_row_equal_grid_search(diabetes):
+    """A row 1,000 times too large: the 'auto' candidates cap it as their
+    standalone fits do, the explicit eta0 candidates of the same pass do not."""
+    X, y = diabetes
+    X = X.copy()
+    X[7] *= 1000
+    cv = KFold(3, shuffle=True, random_state=0)
+    # 1.5e-7: above the cap of row 7 (1 / (||x_7||^2 + 1), about 7e-8)
+    lists = {"eta0s": [1.5e-7, "auto"], "lr_mins": [0.0], "alphas": [1e-4, 1e-2]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the refit warns about row 7
+        ours, reference = both(
+            CosineSGDRegressorCV,
+            CosineSGDRegressor,
+            lists,
+            X,
+            y,
+            cv,
+            max_iter=20,
+            random_state=0,
+        )
+    assert_same_search(ours, reference, X)
+    assert np.all(np.isfinite(ours.cv_results_["mean_test_score"]))
+
+
+def test_multiclass_auto_budget_equals_grid_search(wine):
+    """max_iter='auto' resolves to the multiclass floor on every fold, as in
+    the standalone fits."""
+    X, y = wine
+    X = np.vstack([X] * 150)  # 26,700 rows: below the floor of 20 epochs
+    y = np.concatenate([y] * 150)
+    lists = {"eta0s": ["auto"], "lr_mins": [0.0], "alphas": [1e-4]}
+    ours, reference = both(
+        CosineSGDClassifierCV,
+        CosineSGDClassifier,
+        lists,
+        X,
+        y,
+        StratifiedKFold(2, shuffle=True, random_state=0),
+        random_state=0,
+    )
+    assert_same_search(ours, reference, X)
+    assert ours.n_iter_ == 20

@@ -20,7 +20,14 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
-from skcosine._kernel import LOSSES, Kernel, _loss_and_dloss, check_csr, seed_state
+from skcosine._kernel import (
+    LOSSES,
+    RATE_COLUMNS,
+    Kernel,
+    _loss_and_dloss,
+    check_csr,
+    seed_state,
+)
 from sklearn.datasets import load_diabetes, load_iris
 from sklearn.linear_model import SGDClassifier, SGDRegressor
 from sklearn.preprocessing import StandardScaler
@@ -743,6 +750,14 @@ HOSTILE_ARRAYS = {
     "l1_ratio above 1": ({}, {"l1_ratio": 1.5}),
     "max_dloss 0": ({}, {"max_dloss": 0.0}),
     "average negative": ({}, {"average": -1.0}),
+    "row_cap short": ({}, {"row_cap": np.ones(N_SAMPLES - 1)}),
+    "row_cap zero": ({}, {"row_cap": np.zeros(N_SAMPLES)}),
+    "row_cap nan": ({}, {"row_cap": np.full(N_SAMPLES, np.nan)}),
+    "row_cap float32": ({}, {"row_cap": np.ones(N_SAMPLES, np.float32)}),
+    "capped wrong shape": (
+        {},
+        {"row_cap": np.ones(N_SAMPLES), "capped": np.ones(N_MODELS + 1, np.uint8)},
+    ),
 }
 NAMED_IN_MESSAGE = {
     "CSR data unaligned": "CSR data",
@@ -1161,3 +1176,60 @@ def test_fits_in_threads_equal_serial_fits_bit_for_bit(config, request):
     with ThreadPoolExecutor(max_workers=4) as pool:
         models = list(pool.map(fit, seeds))
     assert [fingerprint(model) for model in models] == [serial[s] for s in seeds]
+
+
+# --- per-row caps of the rate (eta0='auto' and its extreme rows) ----------------
+
+
+def one_row_pass(X, rate, **caps):
+    """Two squared-error models, no penalty, one pass over the single row of
+    ``X`` (target 2) at ``rate``: the decisions on that row after it, and the
+    pass's losses."""
+    coef, intercept, losses = np.zeros((X.shape[1], 2)), np.zeros(2), np.zeros(2)
+    kernel = Kernel(
+        X,
+        np.array([2.0]),
+        np.ones(1),
+        None,
+        coef=coef,
+        intercept=intercept,
+        wscale=np.ones(2),
+        updates=np.ones(2),
+        alpha=np.zeros(2),
+        weight_pos=np.ones(2),
+        weight_neg=np.ones(2),
+        active=np.ones(2, dtype=np.uint8),
+        losses=losses,
+        **caps,
+    )
+    kernel.track_unweighted = True
+    rates = np.zeros((2, RATE_COLUMNS))
+    rates[:, 0] = rate
+    assert kernel.run(rates, 0.0, 0.0)
+    return np.asarray(X @ coef).ravel() + intercept, losses, kernel.unweighted_losses
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_a_capped_row_updates_at_its_cap_and_the_others_at_the_rate(sparse):
+    """A row capped at its no-overshoot step ``1 / (||x||^2 + 1)`` lands on its
+    target (squared error) at a rate 100 times larger; the model outside
+    ``capped`` takes the full rate (and overshoots by 99 times the residual);
+    a cap above the rate changes nothing. The loss of a row updated at its cap
+    is left out of the pass's losses (it measures how far the other rows moved
+    the model, not a divergence)."""
+    x = np.array([[3.0, 0.0, 4.0, 0.0]])  # ||x||^2 = 25
+    X = sp.csr_matrix(x) if sparse else x
+    safe = 1.0 / 26.0
+    first_only = np.array([1, 0], dtype=np.uint8)
+    landed, losses, plain_losses = one_row_pass(
+        X, 100 * safe, row_cap=np.array([safe]), capped=first_only
+    )
+    assert landed[0] == pytest.approx(2.0, rel=1e-12)
+    assert landed[1] == pytest.approx(2.0 + 99 * 2.0, rel=1e-12)
+    assert_array_equal(losses, [0.0, 2.0])  # 0.5 * 2^2 before the update
+    assert_array_equal(plain_losses, [0.0, 2.0])
+    below = one_row_pass(X, 0.5 * safe)
+    above = one_row_pass(X, 0.5 * safe, row_cap=np.array([safe]))
+    for ours, theirs in zip(above, below):
+        assert_array_equal(ours, theirs)
+    assert_array_equal(one_row_pass(X, 100 * safe)[0][1], landed[1])
