@@ -40,7 +40,8 @@ angle-addition recurrences, so no sample pays for a libm ``cos``.
 """
 
 from cython cimport floating
-from libc.math cimport cos, exp, fabs, isfinite, log, log1p, sin
+from libc.float cimport DBL_MAX
+from libc.math cimport INFINITY, cos, exp, fabs, isfinite, log, log1p, sin
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 
 import numpy as np
@@ -723,15 +724,14 @@ cdef class Kernel:
         self.alpha = vectors["alpha"]
         self.weight_pos = vectors["weight_pos"]
         self.weight_neg = vectors["weight_neg"]
-        if not np.all(np.asarray(updates) >= 1):
+        if not _within(self.updates, 1.0, INFINITY):
             raise ValueError("updates must be >= 1")
-        if not (np.all(np.isfinite(intercept)) and np.all(np.isfinite(coef))):
+        if not (_within(self.intercept, -DBL_MAX, DBL_MAX) and np.isfinite(coef).all()):
             raise ValueError("coef and intercept must be finite")
         for name in ("alpha", "weight_pos", "weight_neg"):
-            values = vectors[name]
-            if not np.all((values >= 0) & np.isfinite(values)):
+            if not _within(vectors[name], 0.0, DBL_MAX):
                 raise ValueError(f"{name} must be finite and >= 0")
-        if not np.all(np.asarray(wscale) > 0) or np.any(np.asarray(wscale) > 1):
+        if not _within(self.wscale, 0.0, 1.0, open_low=True):
             raise ValueError("wscale must be in (0, 1]")
         if positive is not None:
             positive = _vector(positive, np.int32, k, "positive")
@@ -746,10 +746,10 @@ cdef class Kernel:
             average_a = _vector(average_a, np.float64, k, "average_a", writeable=True)
             average_b = _vector(average_b, np.float64, k, "average_b", writeable=True)
             if not (
-                np.all(np.isfinite(average_a))
-                and np.all(average_b >= 1)
-                and np.all(np.isfinite(average_intercept))
-                and np.all(np.isfinite(average_coef))
+                _within(average_a, -DBL_MAX, DBL_MAX)
+                and _within(average_b, 1.0, INFINITY)
+                and _within(average_intercept, -DBL_MAX, DBL_MAX)
+                and np.isfinite(average_coef).all()
             ):
                 raise ValueError(
                     "average_coef, average_intercept and average_a must be finite "
@@ -763,9 +763,9 @@ cdef class Kernel:
         if self.l1:
             l1_q = _matrix(l1_q, dtype, d, "l1_q", k)
             l1_u = _vector(l1_u, np.float64, k, "l1_u", writeable=True)
-            if not np.all(np.isfinite(l1_q)):
+            if not np.isfinite(l1_q).all():
                 raise ValueError("l1_q must be finite")
-            if not np.all(l1_u >= 0):  # +inf included: see _truncate
+            if not _within(l1_u, 0.0, INFINITY):  # +inf included: see _truncate
                 raise ValueError("l1_u must be >= 0 (+inf included), not NaN")
             keep.extend([l1_q, l1_u])
             self.u = l1_u
@@ -1327,6 +1327,20 @@ cdef inline double _truncate(
         w[0] = value if value < 0.0 else 0.0
     q[0] += wscale * (w[0] - z)
     return w[0] - z
+
+
+cdef bint _within(
+    const double[::1] values, double low, double high, bint open_low=False
+):
+    """Whether every value lies in ``[low, high]`` (``(low, high]`` with
+    ``open_low``); NaN does not."""
+    cdef Py_ssize_t i
+    cdef double v
+    for i in range(values.shape[0]):
+        v = values[i]
+        if not (low <= v <= high) or (open_low and v == low):
+            return False
+    return True
 
 
 def _vector(value, dtype, n, name, writeable=False):
