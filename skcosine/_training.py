@@ -270,10 +270,12 @@ def averaging_started(average, n_seen):
     return np.logical_and(bool(average), average <= n_seen)
 
 
-def penalty_norms(state):
-    """Squared L2 norms and L1 norms ``(K,)`` of the weights."""
-    weights = state["coef"].astype(np.float64) * state["wscale"]
-    return np.einsum("jk,jk->k", weights, weights), np.abs(weights).sum(axis=0)
+def penalty_norms(state, l1=True):
+    """Squared L2 norms and L1 norms ``(K,)`` of the weights (the L1 norms
+    only with ``l1``, else 0: an 'l2' penalty does not use them)."""
+    weights = np.multiply(state["coef"], state["wscale"], dtype=np.float64)
+    squared = np.einsum("jk,jk->k", weights, weights)
+    return squared, np.abs(weights).sum(axis=0) if l1 else 0.0
 
 
 def check_state(state, n_features, n_models, dtype):
@@ -1084,13 +1086,8 @@ class Monitor(Hook):
         objective = report.unweighted_losses  # as scikit-learn's SGD sums it
         if self.alpha is None:
             return objective
-        # penalty_norms(state), without the norm the penalty does not use (the
-        # L1 norm of an 'l2' penalty): the same values, in fewer steps, as
-        # every fit computes them (loss_curve_)
         l1_ratio = settings.l1_ratio or 0.0
-        weights = np.multiply(state["coef"], state["wscale"], dtype=np.float64)
-        squared = np.einsum("jk,jk->k", weights, weights)
-        l1 = np.abs(weights).sum(axis=0) if l1_ratio else 0.0
+        squared, l1 = penalty_norms(state, l1=bool(l1_ratio))
         return objective + penalty(self.alpha, l1_ratio, squared, l1)
 
     def _scores(self, model):
