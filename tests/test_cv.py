@@ -78,6 +78,8 @@ NON_FINITE_SCORES = "One or more of the test scores are non-finite"
 """The warning of a search with NaN scores (GridSearchCV's, word for word)."""
 
 
+# grids whose T_max ends a single cycle before the budget, on purpose
+@pytest.mark.filterwarnings("ignore:The schedule reaches learning rate 0:UserWarning")
 def test_regression_equals_grid_search_with_auto_in_the_grid(diabetes):
     X, y = diabetes
     cv = KFold(5, shuffle=True, random_state=0)
@@ -117,6 +119,8 @@ def test_binary_classification_equals_grid_search(wine, loss):
         assert_allclose(ours.predict_proba(X), reference.predict_proba(X), atol=1e-9)
 
 
+# grids whose T_max ends a single cycle before the budget, on purpose
+@pytest.mark.filterwarnings("ignore:The schedule reaches learning rate 0:UserWarning")
 def test_multiclass_with_string_labels_and_balanced_weights(wine):
     X, y = wine
     labels = np.array(["barolo", "grignolino", "barbera"])[y]
@@ -204,6 +208,8 @@ def test_sample_weights_weight_the_fits(diabetes):
     ],
     ids=lambda params: ",".join(params),
 )
+# grids whose T_max ends a single cycle before the budget, on purpose
+@pytest.mark.filterwarnings("ignore:The schedule reaches learning rate 0:UserWarning")
 def test_every_training_option_still_equals_grid_search(diabetes, params):
     X, y = diabetes
     lists = {"eta0s": [0.01, "auto"], "T_maxs": [4, None], "alphas": [0.0, 1e-2]}

@@ -13,6 +13,8 @@ def test_help_says_what_the_demo_does(capsys):
     assert "diabetes" in text and "CosineSGDRegressorCV" in text and "--folds" in text
 
 
+# grids whose T_max ends a single cycle before the budget, on purpose
+@pytest.mark.filterwarnings("ignore:The schedule reaches learning rate 0:UserWarning")
 def test_demo_prints_the_search_the_comparison_and_the_takeaways(capsys):
     demo.main(["--folds", "3", "--seed", "1"])
     text = capsys.readouterr().out

@@ -32,6 +32,8 @@ def search(n_jobs, X, y):
     return GridSearchCV(pipe, GRID, cv=cv, n_jobs=n_jobs).fit(X, y)
 
 
+# grids whose T_max ends a single cycle before the budget, on purpose
+@pytest.mark.filterwarnings("ignore:The schedule reaches learning rate 0:UserWarning")
 def test_grid_search_over_lr_min_and_t_max_on_a_dataframe(diabetes_frame):
     X, y = diabetes_frame
     serial = search(1, X, y)
