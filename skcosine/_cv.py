@@ -163,7 +163,24 @@ SEARCH_DOC = r"""Cosine SGD {task} with a built-in cross-validated grid search.
     and with the same result, but trains every candidate of a fold together,
     in one pass over the fold's rows per epoch; then refits the best candidate
     on every row. Every other parameter is a parameter of
-    :class:`{plain}`, shared by all candidates.
+    :class:`{plain}`, shared by all candidates. ``cv``, ``scoring``,
+    ``refit``, ``error_score``, ``return_train_score``, ``fit(X, y,
+    sample_weight, groups)`` with metadata routing, and ``cv_results_`` and
+    the ``best_*`` attributes follow ``GridSearchCV``.
+
+    Where it differs from ``GridSearchCV``: ``fit`` takes no fit parameter but
+    ``sample_weight`` (no ``coef_init`` or ``intercept_init``: they start one
+    fit, not a search), and uses ``sample_weight`` itself, with or without
+    metadata routing (no ``set_fit_request`` is needed); with ``scoring=None``
+    and metadata routing the test scores are not weighted (pass a scorer that
+    requests ``sample_weight``); a scorer that needs ``predict_proba`` with a
+    loss that has none is a ``ValueError`` at fit, before training, not a
+    search whose every score is ``error_score``; a failed fit's error (with
+    ``error_score='raise'`` or in the warning) is the search's own description
+    of the divergence, not the standalone fit's full message; ``score`` and
+    the prediction methods are the refitted model's (``score`` is its R^2 or
+    accuracy whatever ``scoring``); and there is no ``pre_dispatch`` or
+    ``verbose`` for the search (``verbose`` is the refit's).
 
     Read more in the :ref:`User Guide <cv_estimators>`.
 
@@ -172,23 +189,42 @@ SEARCH_DOC = r"""Cosine SGD {task} with a built-in cross-validated grid search.
     Attributes
     ----------
     cv_results_ : dict of ndarray
-        The search, as ``GridSearchCV`` reports it: ``params``,
-        ``param_<name>``, ``split<k>_test_score``, ``mean_test_score``,
-        ``std_test_score``, ``rank_test_score``, and the fit and score times
-        (the time of a fold's shared pass, divided among its candidates). A
-        candidate whose fit failed (diverged) scores ``NaN`` and ranks last.
+        The search, as ``GridSearchCV`` reports it (same keys, order and
+        types): ``params``, ``param_<name>`` (masked arrays, numeric for a
+        grid of numbers), ``split<k>_test_<metric>``,
+        ``mean_test_<metric>``, ``std_test_<metric>`` and
+        ``rank_test_<metric>`` for every metric (``score`` for one),
+        ``split<k>_train_<metric>``, ``mean_train_<metric>`` and
+        ``std_train_<metric>`` with ``return_train_score``, and the fit and
+        score times (the time of a fold's shared pass, divided among its
+        candidates). A candidate whose fit failed (diverged) scores
+        ``error_score``; a ``NaN`` ranks last.
     best_params_ : dict
-        ``eta0``, ``lr_min``, ``T_max`` and ``alpha`` of the best candidate.
+        ``eta0``, ``lr_min``, ``T_max`` and ``alpha`` of the best candidate
+        (not set for several metrics with ``refit=False``).
+    eta0_ : float or 'auto'
+        The chosen ``eta0`` (the rate 'auto' computes on every row is in
+        ``schedule_``). Set with ``best_params_``.
+    lr_min_ : float
+        The chosen ``lr_min``. Set with ``best_params_``.
+    T_max_ : int or None
+        The chosen ``T_max``. Set with ``best_params_``.
+    alpha_ : float
+        The chosen ``alpha``. Set with ``best_params_``.
     best_score_ : float
-        Its mean test score.
+        Its mean test score (of the ``refit`` metric; not set with a
+        callable ``refit``, nor for several metrics with ``refit=False``).
     best_index_ : int
-        Its index in ``cv_results_``.
+        Its index in ``cv_results_`` (set with ``best_params_``).
+    multimetric_ : bool
+        Whether several metrics were scored.
     n_splits_ : int
         Number of folds.
-    scorer_ : callable
-        The scorer used.
+    scorer_ : callable or dict
+        The scorer used; a dict of them for several metrics.
     best_estimator_ : {plain}
-        The best candidate refitted on every row (with ``refit=True``).
+        The best candidate refitted on every row (when ``refit`` is not
+        ``False``).
     refit_time_ : float
         Seconds the refit took.
     {fitted}
