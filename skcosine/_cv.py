@@ -1071,11 +1071,11 @@ def _warn_failures(folds, n_candidates, error_score):
     total = n_candidates * len(folds)
     if len(reasons) == total:
         raise ValueError(
-            f"All the {total} fits failed. The first failure: {reasons[0]}."
+            f"All the {total} fits failed. The first failure: {reasons[0]}"
         )
     warn(
         f"{len(reasons)} fits failed out of a total of {total}; their score is "
-        f"{error_score}. The first failure: {reasons[0]}.",
+        f"{error_score}. The first failure: {reasons[0]}",
         FitFailedWarning,
     )
 

@@ -330,25 +330,22 @@ def outcome(search, X, y, **fit_params):
         return error
 
 
-def gist(message):
-    """What an error says: the number of failed fits, or that a fit diverged
-    (GridSearchCV words both at more length, and says where the standalone
-    fit's rule caught it), else all of it."""
-    failed = re.search(r"All the \d+ fits failed", message)
-    if failed:
-        return failed.group(0)
-    return "diverged" if "diverged" in message else message.strip()
-
-
 def assert_same_outcome(ours, reference):
-    """The same results, or the same error: the same type and gist."""
+    """The same results, or the same error: the same type and message, or,
+    when every fit failed, the same count, and the failure we name among those
+    GridSearchCV lists (or, when no candidate has settings a fit can start
+    from, the parameter error, raised before training, that every one of its
+    fits raised)."""
     if isinstance(reference, Exception):
         assert type(ours) is type(reference), (ours, reference)
         mine, theirs = str(ours), str(reference)
-        if gist(mine) != gist(theirs):
-            # no candidate has settings a fit can start from: the parameter
-            # error, before training, is the one every fit of GridSearchCV raised
-            assert "fits failed" in theirs and mine in theirs, (mine, theirs)
+        failed = re.search(r"All the \d+ fits failed", theirs)
+        if failed is None:
+            assert mine == theirs
+        elif mine.startswith(failed.group(0)):
+            assert mine.partition("The first failure: ")[2] in theirs, (mine, theirs)
+        else:
+            assert mine in theirs, (mine, theirs)
         return
     assert not isinstance(ours, Exception), ours
     assert_same_results(ours, reference)
@@ -1143,11 +1140,31 @@ def test_error_score_scores_a_failed_fit_or_raises(diabetes):
     assert ours.cv_results_["mean_test_score"][0] == -7.5
     assert ours.cv_results_["mean_train_score"][0] == -7.5
     search = CosineSGDRegressorCV(**lists, error_score="raise", **params)
-    with pytest.raises(ValueError, match="SGD diverged at epoch 0"):
+    with pytest.raises(ValueError, match="SGD diverged at epoch 0") as caught:
         search.fit(X, y)
     assert not hasattr(search, "cv_results_")
-    with pytest.raises(ValueError, match="SGD diverged at epoch 0"):
+    with pytest.raises(ValueError) as expected:
         GridSearchCV(CosineSGDRegressor(**params), grid, error_score="raise").fit(X, y)
+    assert str(caught.value) == str(expected.value)  # the standalone fit's error
+
+
+@pytest.mark.parametrize("loss", ["hinge", "log_loss", "squared_hinge"])
+def test_error_score_raise_raises_the_classifiers_standalone_error(wine, loss):
+    X, y = wine
+    X = X * 20.0  # unscaled: large fixed rates diverge
+    lists = {"eta0s": [0.001, 5.0, 50.0], "alphas": [0.0]}
+    params = {"loss": loss, "max_iter": 5, "random_state": 0, "error_score": "raise"}
+    with pytest.raises(ValueError) as caught:
+        CosineSGDClassifierCV(**lists, **params).fit(X, y)
+    with pytest.raises(ValueError) as expected:
+        GridSearchCV(
+            CosineSGDClassifier(
+                **{k: v for k, v in params.items() if k != "error_score"}
+            ),
+            full_grid(CosineSGDClassifierCV, lists),
+            error_score="raise",
+        ).fit(X, y)
+    assert str(caught.value) == str(expected.value)
 
 
 @pytest.mark.filterwarnings(f"ignore:{NON_FINITE_SCORES}:UserWarning")
