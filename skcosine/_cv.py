@@ -175,9 +175,7 @@ SEARCH_DOC = r"""Cosine SGD {task} with a built-in cross-validated grid search.
     and metadata routing the test scores are not weighted (pass a scorer that
     requests ``sample_weight``); a scorer that needs ``predict_proba`` with a
     loss that has none is a ``ValueError`` at fit, before training, not a
-    search whose every score is ``error_score``; a failed fit's error (with
-    ``error_score='raise'`` or in the warning) is the search's own description
-    of the divergence, not the standalone fit's full message; ``score`` and
+    search whose every score is ``error_score``; ``score`` and
     the prediction methods are the refitted model's (``score`` is its R^2 or
     accuracy whatever ``scoring``); and there is no ``pre_dispatch`` or
     ``verbose`` for the search (``verbose`` is the refit's).
@@ -523,11 +521,12 @@ class CosineSGDSearchMixin(DocLinkMixin):
             The routing (see scikit-learn's :ref:`User Guide
             <sklearn:metadata_routing>`).
         """
-        if self.scoring is None:
-            # the plain estimator's score: it requests nothing
-            scorer = check_scoring(self._plain(**self._shared_params()))
-        else:
-            scorer = check_scoring(self._plain(**self._shared_params()), self.scoring)
+        plain = self._plain(**self._shared_params())
+        if self.scoring is None and compat.routing_enabled():
+            # the plain estimator's score, which no user can reach to set a
+            # request: its test scores are not weighted (and ask for nothing)
+            plain.set_score_request(sample_weight=False)
+        scorer = check_scoring(plain, self.scoring)
         return (
             metadata_routing.MetadataRouter(owner=self)
             .add_self_request(self)

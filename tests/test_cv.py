@@ -1019,6 +1019,15 @@ def test_metadata_routing_routes_groups_and_scorer_weights_as_grid_search(
         )
         with pytest.raises(TypeError, match="CosineSGDRegressorCV.fit.*not routed"):
             CosineSGDRegressorCV(max_iter=2).fit(X, y, groups=groups)  # KFold
+        # scoring=None: sample_weight weights the fits, not the test scores
+        # (no user can reach the inner estimator to request them)
+        own = CosineSGDRegressorCV(**lists, cv=GroupKFold(4), **params)
+        own.fit(X, y, sample_weight=weights, groups=groups)
+        plain = plain.set_score_request(sample_weight=False)
+        reference = GridSearchCV(
+            plain, full_grid(CosineSGDRegressorCV, lists), cv=GroupKFold(4)
+        ).fit(X, y, sample_weight=weights, groups=groups)
+        assert_same_results(own, reference)
 
 
 @pytest.mark.parametrize(
