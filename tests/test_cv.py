@@ -1237,6 +1237,7 @@ def test_train_scores_are_grid_searchs(wine):
     assert not any("train" in key for key in default.cv_results_)
 
 
+@pytest.mark.filterwarnings("ignore:The schedule reaches learning rate 0:UserWarning")
 @pytest.mark.parametrize("cls", [CosineSGDRegressorCV, CosineSGDClassifierCV])
 def test_the_chosen_values_are_attributes_named_as_in_ridgecv(cls, wine):
     X, y = wine
@@ -1274,6 +1275,7 @@ def test_a_probability_scorer_with_a_loss_without_probabilities_fails_first(
         CosineSGDRegressorCV(scoring="neg_log_loss").fit(X, y)
 
 
+@pytest.mark.filterwarnings("ignore:The schedule reaches learning rate 0:UserWarning")
 @pytest.mark.parametrize(
     "lists",
     [
