@@ -1,5 +1,6 @@
 """CosineSGDClassifierCV: CosineSGDClassifier with a built-in grid search."""
 
+import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.metaestimators import available_if
 
@@ -72,6 +73,8 @@ class CosineSGDClassifierCV(
         cv=5,
         scoring=None,
         refit=True,
+        error_score=np.nan,
+        return_train_score=False,
         n_jobs=None,
         penalty="l2",
         l1_ratio=0.15,
@@ -103,6 +106,8 @@ class CosineSGDClassifierCV(
         self.cv = cv
         self.scoring = scoring
         self.refit = refit
+        self.error_score = error_score
+        self.return_train_score = return_train_score
         self.n_jobs = n_jobs
         self.penalty = penalty
         self.l1_ratio = l1_ratio

@@ -1,5 +1,6 @@
 """CosineSGDRegressorCV: CosineSGDRegressor with a built-in grid search."""
 
+import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 
 from ._cv import (
@@ -55,6 +56,8 @@ class CosineSGDRegressorCV(
         cv=5,
         scoring=None,
         refit=True,
+        error_score=np.nan,
+        return_train_score=False,
         n_jobs=None,
         penalty="l2",
         l1_ratio=0.15,
@@ -85,6 +88,8 @@ class CosineSGDRegressorCV(
         self.cv = cv
         self.scoring = scoring
         self.refit = refit
+        self.error_score = error_score
+        self.return_train_score = return_train_score
         self.n_jobs = n_jobs
         self.penalty = penalty
         self.l1_ratio = l1_ratio

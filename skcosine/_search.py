@@ -40,8 +40,11 @@ from ._training import (
     RatePlan,
     Trainer,
     averaging_started,
+    diverged,
+    eta0_text,
     final_failures,
     loss_failures,
+    loss_text,
     model_arrays,
     new_state,
     prepare,
@@ -133,18 +136,23 @@ def fit_fold(X, targets, sample_weight, train, settings, *, stratify):
     per_candidate = targets.n_models
     n_iter = counter.passes.reshape(len(settings), per_candidate).max(axis=1)
     coef, intercept = _published(trainer.state, shared.average, n_iter, len(train))
-    overflowed, too_large, _ = final_failures(
-        trainer.problem,
-        shared.loss,
-        shared.epsilon,
-        coef,
-        intercept,
-        trainer.state["reference_loss"],
+    references = trainer.state["reference_loss"]
+    overflowed, too_large, means = final_failures(
+        trainer.problem, shared.loss, shared.epsilon, coef, intercept, references
     )
     failed = overflowed | too_large
     failures = failure_hook.failures
     for c in np.flatnonzero(failed.reshape(len(settings), per_candidate).any(axis=1)):
-        failures[c] = failures[c] or "the final model diverged"
+        if failures[c] is None:  # the error of the standalone fit's final check
+            final = max(int(n_iter[c]) - 1, 0)
+            models = slice(c * per_candidate, (c + 1) * per_candidate)
+            if overflowed[models].any():
+                what = "the final model has non-finite coefficients or decisions"
+            else:
+                k = c * per_candidate + int(np.flatnonzero(too_large[models])[0])
+                what = loss_text(means[k], references[k])
+            rate = plan.plans[c].rate(final)
+            failures[c] = str(diverged(final, rate, failure_hook.eta0s[c], what))
     return FoldFit(
         coef=coef.reshape(len(settings), per_candidate, -1),
         intercept=intercept.reshape(len(settings), per_candidate),
@@ -197,7 +205,9 @@ def _setup(X, targets, sample_weight, train, settings, stratify):
     )
     names = [""] * problem.n_models
     hooks = [
-        FailureHook(trainer, len(settings)),
+        FailureHook(
+            trainer, [eta0_text(s.eta0, rate) for s, rate in zip(settings, rates)]
+        ),
         Monitor(shared, problem, train[held_out], names),
         PassCounter(trainer),
     ]
@@ -271,19 +281,22 @@ def _placed(fit, valid, reasons):
 class FailureHook(Hook):
     """The divergence rule, candidate by candidate: a candidate with a model
     that is not finite, or whose loss broke the rule, stops training and is
-    recorded as failed (its standalone fit raises ``ValueError`` there).
+    recorded as failed, with the message of the ``ValueError`` its standalone
+    fit raises there.
 
     Parameters
     ----------
     trainer : Trainer
         The fold's trainer.
-    n_candidates : int
-        Candidates of the grid (the models are candidate-major).
+    eta0s : list of str
+        How each candidate's error names its initial rate (the models are
+        candidate-major).
     """
 
-    def __init__(self, trainer, n_candidates):
-        self.trainer, self.n_candidates = trainer, n_candidates
-        self.failures = [None] * n_candidates
+    def __init__(self, trainer, eta0s):
+        self.trainer, self.eta0s = trainer, eta0s
+        self.n_candidates = len(eta0s)
+        self.failures = [None] * self.n_candidates
 
     def after_pass(self, report):
         trainer = self.trainer
@@ -294,11 +307,16 @@ class FailureHook(Hook):
         by_model = bad.reshape(self.n_candidates, -1)
         rates = np.reshape(report.learning_rate, by_model.shape)
         active = trainer.active.reshape(by_model.shape)  # a view
+        losses = np.reshape(report.losses, by_model.shape)
+        references = np.reshape(state["reference_loss"], by_model.shape)
         for c in np.flatnonzero(by_model.any(axis=1)):
-            self.failures[c] = (
-                f"SGD diverged at epoch {report.epoch:g} (learning rate "
-                f"{rates[c, 0]:.3g})"
-            )
+            if overflowed.reshape(by_model.shape)[c].any():
+                what = "the coefficients overflowed"
+            else:
+                k = int(np.flatnonzero(by_model[c])[0])
+                what = loss_text(losses[c, k], references[c, k])
+            error = diverged(report.epoch, rates[c, 0], self.eta0s[c], what)
+            self.failures[c] = str(error)
             active[c] = 0
         return not trainer.active.any()
 

@@ -20,7 +20,8 @@ from sklearn.utils._param_validation import (
     StrOptions,
     validate_parameter_constraints,
 )
-from sklearn.utils.validation import _is_fitted
+from sklearn.utils.metadata_routing import _routing_enabled
+from sklearn.utils.validation import _check_method_params, _is_fitted
 
 __all__ = [
     "CALLBACKS",
@@ -31,9 +32,13 @@ __all__ = [
     "fit_callback_context",
     "has_callbacks",
     "init_callback_context",
+    "method_params",
+    "multimetric_scorers",
     "own_constraints",
     "partial_fit_context",
+    "routing_enabled",
     "scorer_accepts_sample_weight",
+    "scorer_response_methods",
     "validate_values",
 ]
 
@@ -165,3 +170,34 @@ def scorer_accepts_sample_weight(scorer):
     if accepts is not None:
         return bool(accepts())
     return "sample_weight" in inspect.signature(scorer).parameters
+
+
+def routing_enabled():
+    """Whether metadata routing is on (``sklearn.set_config(
+    enable_metadata_routing=True)``)."""
+    return _routing_enabled()
+
+
+def method_params(X, params, indices):
+    """The fit or score parameters ``params`` of the rows ``indices`` of
+    ``X``: every array-like of one value per row indexed, the rest as given,
+    as ``GridSearchCV`` splits them."""
+    return _check_method_params(X, params=params, indices=indices)
+
+
+def multimetric_scorers(scorer):
+    """``{name: scorer}`` of a multi-metric scorer (what ``check_scoring``
+    returns for a list, tuple, set or dict), as ``GridSearchCV`` publishes
+    them in ``scorer_``."""
+    return dict(scorer._scorers)
+
+
+def scorer_response_methods(scorer):
+    """The prediction methods a scorer may call on the estimator, any one of
+    which it accepts (``('predict_proba',)`` for ``'neg_log_loss'``), or
+    ``None`` when it does not say (a plain callable, the estimator's own
+    ``score``)."""
+    methods = getattr(scorer, "_response_method", None)
+    if methods is None:
+        return None
+    return (methods,) if isinstance(methods, str) else tuple(methods)

@@ -406,7 +406,7 @@ def check_pass(loss, mean_losses, references, finite, describe):
     bad = loss_failures(loss, mean_losses, references)
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
-        raise describe(_loss_text(mean_losses[k], references[k]))
+        raise describe(loss_text(mean_losses[k], references[k]))
 
 
 def loss_failures(loss, mean_losses, references):
@@ -552,14 +552,22 @@ def check_final(failures, references, describe):
         raise describe("the final model has non-finite coefficients or decisions")
     if too_large.any():
         k = int(np.flatnonzero(too_large)[0])
-        raise describe(_loss_text(means[k], references[k]))
+        raise describe(loss_text(means[k], references[k]))
 
 
-def _loss_text(value, reference):
+def loss_text(value, reference):
     return (
         f"the training loss reached {value:.3g}, more than {FACTOR:,.0f} times the "
         f"loss of the starting model ({reference:.3g})"
     )
+
+
+def eta0_text(eta0, lr_initial):
+    """How a divergence error names the initial rate: ``eta0=0.1``, or
+    ``eta0='auto' (= 0.0123)`` with the rate 'auto' computed."""
+    if eta0 == "auto":
+        return f"eta0='auto' (= {lr_initial:.3g})"
+    return f"eta0={eta0!r}"
 
 
 def diverged(epoch, lr, eta0_text, what):
@@ -856,11 +864,7 @@ class Divergence:
     def __init__(self, settings, state):
         self.loss, self.epsilon = settings.loss, settings.epsilon
         self.references = state["reference_loss"]
-        lr_initial = state["lr_initial"]
-        if settings.eta0 == "auto":
-            self.eta0 = f"eta0='auto' (= {lr_initial:.3g})"
-        else:
-            self.eta0 = f"eta0={settings.eta0!r}"
+        self.eta0 = eta0_text(settings.eta0, state["lr_initial"])
         self._raised = []
 
     def error(self, epoch, rate, what):

@@ -1,6 +1,7 @@
 """The CV estimators give GridSearchCV's answer, whatever is thrown at them."""
 
 import inspect
+import re
 import threading
 import tracemalloc
 import warnings
@@ -9,14 +10,22 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-from hypothesis import HealthCheck, given, settings
+import sklearn
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import load_diabetes
 from sklearn.exceptions import FitFailedWarning, NotFittedError
-from sklearn.model_selection import GridSearchCV, KFold, ShuffleSplit, StratifiedKFold
+from sklearn.metrics import make_scorer, max_error, r2_score
+from sklearn.model_selection import (
+    GridSearchCV,
+    GroupKFold,
+    KFold,
+    ShuffleSplit,
+    StratifiedKFold,
+)
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
@@ -260,7 +269,98 @@ def test_a_random_state_instance_is_copied_per_fit_as_clone_does(diabetes):
     assert_same_search(ours, reference, X)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def assert_same_results(ours, reference):
+    """Every key of cv_results_ (in GridSearchCV's order, the times aside) to
+    1e-12, the param_* columns of the same dtype, and the same best_*
+    attributes, present or absent."""
+    mine, theirs = ours.cv_results_, reference.cv_results_
+    assert list(mine) == list(theirs)
+    for key, expected in theirs.items():
+        if key.endswith("_time"):
+            continue
+        if key == "params":
+            assert mine[key] == expected
+        elif key.startswith("param_"):
+            assert mine[key].dtype == expected.dtype, key
+            assert_array_equal(mine[key].mask, expected.mask)
+            assert list(mine[key]) == list(expected), key
+        else:
+            assert mine[key].dtype == expected.dtype, key
+            assert_array_equal(np.isnan(mine[key]), np.isnan(expected), err_msg=key)
+            assert_allclose(mine[key], expected, rtol=0, atol=1e-12, err_msg=key)
+    for name in ("best_index_", "best_params_", "best_score_", "refit_time_"):
+        assert hasattr(ours, name) == hasattr(reference, name), name
+    if hasattr(reference, "best_index_"):
+        assert ours.best_index_ == reference.best_index_
+        assert ours.best_params_ == reference.best_params_
+    if hasattr(reference, "best_score_"):
+        assert ours.best_score_ == pytest.approx(reference.best_score_, abs=1e-12)
+    assert ours.multimetric_ == reference.multimetric_
+    assert ours.n_splits_ == reference.n_splits_
+    assert type(ours.scorer_) is type(reference.scorer_)
+    if isinstance(reference.scorer_, dict):
+        assert list(ours.scorer_) == list(reference.scorer_)
+    if hasattr(reference, "best_estimator_"):
+        assert_allclose(
+            ours.coef_, reference.best_estimator_.coef_, rtol=1e-9, atol=1e-12
+        )
+
+
+def full_grid(cv_class, lists):
+    """The grid of a CV estimator (its defaults filled in), as GridSearchCV's."""
+    defaults = cv_class().get_params()
+    return plain_grid({**{name: defaults[name] for name in LISTS}, **lists})
+
+
+def last_candidate(results):
+    """A callable refit: the last candidate."""
+    return len(results["params"]) - 1
+
+
+def two_metrics(estimator, X, y):
+    """A callable scorer of two metrics."""
+    return {"fit": estimator.score(X, y), "size": -float(np.abs(estimator.coef_).sum())}
+
+
+def outcome(search, X, y, **fit_params):
+    """The fitted search, or the exception its fit raised."""
+    try:
+        return search.fit(X, y, **fit_params)
+    except Exception as error:  # noqa: BLE001 - compared with GridSearchCV's
+        return error
+
+
+def assert_same_outcome(ours, reference):
+    """The same results, or the same error: the same type and message, or,
+    when every fit failed, the same count, and the failure we name among those
+    GridSearchCV lists (or, when no candidate has settings a fit can start
+    from, the parameter error, raised before training, that every one of its
+    fits raised)."""
+    if isinstance(reference, Exception):
+        assert type(ours) is type(reference), (ours, reference)
+        mine, theirs = str(ours), str(reference)
+        failed = re.search(r"All the \d+ fits failed", theirs)
+        if failed is None:
+            assert mine == theirs
+        elif mine.startswith(failed.group(0)):
+            assert mine.partition("The first failure: ")[2] in theirs, (mine, theirs)
+        else:
+            assert mine in theirs, (mine, theirs)
+        return
+    assert not isinstance(ours, Exception), ours
+    assert_same_results(ours, reference)
+
+
+SCORINGS = {
+    "default": None,
+    "name": "neg_mean_absolute_error",
+    "list": ["r2", "neg_mean_absolute_error"],
+    "dict": {"fit": "r2", "worst": "neg_max_error"},
+    "callable of two metrics": two_metrics,
+}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 2**16),
     n_samples=st.integers(20, 60),
@@ -281,7 +381,13 @@ def test_a_random_state_instance_is_copied_per_fit_as_clone_does(diabetes):
     warmup_epochs=st.integers(0, 3),  # >= max_iter: T_max=None cannot be fitted
     loss=st.sampled_from(["squared_error", "huber", "epsilon_insensitive"]),
     average=st.sampled_from([False, True, 7]),
-    scale=st.sampled_from([1.0, 50.0]),  # unscaled data: some candidates diverge
+    scale=st.sampled_from([1.0, 1.0, 50.0]),  # unscaled: some candidates diverge
+    grouped=st.booleans(),
+    weighted=st.booleans(),
+    scoring=st.sampled_from(sorted(SCORINGS)),
+    refit=st.sampled_from([True, False, "a metric", "no metric", "callable"]),
+    error_score=st.sampled_from([np.nan, -100.0, 0, "raise"]),
+    return_train_score=st.booleans(),
 )
 def test_any_grid_on_any_data_equals_grid_search(
     seed,
@@ -295,7 +401,17 @@ def test_any_grid_on_any_data_equals_grid_search(
     loss,
     average,
     scale,
+    grouped,
+    weighted,
+    scoring,
+    refit,
+    error_score,
+    return_train_score,
 ):
+    """Any grid, on any data, with any of GridSearchCV's options (groups with
+    GroupKFold, sample weights, one or several metrics, refit by bool, name or
+    callable, error_score, train scores): cv_results_ (every key), best_* and
+    the refitted model are GridSearchCV's, or both raise the same error."""
     rng = np.random.RandomState(seed)
     X = rng.standard_normal((n_samples, n_features)) * scale
     y = X @ rng.standard_normal(n_features) + rng.standard_normal(n_samples)
@@ -313,29 +429,38 @@ def test_any_grid_on_any_data_equals_grid_search(
         "warmup_epochs": warmup_epochs,
         "random_state": seed,
     }
-    cv = KFold(3, shuffle=True, random_state=seed)
+    fit_params = {}
+    if grouped:
+        cv = GroupKFold(3)
+        fit_params["groups"] = rng.randint(0, 6, n_samples)
+    else:
+        cv = KFold(3, shuffle=True, random_state=seed)
+    if weighted:
+        fit_params["sample_weight"] = rng.uniform(0.5, 2.0, n_samples)
+    metric = "fit" if scoring in ("dict", "callable of two metrics") else "r2"
+    refits = {"a metric": metric, "no metric": "nope", "callable": last_candidate}
+    options = {
+        "scoring": SCORINGS[scoring],
+        "refit": refits.get(refit, refit),
+        "error_score": error_score,
+        "return_train_score": return_train_score,
+        "cv": cv,
+    }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        try:
-            ours = CosineSGDRegressorCV(**lists, cv=cv, **params).fit(X, y)
-        except ValueError:  # every fit, or the refit, failed: GridSearchCV's too
-            with pytest.raises(ValueError):
-                GridSearchCV(
-                    CosineSGDRegressor(**params), plain_grid(lists), cv=cv
-                ).fit(X, y)
-            return
-        reference = GridSearchCV(
-            CosineSGDRegressor(**params), plain_grid(lists), cv=cv
-        ).fit(X, y)
-    for k in range(3):
-        key = f"split{k}_test_score"
-        mine, theirs = ours.cv_results_[key], reference.cv_results_[key]
-        assert_array_equal(np.isnan(mine), np.isnan(theirs))
-        assert_allclose(mine, theirs, rtol=0, atol=1e-9)
-    assert_array_equal(
-        ours.cv_results_["rank_test_score"], reference.cv_results_["rank_test_score"]
-    )
-    assert_allclose(ours.predict(X), reference.predict(X), rtol=1e-9, atol=1e-9)
+        ours = outcome(
+            CosineSGDRegressorCV(**lists, **options, **params), X, y, **fit_params
+        )
+        reference = outcome(
+            GridSearchCV(CosineSGDRegressor(**params), plain_grid(lists), **options),
+            X,
+            y,
+            **fit_params,
+        )
+    event(type(reference).__name__)
+    assert_same_outcome(ours, reference)
+    if hasattr(reference, "best_estimator_"):
+        assert_allclose(ours.predict(X), reference.predict(X), rtol=1e-9, atol=1e-9)
 
 
 def test_parallel_folds_give_the_serial_result(wine):
@@ -582,7 +707,10 @@ def test_a_subclass_of_a_cv_estimator_keeps_its_parameters_and_search(diabetes):
         pass
 
     search = Search(alphas=[1e-4], max_iter=5, cv=3, random_state=0)
-    assert inspect.signature(Search) == inspect.signature(CosineSGDRegressorCV)
+    # compared as text: error_score=np.nan, like GridSearchCV's, is not == itself
+    assert str(inspect.signature(Search)) == str(
+        inspect.signature(CosineSGDRegressorCV)
+    )
     assert clone(search).get_params() == search.get_params()
     reference = CosineSGDRegressorCV(alphas=[1e-4], max_iter=5, cv=3, random_state=0)
     assert_allclose(search.fit(X, y).predict(X), reference.fit(X, y).predict(X))
@@ -835,3 +963,338 @@ def test_multiclass_auto_budget_equals_grid_search(wine):
     )
     assert_same_search(ours, reference, X)
     assert ours.n_iter_ == 20
+
+
+# --- GridSearchCV's options: groups, routing, metrics, refit, errors ---------------
+def test_groups_reach_a_group_splitter_as_in_grid_search(diabetes):
+    X, y = diabetes
+    groups = np.arange(len(y)) % 5
+    lists = {"alphas": [1e-4, 1e-2], "lr_mins": [0.0, 0.001]}
+    params = {"max_iter": 10, "random_state": 0}
+    cv = GroupKFold(5)
+    ours = CosineSGDRegressorCV(**lists, cv=cv, **params).fit(X, y, groups=groups)
+    reference = GridSearchCV(
+        CosineSGDRegressor(**params), full_grid(CosineSGDRegressorCV, lists), cv=cv
+    ).fit(X, y, groups=groups)
+    assert_same_results(ours, reference)
+    with pytest.raises(ValueError, match="groups"):  # GroupKFold's own error
+        CosineSGDRegressorCV(cv=cv, max_iter=2).fit(X, y)
+
+
+def test_an_unknown_fit_parameter_is_a_type_error_naming_the_estimator(diabetes):
+    X, y = diabetes
+    for search in (CosineSGDRegressorCV(max_iter=2), CosineSGDClassifierCV()):
+        name = type(search).__name__
+        with pytest.raises(TypeError, match=f"^{name}.fit.*'coef_init'") as caught:
+            search.fit(X, y > 150, coef_init=np.zeros(X.shape[1]))
+        assert "Mixin" not in str(caught.value)
+        assert not hasattr(search, "cv_results_")
+
+
+def test_metadata_routing_routes_groups_and_scorer_weights_as_grid_search(
+    diabetes,
+):
+    X, y = diabetes
+    groups = np.arange(len(y)) % 4
+    weights = np.random.RandomState(0).uniform(0.2, 3.0, len(y))
+    lists = {"alphas": [1e-4, 1e-2]}
+    params = {"max_iter": 10, "random_state": 0}
+    with sklearn.config_context(enable_metadata_routing=True):
+        scorer = make_scorer(r2_score).set_score_request(sample_weight=True)
+        ours = CosineSGDRegressorCV(**lists, cv=GroupKFold(4), scoring=scorer, **params)
+        ours.fit(X, y, sample_weight=weights, groups=groups)
+        plain = CosineSGDRegressor(**params).set_fit_request(sample_weight=True)
+        reference = GridSearchCV(
+            plain,
+            full_grid(CosineSGDRegressorCV, lists),
+            cv=GroupKFold(4),
+            scoring=scorer,
+        ).fit(X, y, sample_weight=weights, groups=groups)
+        assert_same_results(ours, reference)
+        unweighted = make_scorer(r2_score).set_score_request(sample_weight=False)
+        other = clone(ours).set_params(scoring=unweighted)
+        other.fit(X, y, sample_weight=weights, groups=groups)
+        assert not np.allclose(
+            other.cv_results_["mean_test_score"], ours.cv_results_["mean_test_score"]
+        )
+        with pytest.raises(TypeError, match="CosineSGDRegressorCV.fit.*not routed"):
+            CosineSGDRegressorCV(max_iter=2).fit(X, y, groups=groups)  # KFold
+        # scoring=None: sample_weight weights the fits, not the test scores
+        # (no user can reach the inner estimator to request them)
+        own = CosineSGDRegressorCV(**lists, cv=GroupKFold(4), **params)
+        own.fit(X, y, sample_weight=weights, groups=groups)
+        plain = plain.set_score_request(sample_weight=False)
+        reference = GridSearchCV(
+            plain, full_grid(CosineSGDRegressorCV, lists), cv=GroupKFold(4)
+        ).fit(X, y, sample_weight=weights, groups=groups)
+        assert_same_results(own, reference)
+
+
+@pytest.mark.parametrize(
+    "scoring, refit",
+    [
+        (["r2", "neg_mean_absolute_error"], "neg_mean_absolute_error"),
+        (("r2", "neg_median_absolute_error"), "r2"),
+        ({"r2", "explained_variance"}, "explained_variance"),
+        ({"fit": "r2", "worst": "neg_max_error"}, False),
+        (
+            {"fit": "r2", "worst": make_scorer(max_error, greater_is_better=False)},
+            "worst",
+        ),
+    ],
+    ids=["list", "tuple", "set", "dict, refit=False", "dict of a scorer"],
+)
+def test_several_metrics_give_grid_searchs_results(diabetes, scoring, refit):
+    X, y = diabetes
+    lists = {"alphas": [1e-4, 1e-2], "eta0s": [0.002, "auto"]}
+    params = {"max_iter": 10, "random_state": 0}
+    ours = CosineSGDRegressorCV(
+        **lists, scoring=scoring, refit=refit, return_train_score=True, **params
+    ).fit(X, y)
+    reference = GridSearchCV(
+        CosineSGDRegressor(**params),
+        full_grid(CosineSGDRegressorCV, lists),
+        scoring=list(scoring) if isinstance(scoring, set) else scoring,
+        refit=refit,
+        return_train_score=True,
+    ).fit(X, y)
+    assert_same_results(ours, reference)
+    names = scoring if isinstance(scoring, dict) else {name: None for name in scoring}
+    for name in names:
+        for key in ("mean_test", "rank_test", "split0_test", "std_test", "mean_train"):
+            assert f"{key}_{name}" in ours.cv_results_
+    assert ours.multimetric_
+    assert hasattr(ours, "best_estimator_") == (refit is not False)
+
+
+def test_classifier_metrics_and_refit_by_name_equal_grid_search(wine):
+    X, y = wine
+    lists = {"alphas": [1e-4, 1e-2]}
+    params = {"loss": "log_loss", "max_iter": 10, "random_state": 0}
+    scoring = ["accuracy", "neg_log_loss", "f1_macro"]
+    ours = CosineSGDClassifierCV(
+        **lists, scoring=scoring, refit="neg_log_loss", **params
+    )
+    reference = GridSearchCV(
+        CosineSGDClassifier(**params),
+        full_grid(CosineSGDClassifierCV, lists),
+        scoring=scoring,
+        refit="neg_log_loss",
+    )
+    assert_same_results(ours.fit(X, y), reference.fit(X, y))
+
+
+def test_refit_rules_and_errors_are_grid_searchs(diabetes):
+    X, y = diabetes
+    params = {"alphas": [1e-4, 1e-2], "max_iter": 5, "random_state": 0}
+    message = "For multi-metric scoring, the parameter refit must be set to a scorer"
+    for refit in (True, "nope"):
+        search = CosineSGDRegressorCV(
+            scoring=["r2", "neg_max_error"], refit=refit, **params
+        )
+        with pytest.raises(ValueError, match=message):
+            search.fit(X, y)
+        with pytest.raises(ValueError, match=message):
+            GridSearchCV(
+                CosineSGDRegressor(), {"alpha": [1e-4]}, scoring=["r2"], refit=refit
+            ).fit(X, y)
+    by_callable = CosineSGDRegressorCV(refit=last_candidate, **params).fit(X, y)
+    assert by_callable.best_index_ == 1 and not hasattr(by_callable, "best_score_")
+    assert by_callable.best_params_ == by_callable.cv_results_["params"][1]
+    assert by_callable.alpha_ == by_callable.best_params_["alpha"]
+    for refit, error in [
+        (lambda results: 0.5, "best_index_ returned is not an integer"),
+        (lambda results: 2, "best_index_ index out of range"),
+    ]:
+        with pytest.raises((TypeError, IndexError), match=error):
+            CosineSGDRegressorCV(refit=refit, **params).fit(X, y)
+    several = CosineSGDRegressorCV(
+        scoring=["r2", "neg_max_error"], refit=False, **params
+    )
+    several.fit(X, y)
+    for name in ("best_index_", "best_params_", "best_score_", "alpha_", "coef_"):
+        assert not hasattr(several, name), name
+
+
+def test_a_refit_false_search_keeps_no_model_of_a_previous_fit(diabetes):
+    X, y = diabetes
+    search = CosineSGDRegressorCV(alphas=[1e-4], max_iter=5, random_state=0).fit(X, y)
+    search.set_params(refit=False).fit(X, y)
+    for name in ("best_estimator_", "coef_", "refit_time_", "schedule_"):
+        assert not hasattr(search, name), name
+    with pytest.raises(NotFittedError, match="refit=False"):
+        search.predict(X)
+
+
+@pytest.mark.filterwarnings(f"ignore:{NON_FINITE_SCORES}:UserWarning")
+def test_error_score_scores_a_failed_fit_or_raises(diabetes):
+    X, y = diabetes
+    X = X * 30.0  # unscaled: eta0=1 diverges, 'auto' does not
+    lists = {"eta0s": [1.0, "auto"], "alphas": [1e-4]}
+    params = {"max_iter": 5, "random_state": 0}
+    grid = full_grid(CosineSGDRegressorCV, lists)
+    with pytest.warns(FitFailedWarning, match="5 fits failed.*their score is -7.5"):
+        ours = CosineSGDRegressorCV(
+            **lists, error_score=-7.5, return_train_score=True, **params
+        ).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference = GridSearchCV(
+            CosineSGDRegressor(**params),
+            grid,
+            error_score=-7.5,
+            return_train_score=True,
+        ).fit(X, y)
+    assert_same_results(ours, reference)
+    assert ours.cv_results_["mean_test_score"][0] == -7.5
+    assert ours.cv_results_["mean_train_score"][0] == -7.5
+    search = CosineSGDRegressorCV(**lists, error_score="raise", **params)
+    with pytest.raises(ValueError, match="SGD diverged at epoch 0") as caught:
+        search.fit(X, y)
+    assert not hasattr(search, "cv_results_")
+    with pytest.raises(ValueError) as expected:
+        GridSearchCV(CosineSGDRegressor(**params), grid, error_score="raise").fit(X, y)
+    assert str(caught.value) == str(expected.value)  # the standalone fit's error
+
+
+@pytest.mark.parametrize("loss", ["hinge", "log_loss", "squared_hinge"])
+def test_error_score_raise_raises_the_classifiers_standalone_error(wine, loss):
+    X, y = wine
+    X = X * 20.0  # unscaled: large fixed rates diverge
+    lists = {"eta0s": [0.001, 5.0, 50.0], "alphas": [0.0]}
+    params = {"loss": loss, "max_iter": 5, "random_state": 0, "error_score": "raise"}
+    with pytest.raises(ValueError) as caught:
+        CosineSGDClassifierCV(**lists, **params).fit(X, y)
+    with pytest.raises(ValueError) as expected:
+        GridSearchCV(
+            CosineSGDClassifier(
+                **{k: v for k, v in params.items() if k != "error_score"}
+            ),
+            full_grid(CosineSGDClassifierCV, lists),
+            error_score="raise",
+        ).fit(X, y)
+    assert str(caught.value) == str(expected.value)
+
+
+@pytest.mark.filterwarnings(f"ignore:{NON_FINITE_SCORES}:UserWarning")
+def test_error_score_raise_raises_a_scorers_error(diabetes):
+    X, y = diabetes
+    lists = {"alphas": [1e-6, 1e-4, 1e-2]}
+    splits = list(KFold(4, shuffle=True, random_state=1).split(X))
+    for scoring in (sometimes_failing_scorer, ["r2", "neg_mean_absolute_error"]):
+        search = CosineSGDRegressorCV(
+            **lists,
+            cv=splits,
+            scoring=scoring,
+            refit=False,
+            error_score="raise",
+            max_iter=5,
+        )
+        if callable(scoring):
+            with pytest.raises(ZeroDivisionError, match="a scorer that fails"):
+                search.fit(X, y)
+        else:
+            search.fit(X, y)  # nothing fails
+    with pytest.warns(UserWarning, match="Scoring failed.*set to -1.0"):
+        search = CosineSGDRegressorCV(
+            **lists,
+            cv=splits,
+            scoring=sometimes_failing_scorer,
+            error_score=-1.0,
+            max_iter=5,
+            random_state=0,
+        ).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference = GridSearchCV(
+            CosineSGDRegressor(max_iter=5, random_state=0),
+            full_grid(CosineSGDRegressorCV, lists),
+            cv=splits,
+            scoring=sometimes_failing_scorer,
+            error_score=-1.0,
+        ).fit(X, y)
+    assert_same_results(search, reference)
+    assert (search.cv_results_["split0_test_score"] == -1.0).any()
+
+
+def test_train_scores_are_grid_searchs(wine):
+    X, y = wine
+    lists = {"alphas": [1e-4, 1e-2]}
+    params = {"max_iter": 10, "random_state": 0}
+    for scoring in (None, "balanced_accuracy"):
+        ours = CosineSGDClassifierCV(
+            **lists, scoring=scoring, return_train_score=True, **params
+        ).fit(X, y)
+        reference = GridSearchCV(
+            CosineSGDClassifier(**params),
+            full_grid(CosineSGDClassifierCV, lists),
+            scoring=scoring,
+            return_train_score=True,
+        ).fit(X, y)
+        assert_same_results(ours, reference)
+        assert "split4_train_score" in ours.cv_results_
+    default = CosineSGDClassifierCV(**lists, **params).fit(X, y)
+    assert not any("train" in key for key in default.cv_results_)
+
+
+@pytest.mark.filterwarnings("ignore:The schedule reaches learning rate 0:UserWarning")
+@pytest.mark.parametrize("cls", [CosineSGDRegressorCV, CosineSGDClassifierCV])
+def test_the_chosen_values_are_attributes_named_as_in_ridgecv(cls, wine):
+    X, y = wine
+    search = cls(
+        eta0s=[0.001, "auto"],
+        lr_mins=[0.0, 1e-4],
+        T_maxs=[3, None],
+        alphas=[1e-4, 1e-2],
+        max_iter=6,
+        random_state=0,
+    ).fit(X, y)
+    doc = inspect.getdoc(cls)
+    for name in LISTS.values():
+        assert getattr(search, f"{name}_") == search.best_params_[name]
+        assert f"\n{name}_ : " in doc, name
+
+
+def test_a_probability_scorer_with_a_loss_without_probabilities_fails_first(
+    wine, monkeypatch
+):
+    X, y = wine
+
+    def no_training(*args, **kwargs):  # pragma: no cover - the test fails here
+        raise AssertionError("trained before refusing the scorer")
+
+    monkeypatch.setattr("skcosine._cv.fit_fold", no_training)
+    for scoring in ("neg_log_loss", ["accuracy", "neg_log_loss"]):
+        search = CosineSGDClassifierCV(scoring=scoring, refit="accuracy")
+        with pytest.raises(
+            ValueError, match="loss='log_loss' or loss='modified_huber'"
+        ):
+            search.fit(X, y)
+        assert not hasattr(search, "cv_results_")
+    with pytest.raises(ValueError, match="predict_proba.*CosineSGDRegressor"):
+        CosineSGDRegressorCV(scoring="neg_log_loss").fit(X, y)
+
+
+@pytest.mark.filterwarnings("ignore:The schedule reaches learning rate 0:UserWarning")
+@pytest.mark.parametrize(
+    "lists",
+    [
+        {"alphas": [1e-4, 1e-2], "lr_mins": [0.0, 0.001], "T_maxs": [3, 6]},
+        {"eta0s": [0.01, "auto"], "T_maxs": [None, 4]},
+        {"eta0s": [0.01, 0.02], "alphas": [0, 1e-3]},
+    ],
+    ids=["numbers", "mixed", "ints and floats"],
+)
+def test_param_columns_have_grid_searchs_dtypes(diabetes, lists):
+    X, y = diabetes
+    params = {"max_iter": 5, "random_state": 0}
+    ours = CosineSGDRegressorCV(**lists, **params).fit(X, y)
+    reference = GridSearchCV(
+        CosineSGDRegressor(**params), full_grid(CosineSGDRegressorCV, lists)
+    ).fit(X, y)
+    for key in ("param_alpha", "param_eta0", "param_lr_min", "param_T_max"):
+        mine, theirs = ours.cv_results_[key], reference.cv_results_[key]
+        assert isinstance(mine, np.ma.MaskedArray)
+        assert mine.dtype == theirs.dtype, key
+        assert list(mine) == list(theirs)
+    assert ours.cv_results_["param_alpha"].dtype.kind == "f"

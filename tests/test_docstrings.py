@@ -109,13 +109,24 @@ ESTIMATORS = [
 
 def documented_defaults(docstring):
     """``{name: default}`` of the Parameters entries that state
-    ``default=<literal>``."""
+    ``default=<literal>`` (or ``default=np.nan``, ``GridSearchCV``'s
+    ``error_score``)."""
     defaults = {}
     for line in docstring.splitlines():
         match = re.match(r"(\w+) : .*, default=(.+)$", line)
         if match:
-            defaults[match.group(1)] = ast.literal_eval(match.group(2))
+            text = match.group(2)
+            value = float("nan") if text == "np.nan" else ast.literal_eval(text)
+            defaults[match.group(1)] = value
     return defaults
+
+
+def same_default(documented, default):
+    """Equal and of the same type (NaN equal to NaN)."""
+    if type(documented) is not type(default):
+        return False
+    nan = isinstance(default, float) and default != default
+    return documented != documented if nan else documented == default
 
 
 @pytest.mark.parametrize("obj", ESTIMATORS, ids=lambda obj: obj.__name__)
@@ -126,14 +137,15 @@ def test_documented_defaults_are_the_signature_defaults(obj):
     for name, parameter in signature.parameters.items():
         default = parameter.default
         # a tuple default (the CV grids) is documented as the tuple it is
-        assert documented[name] == default and type(documented[name]) is type(
-            default
-        ), name
+        assert same_default(documented[name], default), name
 
 
 def test_documented_defaults_catch_a_wrong_default():
     doc = "Parameters\n----------\nalpha : float, default=0.001\n    Alpha.\n"
     assert documented_defaults(doc) == {"alpha": 0.001}
+    assert not same_default(0.001, float("nan"))
+    assert not same_default(float("nan"), 0.001)
+    assert not same_default(1, 1.0)
     assert (
         documented_defaults(doc)["alpha"]
         != inspect.signature(skcosine.CosineSGDRegressor).parameters["alpha"].default
