@@ -62,7 +62,18 @@ BLOCK_SECONDS = 0.02
 """Aimed duration of one timed block of kernel epochs (at least one epoch)."""
 MAX_PAIRS = 500
 MEMORY_TOLERANCE = 0.10
-"""Peak memory of ours may exceed theirs by at most this fraction of X's size."""
+"""Peak memory of ours may exceed theirs by at most this fraction of X's size
+(plus :data:`FIXED_ALLOWANCE` and, for a sparse X, :data:`STRUCTURE_COPIES`)."""
+FIXED_ALLOWANCE = 2**18
+"""Bytes of temporaries of bounded size a fit may hold beyond that (256 KiB):
+a block of the checks (skcosine._data.MIN_BYTES, 64 KiB), the rate table, the
+per-epoch records (loss_curve_, learning_rates_). A copy of X does not fit in
+it but on tiny data."""
+STRUCTURE_COPIES = 2
+"""Copies of a sparse X's index arrays a fit holds: the checked private copy
+that SciPy's products read and the one the kernel checks and reads, so that a
+thread writing into X.indices during the fit cannot lead either out of bounds
+(issue 18, item 4; the values are shared)."""
 BLAS_VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 
@@ -275,10 +286,21 @@ def data_size(X):
 
 
 def arrays(X):
-    """The arrays holding ``X``: itself, or the three arrays of a CSR matrix."""
+    """The arrays of ``X`` the kernel trains on: itself, or the values of a
+    CSR matrix (its index arrays are private copies: see
+    :data:`STRUCTURE_COPIES`)."""
     if sp.issparse(X):
-        return X.data, X.indices, X.indptr
+        return (X.data,)
     return (X,)
+
+
+def memory_allowance(X):
+    """Bytes a fit may hold beyond the reference's peak (see
+    :data:`MEMORY_TOLERANCE`)."""
+    allowance = MEMORY_TOLERANCE * data_size(X) + FIXED_ALLOWANCE
+    if sp.issparse(X):
+        allowance += STRUCTURE_COPIES * (X.indices.nbytes + X.indptr.nbytes)
+    return allowance
 
 
 def settle():
@@ -393,7 +415,8 @@ def measure_case(case, quick):
         "peak_theirs": peak_theirs / MIB,
         "size": size / MIB,
         "time_ok": ratio <= case.target,
-        "memory_ok": peak_ours <= peak_theirs + MEMORY_TOLERANCE * size,
+        "memory_ok": peak_ours <= peak_theirs + memory_allowance(X),
+        "allowance": memory_allowance(X) / MIB,
         "no_copy": no_copy,
     }
 
@@ -612,8 +635,7 @@ def missed_targets(rows):
         if not row["memory_ok"]:
             missed.append(
                 f"{case.name}: peak memory {row['peak_ours']:.3f} MiB > "
-                f"{row['peak_theirs']:.3f} + {MEMORY_TOLERANCE:.0%} of "
-                f"{row['size']:.2f} MiB"
+                f"{row['peak_theirs']:.3f} + {row['allowance']:.3f} MiB allowed"
             )
         if not row["no_copy"]:
             missed.append(

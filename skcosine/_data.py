@@ -66,15 +66,18 @@ __all__ = [
     "penalty",
     "regression_targets",
     "row_blocks",
+    "take_rows",
     "sorted_labels",
     "validation_split",
 ]
 
 
-MIN_BYTES = 2**20
-"""Temporaries a block may always hold: 1 MiB is nothing next to the
-interpreter, and one block covers small data at once (at 16 KiB, a 2,000 x 20
-fit paid the per-block overhead four times in each check)."""
+MIN_BYTES = 2**16
+"""Temporaries a block may always hold: 64 KiB, so that small data are one
+block (at 16 KiB, a 2,000 x 20 fit paid the per-block overhead four times in
+each check), while a fit's peak memory stays within scikit-learn's plus 10% of
+``X`` (at 1 MiB a block of a sparse ``X``, whose rows are copied when taken,
+held most of ``X`` again)."""
 SHARE = 0.02
 """Share of the size of ``X`` a block's temporaries may hold beyond that."""
 
@@ -110,6 +113,14 @@ def row_blocks(X, values_per_row, rows=None):
             yield slice(int(block[0]), int(block[-1]) + 1)
         else:
             yield block
+
+
+def take_rows(X, block):
+    """The rows ``block`` (of :func:`row_blocks`) of ``X``: ``X`` itself when
+    the block is every row (taking rows of a sparse matrix copies them)."""
+    if isinstance(block, slice) and block == slice(0, X.shape[0]):
+        return X
+    return X[block]
 
 
 def _nbytes(X):
@@ -536,7 +547,7 @@ def data_scale(X, row_weights, fit_intercept, intercept_decay, rows=None):
     with np.errstate(over="ignore", invalid="ignore"):
         for block in row_blocks(X, X.shape[1], rows):
             weights = np.asarray(row_weights[block], dtype=np.float64)
-            squares = _squares(X[block])
+            squares = _squares(take_rows(X, block))
             row_norms = np.asarray(squares.sum(axis=1)).ravel()
             norms[done : done + len(row_norms)] = row_norms + intercept
             done += len(row_norms)

@@ -87,7 +87,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.extmath import safe_sparse_dot
 
 from . import _sklearn_compat as compat
-from ._data import TEMPORARIES, loss_values, penalty, row_blocks
+from ._data import TEMPORARIES, loss_values, penalty, row_blocks, take_rows
 from ._kernel import RATE_BASE, RATE_COLUMNS, Kernel, seed_state
 from ._schedules import MAX_COUNT
 
@@ -461,7 +461,9 @@ def mean_losses(loss, epsilon, X, coef, intercept, targets, weights, rows=None):
     weight_sum = np.zeros(len(intercept))
     finite = np.ones(len(intercept), dtype=bool)
     for block in row_blocks(X, TEMPORARIES * len(intercept), rows):
-        decision = safe_sparse_dot(X[block], coef.T, dense_output=True) + intercept
+        decision = (
+            safe_sparse_dot(take_rows(X, block), coef.T, dense_output=True) + intercept
+        )
         finite &= np.isfinite(decision).all(axis=0)
         w = weights(block)
         if w.shape != decision.shape:  # one column of weights for every model
