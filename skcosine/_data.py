@@ -63,7 +63,6 @@ __all__ = [
     "data_scale",
     "label_targets",
     "loss_values",
-    "penalty",
     "regression_targets",
     "row_blocks",
     "take_rows",
@@ -180,16 +179,6 @@ def loss_values(loss, epsilon, y, p):
         Decision values, broadcastable with ``y``.
     """
     return _LOSSES[loss](y, p, epsilon)
-
-
-def penalty(alpha, l1_ratio, squared_norms, l1_norms):
-    """The penalty term of scikit-learn's SGD objective.
-
-    ``alpha * ((1 - r) / 2 * ||coef||_2^2 + r * ||coef||_1)`` with ``r`` the
-    share of L1 (0 for ``"l2"``, 1 for ``"l1"``); 0 without a penalty (pass
-    ``alpha=0``).
-    """
-    return alpha * ((1.0 - l1_ratio) * 0.5 * squared_norms + l1_ratio * l1_norms)
 
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)

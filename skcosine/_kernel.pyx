@@ -505,7 +505,7 @@ cdef class Kernel:
     cdef bint averaging, l1
 
     cdef double[::1] wscale, avg_a, avg_b, losses, loss_sum, weight_sum
-    cdef double[::1] plain_sum, plain_losses
+    cdef double[::1] plain_sum, plain_losses, objectives
     cdef public bint track_unweighted  # sum unweighted_losses too (off: 0)
     cdef const uint8_t[::1] active
     cdef const double[::1] row_cap
@@ -621,6 +621,7 @@ cdef class Kernel:
         self.weight_sum = np.zeros(k)
         self.plain_sum = np.zeros(k)
         self.plain_losses = np.zeros(k)
+        self.objectives = np.zeros(k)
         self.p = np.zeros(k)
         self.eta = np.zeros(k)
         self.factor = np.ones(k)
@@ -786,6 +787,15 @@ cdef class Kernel:
         return np.array(self.plain_losses)
 
     @property
+    def objectives(self):
+        """scikit-learn's SGD training objective of every model after the last
+        pass: :attr:`unweighted_losses` plus the penalty of the weights at its
+        end, ``alpha * ((1 - l1_ratio) / 2 * ||w||^2 + l1_ratio * ||w||_1)``
+        (what the ``tol`` rule monitors and ``loss_curve_`` records). Computed
+        only while ``track_unweighted`` is set (0 otherwise)."""
+        return np.array(self.objectives)
+
+    @property
     def n_rows(self):
         """Number of rows a pass visits."""
         return self.n_rows
@@ -842,11 +852,32 @@ cdef class Kernel:
                 self._run(self.coef32, self.avg32, self.q32, self.X32, self.data32,
                           self.y32, self.sw32, rates, start, step)
                 finite = self._finite(self.coef32, self.avg32)
+                self._objectives(self.coef32)
             else:
                 self._run(self.coef64, self.avg64, self.q64, self.X64, self.data64,
                           self.y64, self.sw64, rates, start, step)
                 finite = self._finite(self.coef64, self.avg64)
+                self._objectives(self.coef64)
         return finite
+
+    cdef void _objectives(self, const floating[:, ::1] coef) noexcept nogil:
+        """:attr:`objectives`: the unweighted mean loss of the pass plus the
+        penalty of the weights ``coef * wscale`` (in float64) at its end."""
+        cdef Py_ssize_t j, m
+        cdef double w, squared, l1
+        for m in range(self.n_models):
+            self.objectives[m] = self.plain_losses[m]
+            if not (self.track_unweighted and self.penalized):
+                continue
+            squared = 0.0
+            l1 = 0.0
+            for j in range(self.n_features):
+                w = <double>coef[j, m] * self.wscale[m]
+                squared += w * w
+                l1 += fabs(w)
+            self.objectives[m] += self.alpha[m] * (
+                (1.0 - self.l1_ratio) * 0.5 * squared + self.l1_ratio * l1
+            )
 
     cdef bint _finite(self, floating[:, ::1] coef, floating[:, ::1] avg) noexcept nogil:
         cdef Py_ssize_t j, m

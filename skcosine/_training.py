@@ -87,7 +87,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.extmath import safe_sparse_dot
 
 from . import _sklearn_compat as compat
-from ._data import TEMPORARIES, loss_values, penalty, row_blocks, take_rows
+from ._data import TEMPORARIES, loss_values, row_blocks, take_rows
 from ._kernel import RATE_BASE, RATE_COLUMNS, Kernel, seed_state
 from ._schedules import MAX_COUNT
 
@@ -117,7 +117,6 @@ __all__ = [
     "mean_losses",
     "model_arrays",
     "new_state",
-    "penalty_norms",
     "prepare",
     "reference_losses",
     "resumed_rule",
@@ -268,14 +267,6 @@ def averaging_started(average, n_seen):
         Samples seen (weight updates made).
     """
     return np.logical_and(bool(average), average <= n_seen)
-
-
-def penalty_norms(state, l1=True):
-    """Squared L2 norms and L1 norms ``(K,)`` of the weights (the L1 norms
-    only with ``l1``, else 0: an 'l2' penalty does not use them)."""
-    weights = np.multiply(state["coef"], state["wscale"], dtype=np.float64)
-    squared = np.einsum("jk,jk->k", weights, weights)
-    return squared, np.abs(weights).sum(axis=0) if l1 else 0.0
 
 
 def check_state(state, n_features, n_models, dtype):
@@ -599,9 +590,11 @@ class Report:
     losses : ndarray of shape (n_models,)
         Progressive mean loss of every model over the pass, weighted by the
         sample and class weights (what the divergence rule compares).
-    unweighted_losses : ndarray of shape (n_models,)
-        The same mean with every row counted once, as scikit-learn's SGD sums
-        its training objective (what the ``tol`` rule monitors).
+    objectives : ndarray of shape (n_models,)
+        scikit-learn's SGD training objective (what the ``tol`` rule monitors
+        and ``loss_curve_`` records): the same mean with every row counted
+        once, plus the penalty at the end of the pass (the kernel's
+        ``objectives``).
     finite : bool
         Whether every trained model ended the pass finite.
     trainer : Trainer
@@ -611,7 +604,7 @@ class Report:
     epoch: float
     learning_rate: float
     losses: np.ndarray
-    unweighted_losses: np.ndarray
+    objectives: np.ndarray
     finite: bool
     trainer: object
 
@@ -689,8 +682,9 @@ class Trainer:
 
         Returns
         -------
-        losses, unweighted_losses : ndarray of shape (n_models,)
-            Progressive mean loss of every model, weighted and not.
+        losses, objectives : ndarray of shape (n_models,)
+            Progressive mean loss of every model, weighted (the divergence
+            rule's) and as scikit-learn's objective (see :class:`Report`).
         finite : bool
             Whether the trained models are finite.
         """
@@ -698,7 +692,7 @@ class Trainer:
         if self.settings.shuffle:
             self.kernel.shuffle(self.state["rng"])
         finite = self.kernel.run(self._rates, start, step)
-        return self.losses.copy(), self.kernel.unweighted_losses, finite
+        return self.losses.copy(), self.kernel.objectives, finite
 
 
 class RatePlan:
@@ -969,11 +963,11 @@ def run_passes(trainer, plan, positions, length, hooks):
         for hook in hooks:
             hook.before_pass(position)
         rates, start = plan.plan(position)
-        losses, unweighted, finite = trainer.run(rates, start, step)
+        losses, objectives, finite = trainer.run(rates, start, step)
         learning_rate = plan.rate(position)
         learning_rates.append(learning_rate)
         trainer.state["epochs"] = position + length
-        report = Report(position, learning_rate, losses, unweighted, finite, trainer)
+        report = Report(position, learning_rate, losses, objectives, finite, trainer)
         stop = [hook.after_pass(report) for hook in hooks]
         if any(stop):
             break
@@ -1058,9 +1052,6 @@ class Monitor(Hook):
             )
         self.rule = rule
         self.values = []
-        # the penalty's alpha per model, None without a penalty to add
-        penalized = settings.penalized and np.any(problem.alpha)
-        self.alpha = problem.alpha if penalized else None
         self.name = (
             "validation score" if settings.early_stopping else "training objective"
         )
@@ -1089,12 +1080,7 @@ class Monitor(Hook):
         settings, state = self.settings, report.trainer.state
         if settings.early_stopping:
             return self._scores(model_arrays(state, averaged=False))
-        objective = report.unweighted_losses  # as scikit-learn's SGD sums it
-        if self.alpha is None:
-            return objective
-        l1_ratio = settings.l1_ratio or 0.0
-        squared, l1 = penalty_norms(state, l1=bool(l1_ratio))
-        return objective + penalty(self.alpha, l1_ratio, squared, l1)
+        return report.objectives  # summed by the kernel
 
     def _scores(self, model):
         """Score of every model on the held-out rows."""
