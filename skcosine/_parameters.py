@@ -4,7 +4,6 @@ entries (see :mod:`skcosine._docstrings`); ``tests/test_docstrings.py`` checks
 that every documented default is the one the ``__init__`` signature states."""
 
 import difflib
-import inspect
 
 __all__ = ["ENTRIES", "REPLACED", "ParameterNamesMixin", "unknown_parameter"]
 
@@ -167,27 +166,12 @@ def unknown_parameter(cls, name, valid):
 class ParameterNamesMixin:
     """A parameter the estimator does not have (misspelled, or one of
     scikit-learn's SGD that skcosine replaces) gets a message naming the class
-    and the replacement, at construction and in ``set_params``."""
+    and the replacement in ``set_params`` (so in every search over it).
 
-    def __new__(cls, *args, **kwargs):
-        # Python checks the names only when it calls __init__, after
-        # __new__, with its own message: this one names the replacement.
-        # Every name of a constraint is a parameter: the signature (~50 us
-        # to read, at every clone of a search) is read only for the others.
-        constraints = getattr(cls, "_parameter_constraints", {})
-        if all(name in constraints for name in kwargs):
-            return super().__new__(cls)
-        parameters = list(inspect.signature(cls.__init__).parameters.values())[1:]
-        valid = [p.name for p in parameters]
-        # a subclass whose __init__ takes **kwargs accepts any name
-        open_ended = any(p.kind is p.VAR_KEYWORD for p in parameters)
-        for name in kwargs:
-            if name not in valid and not open_ended:
-                raise TypeError(
-                    f"{cls.__name__}.__init__() got an unexpected keyword argument "
-                    f"{name!r}: {unknown_parameter(cls, name, valid)}"
-                )
-        return super().__new__(cls)
+    At construction Python's own ``TypeError`` names the class: a ``__new__``
+    that checked the keywords first would hide ``__init__``'s signature from
+    ``inspect.signature`` (and the editors and checkers that read it) on some
+    Python versions."""
 
     def set_params(self, **params):
         """Set the parameters of this estimator (as scikit-learn's

@@ -1,7 +1,10 @@
 """A misspelled parameter, or one of scikit-learn's SGD that skcosine replaces,
-gets a message naming the class and what to use instead: at construction (a
-TypeError, as Python's) and in set_params (a ValueError, as scikit-learn's)."""
+gets a message naming the class and what to use instead in set_params (a
+ValueError, as scikit-learn's), so in every search over it; at construction
+Python's own TypeError names the class (the signature stays __init__'s, for
+inspect.signature and the editors that read it)."""
 
+import inspect
 import re
 
 import pytest
@@ -36,8 +39,9 @@ CASES = [
 def test_an_unknown_parameter_names_the_class_and_the_replacement(
     Estimator, name, value, hint
 ):
+    # at construction, Python's own message names the class
     start = f"{Estimator.__name__}.__init__() got an unexpected keyword argument"
-    with pytest.raises(TypeError, match=re.escape(f"{start} {name!r}: {hint}")):
+    with pytest.raises(TypeError, match=re.escape(f"{start} {name!r}")):
         Estimator(**{name: value})
     model = Estimator()
     with pytest.raises(
@@ -54,8 +58,6 @@ def test_an_unknown_parameter_names_the_class_and_the_replacement(
 @pytest.mark.parametrize("name", ["alpha", "eta0", "lr_min", "T_max"])
 def test_a_cv_estimator_suggests_the_searched_list(Estimator, name):
     hint = f"{Estimator.__name__} searches lists of values: use {name}s=[...]."
-    with pytest.raises(TypeError, match=re.escape(hint)):
-        Estimator(**{name: 0.1})
     with pytest.raises(ValueError, match=re.escape(hint)):
         Estimator().set_params(**{name: 0.1})
 
@@ -85,3 +87,14 @@ def test_a_subclass_taking_any_keyword_is_left_to_its_own_init():
     assert Open(extra=1, alpha=0.1).alpha == 0.1
     with pytest.raises(TypeError, match="unexpected keyword argument 'power_t'"):
         Open(power_t=0.5)  # CosineSGDRegressor.__init__, via super(): Python's
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS, ids=lambda e: e.__name__)
+def test_the_signature_editors_read_is_the_explicit_init(Estimator):
+    class Subclass(Estimator):
+        pass
+
+    init = list(inspect.signature(Estimator.__init__).parameters.values())[1:]
+    expected = str(inspect.Signature(init))
+    assert str(inspect.signature(Estimator)) == expected
+    assert str(inspect.signature(Subclass)) == expected
