@@ -31,7 +31,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _sklearn_compat as compat
 from ._checkpoint import Checkpoint, CheckpointHook, fingerprint, size_bound
-from ._data import Problem, check_training_weights, sorted_labels, validation_split
+from ._data import Problem, check_training_weights, validation_split
 from ._docstrings import DocLinkMixin, shared_doc
 from ._settings import (
     PARTIAL_FIT_EPOCHS,
@@ -269,10 +269,11 @@ default=None
                 reset=not continuing,
                 dtype=self._state["coef"].dtype if continuing else None,
             )
-            settings = self._budget(settings, X.shape[0], y, incremental)
+            targets = self._encode_targets(y, settings, classes, incremental)
+            n_classes = len(self.classes_) if is_classifier(self) else None
+            settings = self._budget(settings, X.shape[0], n_classes, incremental)
             if continuing:
                 self._check_schedule_unchanged(settings)
-            targets = self._encode_targets(y, settings, classes, incremental)
             check_training_weights(targets, weights, X.dtype)
             held_out = validation_split(
                 settings, targets.values, weights, stratify=is_classifier(self)
@@ -342,15 +343,15 @@ default=None
                     checkpoint.discard()  # only once the model is recorded
         return self
 
-    def _budget(self, settings, n_samples, y, incremental):
-        """``max_iter='auto'`` resolved: from the number of rows (and of
-        classes) for ``fit``; ``partial_fit`` keeps the budget of the call that
-        started the schedule (:data:`~skcosine._settings.PARTIAL_FIT_EPOCHS`
-        when it was a ``partial_fit``)."""
+    def _budget(self, settings, n_samples, n_classes, incremental):
+        """``max_iter='auto'`` resolved: from the number of rows and of classes
+        (``None`` for a regression) for ``fit``; ``partial_fit`` keeps the
+        budget of the call that started the schedule
+        (:data:`~skcosine._settings.PARTIAL_FIT_EPOCHS` when it was a
+        ``partial_fit``)."""
         if settings.max_iter != "auto":
             return settings
         if not incremental:
-            n_classes = len(sorted_labels(y, "y")) if is_classifier(self) else None
             epochs = auto_max_iter(n_samples, self._auto_epochs_floor(n_classes))
         elif hasattr(self, "_state"):
             epochs = self._state.get("max_iter", PARTIAL_FIT_EPOCHS)
