@@ -3,6 +3,7 @@
 from ._classifier import CosineSGDClassifier
 from ._classifier_cv import CosineSGDClassifierCV
 from ._display import LearningRateScheduleDisplay
+from ._mlp import CosineMLPClassifier, CosineMLPRegressor
 from ._regressor import CosineSGDRegressor
 from ._regressor_cv import CosineSGDRegressorCV
 from ._schedules import CosineAnnealingLR, CosineAnnealingWarmRestarts
@@ -10,6 +11,8 @@ from ._schedules import CosineAnnealingLR, CosineAnnealingWarmRestarts
 __all__ = [
     "CosineAnnealingLR",
     "CosineAnnealingWarmRestarts",
+    "CosineMLPClassifier",
+    "CosineMLPRegressor",
     "CosineSGDClassifier",
     "CosineSGDClassifierCV",
     "CosineSGDRegressor",
@@ -20,6 +23,8 @@ __all__ = [
 for _public in (
     CosineAnnealingLR,
     CosineAnnealingWarmRestarts,
+    CosineMLPClassifier,
+    CosineMLPRegressor,
     CosineSGDClassifier,
     CosineSGDClassifierCV,
     CosineSGDRegressor,

@@ -97,7 +97,7 @@ def shared_doc(function):
     return function
 
 
-def fill_doc(parameters):
+def fill_doc(parameters, **sections):
     """A class decorator: the docstring's ``{parameters}`` line becomes the
     ``Parameters`` section of ``parameters`` (see :func:`with_parameters`).
 
@@ -105,6 +105,9 @@ def fill_doc(parameters):
     ----------
     parameters : dict
         ``{name: entry}`` in the order of the signature.
+    **sections : str
+        Other text the classes of a family share: a line ``{name}`` becomes
+        ``sections[name]``.
 
     Returns
     -------
@@ -125,7 +128,7 @@ def fill_doc(parameters):
 
     def fill(cls):
         if cls.__doc__ is not None:  # None under python -OO
-            cls.__doc__ = with_parameters(cls.__doc__, parameters)
+            cls.__doc__ = with_parameters(cls.__doc__, parameters, **sections)
         return cls
 
     return fill
@@ -155,7 +158,7 @@ class DocLinkMixin:
     _doc_link_template = DOCS_URL + "generated/{estimator_module}.{estimator_name}.html"
 
 
-def with_parameters(template, entries):
+def with_parameters(template, entries, **sections):
     """A class docstring from ``template``: its ``{parameters}`` line becomes
     the ``Parameters`` section of ``entries``, in order, and its shared entries
     are filled (as :func:`shared_doc` fills a method's).
@@ -168,10 +171,12 @@ def with_parameters(template, entries):
     entries : dict
         ``{name: entry}`` in the order of the signature, each entry its
         numpydoc lines, dedented.
+    **sections : str
+        Text for the other ``{name}`` lines, dedented.
 
     Returns
     -------
     str
     """
     section = "\n".join(["Parameters", "----------", *entries.values()])
-    return _fill_shared(_fill(template, {"parameters": section}))
+    return _fill_shared(_fill(template, {"parameters": section, **sections}))

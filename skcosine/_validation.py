@@ -55,7 +55,9 @@ def input_errors(estimator, method):
         ) from exc
 
 
-def validate_training_data(estimator, method, X, y, sample_weight, *, reset, dtype):
+def validate_training_data(
+    estimator, method, X, y, sample_weight, *, reset, dtype, multi_output=False
+):
     """Validated ``X`` (C-ordered float or CSR), ``y`` and sample weights.
 
     Parameters
@@ -72,6 +74,9 @@ def validate_training_data(estimator, method, X, y, sample_weight, *, reset, dty
     dtype : dtype or None
         The dtype of the model being continued (``X`` is cast to it); float32
         or float64 as given when ``None``.
+    multi_output : bool, default=False
+        Whether ``y`` may be 2-d (the MLP estimators); a regressor's ``y`` is
+        then checked to be numeric here.
     """
     _refuse_dates(X)
     check_sparse_structure(X)
@@ -85,6 +90,8 @@ def validate_training_data(estimator, method, X, y, sample_weight, *, reset, dty
             order="C",
             accept_large_sparse=False,
             reset=reset,
+            multi_output=multi_output,
+            y_numeric=multi_output and not is_classifier(estimator),
         )
         weights = check_sample_weight(sample_weight, X.shape[0], X.dtype)
     return private_structure(aligned(X)), aligned(y), aligned(weights)
