@@ -16,6 +16,7 @@ is plain arrays (``_optimizer_state``), kept across ``partial_fit`` calls.
 """
 
 import math
+from fractions import Fraction
 from numbers import Integral, Real
 
 import numpy as np
@@ -319,10 +320,10 @@ class CosineMLPMixin(DocLinkMixin):
             if resuming:
                 max_iter = self._max_iter
                 self._check_schedule_unchanged(max_iter)
-                schedule, position = self.schedule_, self.n_epochs_
+                schedule, position = self.schedule_, Fraction(*self._position)
             else:
                 max_iter = self._budget(n_train, incremental)
-                schedule, position = self._schedule(max_iter), 0.0
+                schedule, position = self._schedule(max_iter), Fraction(0)
 
             network = Network(
                 layer_units,
@@ -354,15 +355,17 @@ class CosineMLPMixin(DocLinkMixin):
             run = _Run(self, incremental, continuing)
             order = np.arange(n_train) if self.shuffle else None
             epochs = 1 if incremental else max_iter
-            step = 1.0 / self.batches_per_epoch if incremental else 1.0
+            step = Fraction(1, self.batches_per_epoch) if incremental else Fraction(1)
             B = n_batches(n_train, batch_size)
             for _ in range(epochs):
                 if self.shuffle:
                     order = shuffle(order, random_state=random_state)
                 rates = self._rates(schedule, position, step, B)
-                epoch_loss = network.epoch(
-                    optimizer, opt_state, X_train, Y_train, w_train, order, rates
-                )
+                with np.errstate(over="ignore", invalid="ignore"):
+                    # an overflow is reported as a divergence, just below
+                    epoch_loss = network.epoch(
+                        optimizer, opt_state, X_train, Y_train, w_train, order, rates
+                    )
                 position += step
                 run.t += n_train
                 run.losses.append(float(epoch_loss))
@@ -441,8 +444,14 @@ class CosineMLPMixin(DocLinkMixin):
         """The rate of each of the ``n`` updates of a pass that starts at
         ``position`` and advances the schedule by ``step`` epochs."""
         if self.anneal_per == "epoch":
-            return np.full(n, schedule._lr(np.float64(position)))
-        return schedule._lr(position + step * np.arange(n) / n)
+            rates = np.full(n, schedule._lr(np.float64(position)))
+        else:  # the positions as exact fractions, rounded once
+            rates = schedule._lr(
+                np.array([float(position + step * i / n) for i in range(n)])
+            )
+        # Python floats, as scikit-learn's rate: a NumPy float64 scalar would
+        # make the float32 updates compute in float64 (NumPy 2's promotion)
+        return rates.tolist()
 
     def _check_schedule_unchanged(self, max_iter):
         new = self._schedule(max_iter)
@@ -603,7 +612,8 @@ class _Run:
         est.n_iter_ = self.n_iter + len(self.losses)
         est.t_ = self.t
         est.schedule_ = schedule
-        est.n_epochs_ = position
+        est.n_epochs_ = float(position)
+        est._position = (position.numerator, position.denominator)
         est._max_iter = max_iter
         est._schedule_parameters = {n: getattr(est, n) for n in SCHEDULE_PARAMETERS}
         est._optimizer_state = opt_state
@@ -668,7 +678,9 @@ class CosineMLPRegressor(ParameterNamesMixin, CosineMLPMixin, MLPRegressor):
     >>> X, y = load_diabetes(return_X_y=True)
     >>> model = make_pipeline(
     ...     StandardScaler(),
-    ...     CosineMLPRegressor((32,), learning_rate_init=0.01, random_state=0),
+    ...     CosineMLPRegressor(
+    ...         hidden_layer_sizes=(32,), learning_rate_init=0.01, random_state=0
+    ...     ),
     ... )
     >>> model.fit(X, y / 100).score(X, y / 100) > 0.5
     True
