@@ -43,7 +43,7 @@ from ._schedules import (
     check_rate_range,
 )
 from ._settings import PARTIAL_FIT_EPOCHS, warn
-from ._validation import input_errors, validate_training_data
+from ._validation import validate_prediction_data, validate_training_data
 
 __all__ = ["CosineMLPClassifier", "CosineMLPRegressor"]
 
@@ -277,12 +277,7 @@ class CosineMLPMixin(DocLinkMixin):
                 y = column_or_1d(y, warn=True)
             Y = self._encode_targets(y, classes, incremental, continuing, X.dtype)
             n_samples, n_features = X.shape
-            hidden = [int(h) for h in np.atleast_1d(self.hidden_layer_sizes)]
-            if any(h <= 0 for h in hidden):
-                raise ValueError(
-                    f"hidden_layer_sizes must be > 0, got {self.hidden_layer_sizes!r}."
-                )
-            layer_units = [n_features, *hidden, Y.shape[1]]
+            layer_units = [n_features, *self._hidden_units(), Y.shape[1]]
 
             # the starting weights, the network and the optimizer
             random_state = check_random_state(self.random_state)
@@ -418,6 +413,20 @@ class CosineMLPMixin(DocLinkMixin):
                 "warmup_epochs or raise max_iter."
             )
 
+    def _hidden_units(self):
+        """``hidden_layer_sizes`` as a list of positive integers."""
+        sizes = self.hidden_layer_sizes
+        sizes = list(sizes) if np.ndim(sizes) else [sizes]
+        if not all(
+            isinstance(h, Integral) and not isinstance(h, bool) and 0 < h <= MAX_COUNT
+            for h in sizes
+        ):
+            raise ValueError(
+                "hidden_layer_sizes must hold positive integers (the neurons of "
+                f"each hidden layer), got {self.hidden_layer_sizes!r}."
+            )
+        return [int(h) for h in sizes]
+
     def _budget(self, n_train, incremental):
         if self.max_iter != "auto":
             return self.max_iter
@@ -527,6 +536,8 @@ class CosineMLPMixin(DocLinkMixin):
                 )
         if np.asarray(coefs[0]).shape[0] != getattr(self, "n_features_in_", -1):
             raise ValueError("coefs_[0] does not match n_features_in_.")
+        if hasattr(self, "_optimizer_state"):
+            self._check_schedule_state()
         state = getattr(self, "_optimizer_state", None)
         if state is not None:
             n = sum(
@@ -549,6 +560,31 @@ class CosineMLPMixin(DocLinkMixin):
                     "The optimizer state does not match the network (or the "
                     "solver changed since the last call): call fit."
                 )
+
+    def _check_schedule_state(self):
+        """What ``partial_fit`` continues from, besides the network: the
+        schedule, its position and the records it extends."""
+        position = getattr(self, "_position", None)
+        records = (
+            getattr(self, "loss_curve_", None),
+            getattr(self, "learning_rates_", None),
+        )
+        if not (
+            isinstance(self.schedule_, CosineAnnealingLR | CosineAnnealingWarmRestarts)
+            and isinstance(position, tuple)
+            and len(position) == 2
+            and all(isinstance(v, Integral) for v in position)
+            and position[0] >= 0
+            and position[1] > 0
+            and isinstance(self._max_iter, Integral)
+            and self._max_iter >= 1
+            and all(isinstance(v, Integral) and v >= 0 for v in (self.n_iter_, self.t_))
+            and all(np.ndim(r) == 1 and len(r) == self.n_iter_ for r in records)
+        ):
+            raise ValueError(
+                "The fitted schedule state (schedule_, n_iter_, t_, loss_curve_, "
+                "learning_rates_) is inconsistent: call fit."
+            )
 
 
 class _Run:
@@ -782,8 +818,8 @@ class CosineMLPRegressor(ParameterNamesMixin, CosineMLPMixin, MLPRegressor):
         """
         check_is_fitted(self)
         self._check_fitted_network()
-        with input_errors(self, "predict"):
-            return super().predict(X)
+        X = validate_prediction_data(self, "predict", X)
+        return super().predict(X)
 
     def _encode_targets(self, y, classes, incremental, continuing, dtype):
         Y = np.asarray(y, dtype=dtype)
@@ -951,8 +987,8 @@ class CosineMLPClassifier(ParameterNamesMixin, CosineMLPMixin, MLPClassifier):
         """
         check_is_fitted(self)
         self._check_fitted_network()
-        with input_errors(self, "predict"):
-            return super().predict(X)
+        X = validate_prediction_data(self, "predict", X)
+        return super().predict(X)
 
     def predict_proba(self, X):
         """Class probabilities, as :class:`~sklearn.neural_network.MLPClassifier`.
@@ -969,8 +1005,8 @@ class CosineMLPClassifier(ParameterNamesMixin, CosineMLPMixin, MLPClassifier):
         """
         check_is_fitted(self)
         self._check_fitted_network()
-        with input_errors(self, "predict_proba"):
-            return super().predict_proba(X)
+        X = validate_prediction_data(self, "predict_proba", X)
+        return super().predict_proba(X)
 
     def _encode_targets(self, y, classes, incremental, continuing, dtype):
         multilabel = type_of_target(y).startswith("multilabel")

@@ -218,3 +218,38 @@ def test_dropped_parameters_are_named():
         CosineMLPRegressor().set_params(learning_rate="adaptive")
     with pytest.raises(ValueError, match="solver"):
         CosineMLPRegressor(solver="lbfgs").fit([[0.0], [1.0]], [0.0, 1.0])
+
+
+@pytest.mark.parametrize(
+    "attribute,value",
+    [
+        ("_position", (1, 0)),
+        ("_position", "1/2"),
+        ("schedule_", "cosine"),
+        ("_max_iter", 0),
+        ("learning_rates_", np.zeros(5)),
+        ("coefs_", [np.zeros((5, 4)), np.zeros((3, 3))]),
+        ("intercepts_", [np.full(4, np.nan), np.zeros(3)]),
+        ("_optimizer_state", {"t": -1, "moments": []}),
+    ],
+)
+def test_a_tampered_model_is_refused_before_use(classification, attribute, value):
+    X, y = classification
+    model = CosineMLPClassifier(hidden_layer_sizes=(4,), max_iter=3, random_state=0)
+    model.partial_fit(X, y, classes=np.unique(y))
+    setattr(model, attribute, value)
+    with pytest.raises(ValueError, match="inconsistent|do not form|does not match"):
+        model.partial_fit(X, y)
+
+
+def test_predict_checks_sparse_structure_first(classification):
+    import scipy.sparse as sp
+
+    X, y = classification
+    model = CosineMLPClassifier(hidden_layer_sizes=(4,), max_iter=2).fit(X, y)
+    bad = sp.csr_matrix(X)
+    bad.indices = bad.indices.copy()
+    bad.indices[3] = 10**6  # a column far out of range
+    for method in (model.predict, model.predict_proba):
+        with pytest.raises(ValueError, match="malformed sparse"):
+            method(bad)
