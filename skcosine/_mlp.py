@@ -31,7 +31,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from . import _sklearn_compat as compat
 from ._base import alone, atomic
-from ._data import checked_classes
+from ._data import checked_classes, float32_range_message
 from ._docstrings import DocLinkMixin, fill_doc
 from ._network import Network, Optimizer, glorot_init, n_batches
 from ._parameters import ParameterNamesMixin
@@ -42,7 +42,11 @@ from ._schedules import (
     check_rate_range,
 )
 from ._settings import PARTIAL_FIT_EPOCHS, warn
-from ._validation import input_errors, validate_training_data
+from ._validation import (
+    check_prediction_input,
+    input_errors,
+    validate_training_data,
+)
 
 __all__ = ["CosineMLPClassifier", "CosineMLPRegressor"]
 
@@ -56,6 +60,19 @@ MLP_MAX_AUTO_EPOCHS = 200
 DROPPED_PARAMETERS = ("learning_rate", "power_t", "max_fun")
 """scikit-learn MLP parameters that mean nothing under a cosine schedule
 (``max_fun`` belongs to the 'lbfgs' solver, which has no learning rate)."""
+
+MLP_REPLACED = {
+    "learning_rate": "the learning rate always follows a cosine schedule: set "
+    "learning_rate_init (its peak), lr_min (the final rate), T_max and T_mult "
+    "(the cycle length and warm restarts) and warmup_epochs; "
+    "lr_min=learning_rate_init gives scikit-learn's learning_rate='constant'.",
+    "power_t": "not used: there is no inverse-scaling schedule; the rate goes "
+    "from learning_rate_init down to lr_min along a cosine.",
+    "max_fun": "it belongs to solver='lbfgs', which has no learning rate and so "
+    "no schedule: use scikit-learn's MLP estimators for L-BFGS.",
+}
+"""What to use instead of each of :data:`DROPPED_PARAMETERS`: the hint of a
+``set_params`` (or a search) that names one."""
 
 _COUNT = compat.Interval(Integral, 1, MAX_COUNT, closed="both")
 
@@ -254,11 +271,13 @@ class CosineMLPMixin(DocLinkMixin):
         nothing."""
         with alone(self), atomic(self):
             method = "partial_fit" if incremental else "fit"
-            self._check_parameters(incremental)
             continuing = hasattr(self, "coefs_") and (incremental or self.warm_start)
             resuming = incremental and hasattr(self, "_optimizer_state")
+            self._check_parameters(incremental, resuming)
             if continuing:
                 self._check_fitted_network()
+            if resuming:
+                self._check_training_state()
 
             # the data and the targets
             X, y, weights = validate_training_data(
@@ -390,7 +409,7 @@ class CosineMLPMixin(DocLinkMixin):
 
     # --- the steps of a call ----------------------------------------------------
 
-    def _check_parameters(self, incremental):
+    def _check_parameters(self, incremental, resuming):
         """The rules between parameters (each alone is checked by the
         constraints)."""
         check_rate_range(
@@ -403,17 +422,17 @@ class CosineMLPMixin(DocLinkMixin):
                 "early_stopping=True needs a float tol (the least improvement of "
                 "the validation score), got tol=None."
             )
-        if (
-            not incremental
-            and self.T_max is None
-            and self.max_iter != "auto"
-            and self.max_iter <= self.warmup_epochs
-        ):
-            raise ValueError(
-                f"warmup_epochs={self.warmup_epochs} leaves no epoch of max_iter="
-                f"{self.max_iter} for the cosine cycle (T_max=None): lower "
-                "warmup_epochs or raise max_iter."
-            )
+        if self.T_max is None and not resuming:  # a schedule starts: its budget
+            budget, shown = self.max_iter, f"{self.max_iter!r}"
+            if budget == "auto":  # fit's 'auto' makes room for the warmup
+                budget = PARTIAL_FIT_EPOCHS if incremental else None
+                shown += f" ({budget} epochs for partial_fit)"
+            if budget is not None and budget <= self.warmup_epochs:
+                raise ValueError(
+                    f"warmup_epochs={self.warmup_epochs} leaves no epoch of "
+                    f"max_iter={shown} for the cosine cycle (T_max=None): lower "
+                    "warmup_epochs or raise max_iter."
+                )
 
     def _budget(self, n_train, incremental):
         if self.max_iter != "auto":
@@ -518,6 +537,15 @@ class CosineMLPMixin(DocLinkMixin):
                 )
         if np.asarray(coefs[0]).shape[0] != getattr(self, "n_features_in_", -1):
             raise ValueError("coefs_[0] does not match n_features_in_.")
+        if getattr(self, "n_layers_", None) != len(coefs) + 1:
+            raise ValueError("n_layers_ does not match coefs_: it is invalid.")
+        if getattr(self, "n_outputs_", None) != np.asarray(coefs[-1]).shape[1]:
+            raise ValueError("n_outputs_ does not match coefs_: it is invalid.")
+        if getattr(self, "out_activation_", None) not in self._out_activations:
+            raise ValueError(
+                f"out_activation_={getattr(self, 'out_activation_', None)!r} is "
+                f"invalid: one of {sorted(self._out_activations)} expected."
+            )
         state = getattr(self, "_optimizer_state", None)
         if state is not None:
             n = sum(
@@ -530,7 +558,10 @@ class CosineMLPMixin(DocLinkMixin):
                 not isinstance(moments, list)
                 or len(moments) != (2 if self.solver == "adam" else 1)
                 or any(
-                    not isinstance(m, np.ndarray) or m.shape != (n,) or m.dtype != dtype
+                    not isinstance(m, np.ndarray)
+                    or m.shape != (n,)
+                    or m.dtype != dtype
+                    or not np.all(np.isfinite(m))
                     for m in moments
                 )
                 or not isinstance(t, Integral)
@@ -539,6 +570,47 @@ class CosineMLPMixin(DocLinkMixin):
                 raise ValueError(
                     "The optimizer state does not match the network (or the "
                     "solver changed since the last call): call fit."
+                )
+
+    def _check_training_state(self):
+        """What ``partial_fit`` continues from, besides the network, checked:
+        a model loaded from a file may carry anything."""
+
+        def count(value, least):
+            return (
+                isinstance(value, Integral)
+                and not isinstance(value, bool)
+                and value >= least
+            )
+
+        position = getattr(self, "n_epochs_", None)
+        rates = getattr(self, "learning_rates_", None)
+        parameters = getattr(self, "_schedule_parameters", None)
+        valid = {
+            "schedule_": isinstance(
+                getattr(self, "schedule_", None),
+                (CosineAnnealingLR, CosineAnnealingWarmRestarts),
+            ),
+            "n_epochs_": isinstance(position, Real)
+            and not isinstance(position, bool)
+            and bool(np.isfinite(position))
+            and position >= 0,
+            "n_iter_": count(getattr(self, "n_iter_", None), 0),
+            "t_": count(getattr(self, "t_", None), 0),
+            "_max_iter": count(getattr(self, "_max_iter", None), 1),
+            "_no_improvement_count": count(
+                getattr(self, "_no_improvement_count", None), 0
+            ),
+            "loss_curve_": isinstance(getattr(self, "loss_curve_", None), list),
+            "learning_rates_": isinstance(rates, np.ndarray) and rates.ndim == 1,
+            "_schedule_parameters": isinstance(parameters, dict)
+            and set(parameters) == set(SCHEDULE_PARAMETERS),
+        }
+        for name, ok in valid.items():
+            if not ok:
+                raise ValueError(
+                    f"The fitted attribute {name} is invalid (a tampered or "
+                    "corrupted model?): call fit to train a new model."
                 )
 
 
@@ -677,6 +749,8 @@ class CosineMLPRegressor(ParameterNamesMixin, CosineMLPMixin, MLPRegressor):
     """
 
     _parameter_constraints: dict = mlp_constraints(MLPRegressor._parameter_constraints)
+    _replaced_parameters = MLP_REPLACED
+    _out_activations = frozenset({"identity", "exp"})
 
     def __init__(
         self,
@@ -772,11 +846,15 @@ class CosineMLPRegressor(ParameterNamesMixin, CosineMLPMixin, MLPRegressor):
         """
         check_is_fitted(self)
         self._check_fitted_network()
+        check_prediction_input(X)
         with input_errors(self, "predict"):
             return super().predict(X)
 
     def _encode_targets(self, y, classes, incremental, continuing, dtype):
-        Y = np.asarray(y, dtype=dtype)
+        with np.errstate(over="ignore"):  # refused just below
+            Y = np.asarray(y, dtype=dtype)
+        if not np.all(np.isfinite(Y)):  # finite y, beyond float32's range
+            raise ValueError(float32_range_message("y", float(np.max(np.abs(y)))))
         if Y.ndim == 1:
             Y = Y.reshape(-1, 1)
         if continuing and Y.shape[1] != self.n_outputs_:
@@ -845,6 +923,8 @@ class CosineMLPClassifier(ParameterNamesMixin, CosineMLPMixin, MLPClassifier):
     """
 
     _parameter_constraints: dict = mlp_constraints(MLPClassifier._parameter_constraints)
+    _replaced_parameters = MLP_REPLACED
+    _out_activations = frozenset({"logistic", "softmax"})
 
     def __init__(
         self,
@@ -941,6 +1021,7 @@ class CosineMLPClassifier(ParameterNamesMixin, CosineMLPMixin, MLPClassifier):
         """
         check_is_fitted(self)
         self._check_fitted_network()
+        check_prediction_input(X)
         with input_errors(self, "predict"):
             return super().predict(X)
 
@@ -959,6 +1040,7 @@ class CosineMLPClassifier(ParameterNamesMixin, CosineMLPMixin, MLPClassifier):
         """
         check_is_fitted(self)
         self._check_fitted_network()
+        check_prediction_input(X)
         with input_errors(self, "predict_proba"):
             return super().predict_proba(X)
 
