@@ -546,6 +546,12 @@ class CosineMLPMixin(DocLinkMixin):
                 f"out_activation_={getattr(self, 'out_activation_', None)!r} is "
                 f"invalid: one of {sorted(self._out_activations)} expected."
             )
+
+    def _check_training_state(self):
+        """What ``partial_fit`` continues from, besides the network, checked:
+        a model loaded from a file may carry anything (the network was
+        checked by :meth:`_check_fitted_network`)."""
+        coefs, intercepts, dtype = self.coefs_, self.intercepts_, self.coefs_[0].dtype
         state = getattr(self, "_optimizer_state", None)
         if state is not None:
             n = sum(
@@ -571,10 +577,6 @@ class CosineMLPMixin(DocLinkMixin):
                     "The optimizer state does not match the network (or the "
                     "solver changed since the last call): call fit."
                 )
-
-    def _check_training_state(self):
-        """What ``partial_fit`` continues from, besides the network, checked:
-        a model loaded from a file may carry anything."""
 
         def count(value, least):
             return (
