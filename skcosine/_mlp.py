@@ -382,11 +382,11 @@ class CosineMLPMixin(DocLinkMixin):
                 epoch_loss = network.epoch(
                     optimizer, opt_state, X_train, Y_train, w_train, order, rates
                 )
+                self._check_divergence(network, epoch_loss, position, rates[0])
                 position += step
                 run.t += n_train
                 run.losses.append(float(epoch_loss))
                 run.rates.append(float(rates[0]))
-                self._check_divergence(network, epoch_loss, len(run.losses), rates[0])
                 if self.verbose:
                     print(
                         f"Iteration {run.n_iter + len(run.losses)}, loss = "
@@ -501,10 +501,13 @@ class CosineMLPMixin(DocLinkMixin):
         return X_train, Y_train, w_train, (X_val, y_val, w_val)
 
     def _check_divergence(self, network, loss, epoch, rate):
+        """``epoch`` is the schedule's position at the start of the pass,
+        counted from 0 as ``schedule_`` and ``learning_rates_`` count (and the
+        SGD estimators' message); ``rate`` that of its first update."""
         if np.isfinite(loss) and np.all(np.isfinite(network.theta)):
             return
         raise ValueError(
-            f"Training diverged at epoch {epoch} (learning rate {rate:.6g}): the "
+            f"Training diverged at epoch {epoch:g} (learning rate {rate:.6g}): the "
             f"training loss is {loss}. Lower learning_rate_init, or scale the "
             "features (StandardScaler)."
         )
