@@ -212,7 +212,7 @@ best_validation_score_ : float or None
     With ``early_stopping``, the best validation score.
 schedule_ : CosineAnnealingLR or CosineAnnealingWarmRestarts
     The schedule, fixed at the first call.
-learning_rates_ : ndarray of shape (n_iter_,)
+learning_rates_ : ndarray of shape (``n_iter_``,)
     The rate of the first update of every epoch since ``fit``.
 n_iter_ : int
     Epochs since the last ``fit`` started, plus one per ``partial_fit``.
@@ -229,7 +229,7 @@ out_activation_ : str
     Name of the output activation.
 n_features_in_ : int
     Number of features seen during ``fit``.
-feature_names_in_ : ndarray of shape (n_features_in_,)
+feature_names_in_ : ndarray of shape (``n_features_in_``,)
     Names of the features, when ``X`` has string column names."""
 
 
@@ -264,6 +264,26 @@ class CosineMLPMixin(DocLinkMixin):
             The fitted estimator.
         """
         return self._mlp_fit(X, y, sample_weight, classes=None, incremental=False)
+
+    def score(self, X, y, sample_weight=None):
+        """Score of the network on ``X`` and ``y``, as scikit-learn's MLP
+        defines it.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True targets (labels for the classifier).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            R^2 for the regressor, accuracy for the classifier.
+        """
+        return super().score(X, y, sample_weight=sample_weight)
 
     def _mlp_fit(self, X, y, sample_weight, classes, incremental):
         """One ``fit`` or ``partial_fit`` call, top to bottom. Refused while
