@@ -25,6 +25,7 @@ ESTIMATORS = {
     "_cv",
     "_regressor_cv",
     "_classifier_cv",
+    "_mlp",
 }
 """The estimator layer: the public estimators, their shared flow, the demo."""
 
