@@ -315,7 +315,12 @@ class CosineMLPMixin(DocLinkMixin):
                 y = column_or_1d(y, warn=True)
             Y = self._encode_targets(y, classes, incremental, continuing, X.dtype)
             n_samples, n_features = X.shape
-            hidden = [int(h) for h in np.atleast_1d(self.hidden_layer_sizes)]
+            hidden = np.atleast_1d(self.hidden_layer_sizes).tolist()
+            if not all(isinstance(h, Integral) and h is not True for h in hidden):
+                raise ValueError(  # int(2.5) would silently make a layer of 2
+                    "hidden_layer_sizes must hold integers, got "
+                    f"{self.hidden_layer_sizes!r}."
+                )
             if any(h <= 0 for h in hidden):
                 raise ValueError(
                     f"hidden_layer_sizes must be > 0, got {self.hidden_layer_sizes!r}."

@@ -928,6 +928,7 @@ def test_partial_fit_refuses_parameters_that_only_fail_together(iris):
 MLP_REFUSED = [
     ({"hidden_layer_sizes": (0,)}, r"hidden_layer_sizes must be > 0, got \(0,\)"),
     ({"hidden_layer_sizes": (8, -1)}, r"hidden_layer_sizes must be > 0"),
+    ({"hidden_layer_sizes": (2.5,)}, r"must hold integers, got \(2.5,\)"),
     ({"solver": "lbfgs"}, "'solver' parameter of CosineMLP.* Got 'lbfgs'"),
     (
         {"lr_min": 0.1, "learning_rate_init": 0.01},
