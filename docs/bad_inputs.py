@@ -18,9 +18,12 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 from sklearn.datasets import load_diabetes, load_iris
+from sklearn.preprocessing import StandardScaler
 
 from skcosine import (
     CosineAnnealingLR,
+    CosineMLPClassifier,
+    CosineMLPRegressor,
     CosineSGDClassifier,
     CosineSGDRegressor,
     CosineSGDRegressorCV,
@@ -37,6 +40,10 @@ TRAILING_UNDERSCORE = re.compile(r"(?<=\w)_(?!\w)")
 read as a reference to a target named ``coef``."""
 LONG_NUMBER = re.compile(r"\d{40,}")
 """Numbers this long are shortened in the table (``T_max=10**400``)."""
+STRING_SET = re.compile(r"\{'[^'{}]*'(?:, '[^'{}]*')+\}")
+"""A set of strings in a message (scikit-learn's ``a str among {'sgd',
+'adam'}``): Python orders it by hash, which changes from process to process,
+so the table shows it sorted."""
 
 
 def _data():
@@ -468,6 +475,131 @@ def cases():
     ]
 
 
+def _mlp_schedule_changed(X, y):
+    model = CosineMLPRegressor(hidden_layer_sizes=(8,)).partial_fit(X, y)
+    return model.set_params(lr_min=1e-4).partial_fit(X, y)
+
+
+def _tampered_mlp(X, y, tamper, method="predict"):
+    """A fitted network changed by ``tamper(model)``, as in a tampered file,
+    saved and loaded, then ``method``."""
+    model = CosineMLPRegressor(hidden_layer_sizes=(8,), max_iter=2, random_state=0)
+    model.fit(X, y)
+    tamper(model)
+    model = _loaded(model)
+    return model.predict(X) if method == "predict" else model.partial_fit(X, y)
+
+
+def _mlp_malformed_csr(X, y):
+    """``predict`` of a fitted network on a CSR matrix with a column index
+    ``>= n_features`` (scikit-learn's product would read out of bounds)."""
+    model = CosineMLPRegressor(hidden_layer_sizes=(8,), max_iter=2).fit(X, y)
+    matrix = sp.csr_matrix(X)
+    matrix.indices[0] = X.shape[1] + 10**6
+    return model.predict(matrix)
+
+
+def mlp_cases():
+    """(what the user did, a function doing it) for the MLP estimators."""
+    X, raw_y, _, _, iris_X, iris_y = _data()
+    y = (raw_y - raw_y.mean()) / raw_y.std()
+    nan_X, inf_X = X.copy(), X.copy()
+    nan_X[0, 0], inf_X[0, 0] = np.nan, np.inf
+    mlp = CosineMLPRegressor
+
+    def wrong_shape(model):
+        model.coefs_[0] = model.coefs_[0][:, :3]
+
+    def nan_coefs(model):
+        model.coefs_[1] = model.coefs_[1] * np.nan
+
+    return [
+        ("``hidden_layer_sizes=(0,)``", lambda: mlp(hidden_layer_sizes=(0,)).fit(X, y)),
+        (
+            "``hidden_layer_sizes=(64, -1)``",
+            lambda: mlp(hidden_layer_sizes=(64, -1)).fit(X, y),
+        ),
+        ("``solver='lbfgs'``", lambda: mlp(solver="lbfgs").fit(X, y)),
+        (
+            "``set_params(learning_rate='adaptive')`` (scikit-learn's parameter)",
+            lambda: mlp().set_params(learning_rate="adaptive"),
+        ),
+        (
+            "``set_params(power_t=0.5)`` (scikit-learn's parameter)",
+            lambda: mlp().set_params(power_t=0.5),
+        ),
+        (
+            "``set_params(max_fun=15000)`` (scikit-learn's 'lbfgs' parameter)",
+            lambda: mlp().set_params(max_fun=15000),
+        ),
+        (
+            "``lr_min=0.1, learning_rate_init=0.01``",
+            lambda: mlp(lr_min=0.1, learning_rate_init=0.01).fit(X, y),
+        ),
+        (
+            "``partial_fit`` with ``early_stopping=True``",
+            lambda: mlp(early_stopping=True, tol=1e-4).partial_fit(X, y),
+        ),
+        (
+            "``early_stopping=True`` with ``tol=None``",
+            lambda: mlp(early_stopping=True).fit(X, y),
+        ),
+        (
+            "``warmup_epochs=10, max_iter=10`` (``T_max=None``)",
+            lambda: mlp(warmup_epochs=10, max_iter=10).fit(X, y),
+        ),
+        (
+            "``warmup_epochs=100`` at the first ``partial_fit`` (``max_iter='auto'``)",
+            lambda: mlp(warmup_epochs=100).partial_fit(X, y),
+        ),
+        (
+            "``lr_min`` changed between ``partial_fit`` calls",
+            lambda: _mlp_schedule_changed(X, y),
+        ),
+        (
+            "first ``partial_fit`` of the classifier without ``classes``",
+            lambda: CosineMLPClassifier().partial_fit(iris_X, iris_y),
+        ),
+        (
+            "``predict`` of a loaded network whose ``coefs_[0]`` lost columns",
+            lambda: _tampered_mlp(X, y, wrong_shape),
+        ),
+        (
+            "``partial_fit`` of a loaded network with NaN in ``coefs_[1]``",
+            lambda: _tampered_mlp(X, y, nan_coefs, "partial_fit"),
+        ),
+        (
+            "``partial_fit`` of a loaded network whose ``n_epochs_`` is NaN",
+            lambda: _tampered_mlp(
+                X, y, lambda m: setattr(m, "n_epochs_", np.nan), "partial_fit"
+            ),
+        ),
+        ("NaN in ``X``", lambda: mlp().fit(nan_X, y)),
+        (
+            "infinity in ``X`` at ``predict``",
+            lambda: mlp(max_iter=2).fit(X, y).predict(inf_X),
+        ),
+        (
+            "``predict`` on a CSR matrix with a column index ``>= n_features``",
+            lambda: _mlp_malformed_csr(X, y),
+        ),
+        (
+            "``learning_rate_init=1000, solver='sgd'`` (divergence)",
+            lambda: mlp(
+                hidden_layer_sizes=(8,),
+                solver="sgd",
+                learning_rate_init=1000.0,
+                max_iter=5,
+                random_state=0,
+            ).fit(StandardScaler().fit_transform(X), raw_y),
+        ),
+        (
+            "float32 ``X`` with targets of ``1e39``",
+            lambda: mlp().fit(X.astype(np.float32), np.full(len(y), 1e39)),
+        ),
+    ]
+
+
 def message(action):
     """``(exception type name, message)`` raised by ``action``."""
     with warnings.catch_warnings():
@@ -483,17 +615,29 @@ def _readable(text):
     """The message with temporary directories shown as ``<tmp>`` and numbers
     of 40 digits or more shortened."""
     text = re.sub(rf"[^\s'(]*{TEMPORARY}[A-Za-z0-9_]+", "<tmp>", text)
+    text = STRING_SET.sub(
+        lambda m: "{" + ", ".join(sorted(m[0][1:-1].split(", "))) + "}", text
+    )
     return LONG_NUMBER.sub(lambda m: f"{m[0][:4]}...({len(m[0])} digits)", text)
 
 
-def table():
+def _list_table(rows):
     lines = [".. list-table::", "   :header-rows: 1", "   :widths: 25 15 60", ""]
     lines += ["   * - Input", "     - Exception", "     - Message"]
-    for what, action in cases():
+    for what, action in rows:
         kind, text = message(action)
         text = text.replace("`", "'").replace("*", r"\*").replace("|", r"\|")
         text = TRAILING_UNDERSCORE.sub(r"\\_", text)  # coef_ is no rst reference
         lines += [f"   * - {what}", f"     - ``{kind}``", f"     - {text}"]
+    return lines
+
+
+def table():
+    """The SGD estimators' table, then the MLP estimators' (under a rubric,
+    so that the page's sections stay the page's)."""
+    lines = _list_table(cases())
+    lines += ["", ".. rubric:: CosineMLPRegressor and CosineMLPClassifier", ""]
+    lines += _list_table(mlp_cases())
     return "\n".join(lines) + "\n"
 
 

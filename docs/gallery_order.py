@@ -4,6 +4,7 @@ TEACHING_ORDER = [
     "plot_schedule_shapes.py",  # what a cosine schedule is
     "plot_cosine_vs_builtin.py",  # against scikit-learn's schedules
     "plot_classifier.py",
+    "plot_mlp_loss_curve.py",  # a neural network: loss and schedule
     "plot_grid_search_heatmap.py",  # tuning lr_min and T_max
     "plot_cv_estimator.py",  # the same search, one pass per fold
     "plot_progress_and_scores.py",

@@ -167,7 +167,7 @@ class LearningRateScheduleDisplay:
 
         Parameters
         ----------
-        estimator : CosineSGDRegressor, CosineSGDClassifier or Pipeline
+        estimator : CosineSGDRegressor, CosineMLPRegressor, ... or Pipeline
             A fitted estimator (or any object with ``learning_rates_``), or a
             fitted pipeline ending with one.
         ax : matplotlib Axes, default=None
@@ -196,7 +196,9 @@ class LearningRateScheduleDisplay:
             ("loss_curve_", "training loss"),
             ("validation_scores_", "validation score"),
         ):
-            if hasattr(estimator, attribute):
+            # scikit-learn's MLPs (and skcosine's) set validation_scores_ to
+            # None without early_stopping: the loss curve is then the curve
+            if getattr(estimator, attribute, None) is not None:
                 curve, curve_name = getattr(estimator, attribute), label
         display = cls(
             np.arange(len(rates)), rates, curve=curve, curve_name=curve_name, name=name

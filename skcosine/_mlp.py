@@ -32,7 +32,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from . import _sklearn_compat as compat
 from ._base import alone, atomic
-from ._data import checked_classes
+from ._data import checked_classes, float32_range_message
 from ._docstrings import DocLinkMixin, fill_doc
 from ._network import Network, Optimizer, glorot_init, n_batches
 from ._parameters import ParameterNamesMixin
@@ -43,7 +43,11 @@ from ._schedules import (
     check_rate_range,
 )
 from ._settings import PARTIAL_FIT_EPOCHS, warn
-from ._validation import validate_prediction_data, validate_training_data
+from ._validation import (
+    check_prediction_input,
+    input_errors,
+    validate_training_data,
+)
 
 __all__ = ["CosineMLPClassifier", "CosineMLPRegressor"]
 
@@ -57,6 +61,19 @@ MLP_MAX_AUTO_EPOCHS = 200
 DROPPED_PARAMETERS = ("learning_rate", "power_t", "max_fun")
 """scikit-learn MLP parameters that mean nothing under a cosine schedule
 (``max_fun`` belongs to the 'lbfgs' solver, which has no learning rate)."""
+
+MLP_REPLACED = {
+    "learning_rate": "the learning rate always follows a cosine schedule: set "
+    "learning_rate_init (its peak), lr_min (the final rate), T_max and T_mult "
+    "(the cycle length and warm restarts) and warmup_epochs; "
+    "lr_min=learning_rate_init gives scikit-learn's learning_rate='constant'.",
+    "power_t": "not used: there is no inverse-scaling schedule; the rate goes "
+    "from learning_rate_init down to lr_min along a cosine.",
+    "max_fun": "it belongs to solver='lbfgs', which has no learning rate and so "
+    "no schedule: use scikit-learn's MLP estimators for L-BFGS.",
+}
+"""What to use instead of each of :data:`DROPPED_PARAMETERS`: the hint of a
+``set_params`` (or a search) that names one."""
 
 _COUNT = compat.Interval(Integral, 1, MAX_COUNT, closed="both")
 
@@ -196,7 +213,7 @@ best_validation_score_ : float or None
     With ``early_stopping``, the best validation score.
 schedule_ : CosineAnnealingLR or CosineAnnealingWarmRestarts
     The schedule, fixed at the first call.
-learning_rates_ : ndarray of shape (n_iter_,)
+learning_rates_ : ndarray of shape (``n_iter_``,)
     The rate of the first update of every epoch since ``fit``.
 n_iter_ : int
     Epochs since the last ``fit`` started, plus one per ``partial_fit``.
@@ -213,7 +230,7 @@ out_activation_ : str
     Name of the output activation.
 n_features_in_ : int
     Number of features seen during ``fit``.
-feature_names_in_ : ndarray of shape (n_features_in_,)
+feature_names_in_ : ndarray of shape (``n_features_in_``,)
     Names of the features, when ``X`` has string column names."""
 
 
@@ -249,17 +266,39 @@ class CosineMLPMixin(DocLinkMixin):
         """
         return self._mlp_fit(X, y, sample_weight, classes=None, incremental=False)
 
+    def score(self, X, y, sample_weight=None):
+        """Score of the network on ``X`` and ``y``, as scikit-learn's MLP
+        defines it.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True targets (labels for the classifier).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            R^2 for the regressor, accuracy for the classifier.
+        """
+        return super().score(X, y, sample_weight=sample_weight)
+
     def _mlp_fit(self, X, y, sample_weight, classes, incremental):
         """One ``fit`` or ``partial_fit`` call, top to bottom. Refused while
         another call on this estimator runs; a call that fails changes
         nothing."""
         with alone(self), atomic(self):
             method = "partial_fit" if incremental else "fit"
-            self._check_parameters(incremental)
             continuing = hasattr(self, "coefs_") and (incremental or self.warm_start)
             resuming = incremental and hasattr(self, "_optimizer_state")
+            self._check_parameters(incremental, resuming)
             if continuing:
                 self._check_fitted_network()
+            if resuming:
+                self._check_training_state()
 
             # the data and the targets
             X, y, weights = validate_training_data(
@@ -361,11 +400,11 @@ class CosineMLPMixin(DocLinkMixin):
                     epoch_loss = network.epoch(
                         optimizer, opt_state, X_train, Y_train, w_train, order, rates
                     )
+                self._check_divergence(network, epoch_loss, position, rates[0])
                 position += step
                 run.t += n_train
                 run.losses.append(float(epoch_loss))
                 run.rates.append(float(rates[0]))
-                self._check_divergence(network, epoch_loss, len(run.losses), rates[0])
                 if self.verbose:
                     print(
                         f"Iteration {run.n_iter + len(run.losses)}, loss = "
@@ -388,7 +427,7 @@ class CosineMLPMixin(DocLinkMixin):
 
     # --- the steps of a call ----------------------------------------------------
 
-    def _check_parameters(self, incremental):
+    def _check_parameters(self, incremental, resuming):
         """The rules between parameters (each alone is checked by the
         constraints)."""
         check_rate_range(
@@ -401,29 +440,30 @@ class CosineMLPMixin(DocLinkMixin):
                 "early_stopping=True needs a float tol (the least improvement of "
                 "the validation score), got tol=None."
             )
-        if (
-            not incremental
-            and self.T_max is None
-            and self.max_iter != "auto"
-            and self.max_iter <= self.warmup_epochs
-        ):
-            raise ValueError(
-                f"warmup_epochs={self.warmup_epochs} leaves no epoch of max_iter="
-                f"{self.max_iter} for the cosine cycle (T_max=None): lower "
-                "warmup_epochs or raise max_iter."
-            )
+        if self.T_max is None and not resuming:  # a schedule starts: its budget
+            budget, shown = self.max_iter, f"{self.max_iter!r}"
+            if budget == "auto":  # fit's 'auto' makes room for the warmup
+                budget = PARTIAL_FIT_EPOCHS if incremental else None
+                shown += f" ({budget} epochs for partial_fit)"
+            if budget is not None and budget <= self.warmup_epochs:
+                raise ValueError(
+                    f"warmup_epochs={self.warmup_epochs} leaves no epoch of "
+                    f"max_iter={shown} for the cosine cycle (T_max=None): lower "
+                    "warmup_epochs or raise max_iter."
+                )
 
     def _hidden_units(self):
         """``hidden_layer_sizes`` as a list of positive integers."""
         sizes = self.hidden_layer_sizes
         sizes = list(sizes) if np.ndim(sizes) else [sizes]
-        if not all(
-            isinstance(h, Integral) and not isinstance(h, bool) and 0 < h <= MAX_COUNT
-            for h in sizes
-        ):
+        if not all(isinstance(h, Integral) and not isinstance(h, bool) for h in sizes):
+            raise ValueError(  # int(2.5) would silently make a layer of 2
+                "hidden_layer_sizes must hold integers, got "
+                f"{self.hidden_layer_sizes!r}."
+            )
+        if not all(0 < h <= MAX_COUNT for h in sizes):
             raise ValueError(
-                "hidden_layer_sizes must hold positive integers (the neurons of "
-                f"each hidden layer), got {self.hidden_layer_sizes!r}."
+                f"hidden_layer_sizes must be > 0, got {self.hidden_layer_sizes!r}."
             )
         return [int(h) for h in sizes]
 
@@ -500,12 +540,15 @@ class CosineMLPMixin(DocLinkMixin):
         return X_train, Y_train, w_train, (X_val, y_val, w_val)
 
     def _check_divergence(self, network, loss, epoch, rate):
+        """``epoch`` is the schedule's position at the start of the pass,
+        counted from 0 as ``schedule_`` and ``learning_rates_`` count (and the
+        SGD estimators' message); ``rate`` that of its first update."""
         if np.isfinite(loss) and np.all(np.isfinite(network.theta)):
             return
         raise ValueError(
-            f"Training diverged at epoch {epoch} (learning rate {rate:.6g}): the "
-            f"training loss is {loss}. Lower learning_rate_init, or scale the "
-            "features (StandardScaler)."
+            f"Training diverged at epoch {float(epoch):g} (learning rate "
+            f"{rate:.6g}): the training loss is {loss}. Lower learning_rate_init, "
+            "or scale the features (StandardScaler)."
         )
 
     def _check_fitted_network(self):
@@ -536,8 +579,21 @@ class CosineMLPMixin(DocLinkMixin):
                 )
         if np.asarray(coefs[0]).shape[0] != getattr(self, "n_features_in_", -1):
             raise ValueError("coefs_[0] does not match n_features_in_.")
-        if hasattr(self, "_optimizer_state"):
-            self._check_schedule_state()
+        if getattr(self, "n_layers_", None) != len(coefs) + 1:
+            raise ValueError("n_layers_ does not match coefs_: it is invalid.")
+        if getattr(self, "n_outputs_", None) != np.asarray(coefs[-1]).shape[1]:
+            raise ValueError("n_outputs_ does not match coefs_: it is invalid.")
+        if getattr(self, "out_activation_", None) not in self._out_activations:
+            raise ValueError(
+                f"out_activation_={getattr(self, 'out_activation_', None)!r} is "
+                f"invalid: one of {sorted(self._out_activations)} expected."
+            )
+
+    def _check_training_state(self):
+        """What ``partial_fit`` continues from, besides the network, checked:
+        a model loaded from a file may carry anything (the network was
+        checked by :meth:`_check_fitted_network`)."""
+        coefs, intercepts, dtype = self.coefs_, self.intercepts_, self.coefs_[0].dtype
         state = getattr(self, "_optimizer_state", None)
         if state is not None:
             n = sum(
@@ -550,7 +606,10 @@ class CosineMLPMixin(DocLinkMixin):
                 not isinstance(moments, list)
                 or len(moments) != (2 if self.solver == "adam" else 1)
                 or any(
-                    not isinstance(m, np.ndarray) or m.shape != (n,) or m.dtype != dtype
+                    not isinstance(m, np.ndarray)
+                    or m.shape != (n,)
+                    or m.dtype != dtype
+                    or not np.all(np.isfinite(m))
                     for m in moments
                 )
                 or not isinstance(t, Integral)
@@ -561,30 +620,51 @@ class CosineMLPMixin(DocLinkMixin):
                     "solver changed since the last call): call fit."
                 )
 
-    def _check_schedule_state(self):
-        """What ``partial_fit`` continues from, besides the network: the
-        schedule, its position and the records it extends."""
-        position = getattr(self, "_position", None)
-        records = (
-            getattr(self, "loss_curve_", None),
-            getattr(self, "learning_rates_", None),
-        )
-        if not (
-            isinstance(self.schedule_, CosineAnnealingLR | CosineAnnealingWarmRestarts)
-            and isinstance(position, tuple)
-            and len(position) == 2
-            and all(isinstance(v, Integral) for v in position)
-            and position[0] >= 0
-            and position[1] > 0
-            and isinstance(self._max_iter, Integral)
-            and self._max_iter >= 1
-            and all(isinstance(v, Integral) and v >= 0 for v in (self.n_iter_, self.t_))
-            and all(np.ndim(r) == 1 and len(r) == self.n_iter_ for r in records)
-        ):
-            raise ValueError(
-                "The fitted schedule state (schedule_, n_iter_, t_, loss_curve_, "
-                "learning_rates_) is inconsistent: call fit."
+        def count(value, least):
+            return (
+                isinstance(value, Integral)
+                and not isinstance(value, bool)
+                and value >= least
             )
+
+        position = getattr(self, "n_epochs_", None)
+        exact = getattr(self, "_position", None)  # n_epochs_ as a fraction
+        curve = getattr(self, "loss_curve_", None)
+        n_iter = getattr(self, "n_iter_", None)
+        rates = getattr(self, "learning_rates_", None)
+        parameters = getattr(self, "_schedule_parameters", None)
+        valid = {
+            "schedule_": isinstance(
+                getattr(self, "schedule_", None),
+                (CosineAnnealingLR, CosineAnnealingWarmRestarts),
+            ),
+            "n_epochs_": isinstance(position, Real)
+            and not isinstance(position, bool)
+            and bool(np.isfinite(position))
+            and position >= 0,
+            "_position": isinstance(exact, tuple)
+            and len(exact) == 2
+            and count(exact[0], 0)
+            and count(exact[1], 1)
+            and exact[0] / exact[1] == position,
+            "n_iter_": count(getattr(self, "n_iter_", None), 0),
+            "t_": count(getattr(self, "t_", None), 0),
+            "_max_iter": count(getattr(self, "_max_iter", None), 1),
+            "_no_improvement_count": count(
+                getattr(self, "_no_improvement_count", None), 0
+            ),
+            "loss_curve_": isinstance(curve, list) and len(curve) == n_iter,
+            "learning_rates_": isinstance(rates, np.ndarray)
+            and rates.shape == (n_iter,),
+            "_schedule_parameters": isinstance(parameters, dict)
+            and set(parameters) == set(SCHEDULE_PARAMETERS),
+        }
+        for name, ok in valid.items():
+            if not ok:
+                raise ValueError(
+                    f"The fitted attribute {name} is invalid (a tampered or "
+                    "corrupted model?): call fit to train a new model."
+                )
 
 
 class _Run:
@@ -723,6 +803,8 @@ class CosineMLPRegressor(ParameterNamesMixin, CosineMLPMixin, MLPRegressor):
     """
 
     _parameter_constraints: dict = mlp_constraints(MLPRegressor._parameter_constraints)
+    _replaced_parameters = MLP_REPLACED
+    _out_activations = frozenset({"identity", "exp"})
 
     def __init__(
         self,
@@ -818,11 +900,15 @@ class CosineMLPRegressor(ParameterNamesMixin, CosineMLPMixin, MLPRegressor):
         """
         check_is_fitted(self)
         self._check_fitted_network()
-        X = validate_prediction_data(self, "predict", X)
-        return super().predict(X)
+        check_prediction_input(X)
+        with input_errors(self, "predict"):
+            return super().predict(X)
 
     def _encode_targets(self, y, classes, incremental, continuing, dtype):
-        Y = np.asarray(y, dtype=dtype)
+        with np.errstate(over="ignore"):  # refused just below
+            Y = np.asarray(y, dtype=dtype)
+        if not np.all(np.isfinite(Y)):  # finite y, beyond float32's range
+            raise ValueError(float32_range_message("y", float(np.max(np.abs(y)))))
         if Y.ndim == 1:
             Y = Y.reshape(-1, 1)
         if continuing and Y.shape[1] != self.n_outputs_:
@@ -891,6 +977,8 @@ class CosineMLPClassifier(ParameterNamesMixin, CosineMLPMixin, MLPClassifier):
     """
 
     _parameter_constraints: dict = mlp_constraints(MLPClassifier._parameter_constraints)
+    _replaced_parameters = MLP_REPLACED
+    _out_activations = frozenset({"logistic", "softmax"})
 
     def __init__(
         self,
@@ -987,8 +1075,9 @@ class CosineMLPClassifier(ParameterNamesMixin, CosineMLPMixin, MLPClassifier):
         """
         check_is_fitted(self)
         self._check_fitted_network()
-        X = validate_prediction_data(self, "predict", X)
-        return super().predict(X)
+        check_prediction_input(X)
+        with input_errors(self, "predict"):
+            return super().predict(X)
 
     def predict_proba(self, X):
         """Class probabilities, as :class:`~sklearn.neural_network.MLPClassifier`.
@@ -1005,8 +1094,9 @@ class CosineMLPClassifier(ParameterNamesMixin, CosineMLPMixin, MLPClassifier):
         """
         check_is_fitted(self)
         self._check_fitted_network()
-        X = validate_prediction_data(self, "predict_proba", X)
-        return super().predict_proba(X)
+        check_prediction_input(X)
+        with input_errors(self, "predict_proba"):
+            return super().predict_proba(X)
 
     def _encode_targets(self, y, classes, incremental, continuing, dtype):
         multilabel = type_of_target(y).startswith("multilabel")

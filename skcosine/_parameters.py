@@ -147,12 +147,14 @@ def unknown_parameter(cls, name, valid):
     Returns
     -------
     hint : str
-        The skcosine replacement of a scikit-learn parameter (:data:`REPLACED`),
+        The skcosine replacement of a scikit-learn parameter (:data:`REPLACED`,
+        or the class's own ``_replaced_parameters``),
         the searched list of a CV estimator (``alpha`` -> ``alphas``), the
         closest names of a misspelling, or else the valid names.
     """
-    if name in REPLACED:
-        return REPLACED[name]
+    replaced = getattr(cls, "_replaced_parameters", REPLACED)
+    if name in replaced:
+        return replaced[name]
     plain = getattr(cls, "_plain", None)  # the estimator a CV estimator searches
     searched = plain is not None and name in plain().get_params()
     if searched and name + "s" in valid:

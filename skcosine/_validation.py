@@ -25,6 +25,7 @@ __all__ = [
     "aligned",
     "check_fitted_model",
     "check_init",
+    "check_prediction_input",
     "check_sample_weight",
     "check_sparse_structure",
     "input_errors",
@@ -132,8 +133,7 @@ def aligned(array):
 
 def validate_prediction_data(estimator, method, X):
     """Validated ``X`` for ``predict`` / ``decision_function``."""
-    _refuse_dates(X)
-    check_sparse_structure(X)
+    check_prediction_input(X)
     with input_errors(estimator, method):
         X = validate_data(
             estimator,
@@ -143,6 +143,14 @@ def validate_prediction_data(estimator, method, X):
             dtype=[np.float64, np.float32],
         )
     return X
+
+
+def check_prediction_input(X):
+    """Refuse, before any library reads ``X`` to predict, what would be read
+    wrongly or crash: dates, and a malformed sparse matrix (SciPy's products
+    index with its arrays unchecked)."""
+    _refuse_dates(X)
+    check_sparse_structure(X)
 
 
 def _refuse_dates(X):

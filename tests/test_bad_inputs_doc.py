@@ -37,7 +37,7 @@ def test_documented_messages_are_current():
 
 def test_every_documented_case_raises_a_value_error():
     generator = load_generator()
-    for what, action in generator.cases():
+    for what, action in generator.cases() + generator.mlp_cases():
         kind, message = generator.message(action)
         assert kind != "(none)", what
         try:

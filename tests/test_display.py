@@ -10,6 +10,8 @@ from sklearn.preprocessing import StandardScaler
 
 from skcosine import (
     CosineAnnealingWarmRestarts,
+    CosineMLPClassifier,
+    CosineMLPRegressor,
     CosineSGDRegressor,
     LearningRateScheduleDisplay,
 )
@@ -131,3 +133,39 @@ def test_the_display_takes_a_fitted_pipeline(diabetes):
     pipe = make_pipeline(StandardScaler(), CosineSGDRegressor(max_iter=7)).fit(X, y)
     display = LearningRateScheduleDisplay.from_estimator(pipe)
     assert len(display.line_.get_ydata()) == 7
+
+
+@pytest.mark.filterwarnings("ignore:Stochastic Optimizer:UserWarning")
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_an_mlp_shows_its_loss_or_its_validation_scores(iris, early_stopping):
+    """An MLP sets ``validation_scores_`` to None without early stopping (as
+    scikit-learn's does): the loss curve is drawn then, the validation scores
+    with early stopping."""
+    X, y = iris
+    model = CosineMLPClassifier(
+        hidden_layer_sizes=(8,),
+        max_iter=6,
+        early_stopping=early_stopping,
+        tol=0.0 if early_stopping else None,
+        n_iter_no_change=6,
+        random_state=0,
+    ).fit(X, y)
+    display = LearningRateScheduleDisplay.from_estimator(model)
+    assert_array_equal(display.line_.get_ydata(), model.learning_rates_)
+    if early_stopping:
+        assert_array_equal(display.curve_line_.get_ydata(), model.validation_scores_)
+        assert display.curve_ax_.get_ylabel() == "validation score"
+    else:
+        assert_array_equal(display.curve_line_.get_ydata(), model.loss_curve_)
+        assert display.curve_ax_.get_ylabel() == "training loss"
+
+
+def test_an_mlp_in_a_pipeline(diabetes_scaled_target):
+    X, y = diabetes_scaled_target
+    pipe = make_pipeline(
+        StandardScaler(),
+        CosineMLPRegressor(hidden_layer_sizes=(8,), max_iter=5, random_state=0),
+    ).fit(X, y)
+    display = LearningRateScheduleDisplay.from_estimator(pipe)
+    assert len(display.line_.get_ydata()) == 5
+    assert display.curve_ax_.get_ylabel() == "training loss"

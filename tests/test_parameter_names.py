@@ -12,6 +12,8 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 
 from skcosine import (
+    CosineMLPClassifier,
+    CosineMLPRegressor,
     CosineSGDClassifier,
     CosineSGDClassifierCV,
     CosineSGDRegressor,
@@ -60,6 +62,41 @@ def test_a_cv_estimator_suggests_the_searched_list(Estimator, name):
     hint = f"{Estimator.__name__} searches lists of values: use {name}s=[...]."
     with pytest.raises(ValueError, match=re.escape(hint)):
         Estimator().set_params(**{name: 0.1})
+
+
+MLP_CASES = [
+    (
+        "learning_rate",
+        "adaptive",
+        "the learning rate always follows a cosine schedule: set "
+        "learning_rate_init (its peak)",
+    ),
+    ("power_t", 0.5, "not used: there is no inverse-scaling schedule; the rate "),
+    ("max_fun", 15000, "it belongs to solver='lbfgs', which has no learning rate"),
+    ("learning_rate_int", 0.1, "did you mean 'learning_rate_init'"),
+]
+
+
+@pytest.mark.parametrize("Estimator", [CosineMLPRegressor, CosineMLPClassifier])
+@pytest.mark.parametrize("name, value, hint", MLP_CASES, ids=[c[0] for c in MLP_CASES])
+def test_an_mlp_names_its_own_replacement_of_scikit_learns_parameters(
+    Estimator, name, value, hint
+):
+    """The MLPs' peak rate is learning_rate_init, not the SGD estimators' eta0,
+    and they drop max_fun (L-BFGS) too."""
+    start = f"{Estimator.__name__}.__init__() got an unexpected keyword argument"
+    with pytest.raises(TypeError, match=re.escape(f"{start} {name!r}")):
+        Estimator(**{name: value})
+    model = Estimator()
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            f"Invalid parameter {name!r} for estimator {Estimator.__name__}: {hint}"
+        ),
+    ) as error:
+        model.set_params(**{name: value})
+    assert "eta0" not in str(error.value)
+    assert model.get_params() == Estimator().get_params()
 
 
 def test_a_grid_over_a_removed_parameter_fails_with_the_replacement(diabetes):

@@ -20,6 +20,8 @@ from sklearn.preprocessing import StandardScaler
 
 from skcosine import (
     CosineAnnealingLR,
+    CosineMLPClassifier,
+    CosineMLPRegressor,
     CosineSGDClassifier,
     CosineSGDClassifierCV,
     CosineSGDRegressor,
@@ -67,6 +69,42 @@ def test_resuming_between_partial_fit_calls_is_bitwise_identical(Estimator, stor
     assert_array_equal(resumed.learning_rates_, straight.learning_rates_)
 
 
+@pytest.mark.parametrize("store", ["pickle", "joblib"])
+@pytest.mark.parametrize("Estimator", [CosineMLPRegressor, CosineMLPClassifier])
+def test_an_mlp_resumes_between_partial_fit_calls_bit_for_bit(Estimator, store):
+    """The optimizer's moments, its step count and the schedule's position are
+    the saved state: a model saved and loaded between every call ends as one
+    that was never saved."""
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    extra = {"classes": [0, 1, 2]} if Estimator is CosineMLPClassifier else {}
+    if Estimator is CosineMLPRegressor:
+        y = X[:, 0] * 2.0 + y
+    params = dict(
+        hidden_layer_sizes=(8,),
+        learning_rate_init=0.01,
+        max_iter=6,
+        T_max=2,
+        T_mult=2,
+        batches_per_epoch=2,
+        random_state=0,
+    )
+    straight = Estimator(**params)
+    resumed = Estimator(**params)
+    for _ in range(6):
+        straight.partial_fit(X, y, **extra)
+        resumed.partial_fit(X, y, **extra)
+        buffer = io.BytesIO()
+        (pickle if store == "pickle" else joblib).dump(resumed, buffer)
+        buffer.seek(0)
+        resumed = (pickle if store == "pickle" else joblib).load(buffer)
+    for name in ("coefs_", "intercepts_"):
+        for a, b in zip(getattr(resumed, name), getattr(straight, name)):
+            assert_array_equal(a, b)
+    assert_array_equal(resumed.learning_rates_, straight.learning_rates_)
+    assert resumed.n_epochs_ == straight.n_epochs_ == 3.0
+
+
 # --- a saved model names public types only ---------------------------------------
 
 
@@ -78,11 +116,17 @@ def fitted_public_estimators(diabetes, iris):
         warnings.filterwarnings("ignore", "The budget ends mid-cycle", UserWarning)
         regressor = CosineSGDRegressor(max_iter=5, T_max=2, T_mult=2, random_state=0)
         regressor.fit(X, y)
+    net = dict(hidden_layer_sizes=(8,), max_iter=4, random_state=0)
+    with warnings.catch_warnings():  # T_max=1, T_mult=2: the budget ends mid-cycle
+        warnings.filterwarnings("ignore", "The budget ends mid-cycle", UserWarning)
+        mlp_classifier = CosineMLPClassifier(T_max=1, T_mult=2, **net).fit(Xc, yc)
     return [
         regressor,
         CosineSGDClassifier(max_iter=5, average=True, random_state=0).fit(Xc, yc),
         CosineSGDRegressorCV(alphas=[1e-4, 1e-3], max_iter=3, cv=3).fit(X, y),
         CosineSGDClassifierCV(alphas=[1e-4], max_iter=3, cv=3).fit(Xc, yc),
+        CosineMLPRegressor(**net).fit(X, y),
+        mlp_classifier,
     ]
 
 
@@ -111,8 +155,10 @@ def test_schedule_of_the_fit_is_a_public_schedule(diabetes):
 SKOPS_FILES = {
     "skops file of a CosineSGDRegressor": CosineSGDRegressor,
     "skops file of a CosineSGDClassifier": CosineSGDClassifier,
+    "skops file of a CosineMLPRegressor": CosineMLPRegressor,
+    "skops file of a CosineMLPClassifier": CosineMLPClassifier,
 }
-"""The first two :func:`fitted_public_estimators`, saved by
+"""The :func:`fitted_public_estimators` of these classes, saved by
 :func:`skops_directory` and loaded in the child."""
 
 
@@ -124,17 +170,26 @@ def skops_directory(tmp_path_factory, diabetes, iris):
         import skops.io as sio
     except ImportError:
         return directory
-    for model in fitted_public_estimators(diabetes, iris)[: len(SKOPS_FILES)]:
-        sio.dump(model, directory / f"{type(model).__name__}.skops")
+    for model in fitted_public_estimators(diabetes, iris):
+        if type(model) in SKOPS_FILES.values():
+            sio.dump(model, directory / f"{type(model).__name__}.skops")
     return directory
 
 
 def load_skops_file(path):
     """Child side: load ``path`` trusting the types skops lists as untrusted;
-    the class of what it loaded, as ``"module name"``."""
+    the class of what it loaded, as ``"module name"``, once it predicted
+    (finite numbers) and, for a network, trained one more ``partial_fit``."""
     import skops.io as sio
 
     model = sio.load(path, trusted=sio.get_untrusted_types(file=path))
+    if hasattr(model, "coefs_"):
+        X, y = load_iris(return_X_y=True) if hasattr(model, "classes_") else (None, 0)
+        if X is None:
+            X, y = load_diabetes(return_X_y=True)
+        X = StandardScaler().fit_transform(X)
+        assert np.all(np.isfinite(model.predict(X)))
+        model.partial_fit(X, y)
     return f"{type(model).__module__} {type(model).__name__}"
 
 
@@ -148,6 +203,7 @@ def test_a_skops_file_loads_in_another_process_trusting_public_types(
     name = SKOPS_FILES[case].__name__
     untrusted = sio.get_untrusted_types(file=skops_directory / f"{name}.skops")
     assert all(not name.startswith("skcosine._") for name in untrusted)
+    assert f"skcosine.{name}" in untrusted
     report = child_report(child_outcomes, case)
     assert report["error"] is None, report
     assert report["value"].split() == ["skcosine", name]
@@ -354,6 +410,124 @@ def test_a_loaded_model_with_tampered_attributes_is_refused(child_outcomes, case
     assert len(mine) == (7 if case.startswith("classes_") else 12), sorted(mine)
 
 
+def _set_item(name, index, make):
+    def tamper(model):
+        values = getattr(model, name)
+        values[index] = make(values[index])
+
+    return tamper
+
+
+TAMPERED_MLP_ATTRIBUTES = {
+    "coefs_ NaN": ("coefs_", _set_item("coefs_", 0, lambda c: c * np.nan)),
+    "coefs_ one unit short": ("coefs_", _set_item("coefs_", 0, lambda c: c[:, :-1])),
+    "coefs_ one feature short": ("coefs_", _set_item("coefs_", 0, lambda c: c[:-1])),
+    "coefs_ strings": ("coefs_", _set_item("coefs_", 1, lambda c: c.astype(str))),
+    "coefs_ a tuple": ("coefs_", _set("coefs_", tuple)),
+    "coefs_ empty": ("coefs_", _set("coefs_", lambda c: [])),
+    "intercepts_ of 7": (
+        "intercepts_",
+        _set_item("intercepts_", 0, lambda b: np.zeros(7)),
+    ),
+    "intercepts_ inf": (
+        "intercepts_",
+        _set_item("intercepts_", 1, lambda b: b + np.inf),
+    ),
+    "intercepts_ float32": (
+        "intercepts_",
+        _set_item("intercepts_", 1, lambda b: b.astype(np.float32)),
+    ),
+    "n_features_in_ 3": ("n_features_in_", _set("n_features_in_", lambda n: 3)),
+    "n_layers_ 7": ("n_layers_", _set("n_layers_", lambda n: 7)),
+    "n_outputs_ 7": ("n_outputs_", _set("n_outputs_", lambda n: 7)),
+    "out_activation_ unknown": ("out_activation_", _set("out_activation_", str.upper)),
+    "out_activation_ None": (
+        "out_activation_",
+        _set("out_activation_", lambda a: None),
+    ),
+    "_optimizer_state moments NaN": (
+        "optimizer state",
+        lambda m: m._optimizer_state["moments"][0].fill(np.nan),
+    ),
+    "_optimizer_state moments short": (
+        "optimizer state",
+        lambda m: m._optimizer_state["moments"].pop(),
+    ),
+    "_optimizer_state t negative": (
+        "optimizer state",
+        lambda m: m._optimizer_state.update(t=-1),
+    ),
+    "_optimizer_state a list": ("optimizer state", _set("_optimizer_state", list)),
+    "schedule_ a string": ("schedule_", _set("schedule_", str)),
+    "n_epochs_ NaN": ("n_epochs_", _set("n_epochs_", lambda n: np.nan)),
+    "n_epochs_ a string": ("n_epochs_", _set("n_epochs_", str)),
+    "t_ negative": ("t_", _set("t_", lambda t: -5)),
+    "loss_curve_ an int": ("loss_curve_", _set("loss_curve_", len)),
+    "learning_rates_ a list": ("learning_rates_", _set("learning_rates_", list)),
+    "_max_iter a string": ("_max_iter", _set("_max_iter", str)),
+}
+"""A fitted MLP's attributes as a tampered file could bring them: the
+network's (read by every method) and the training state (read by
+``partial_fit`` only; the optimizer state's message says "optimizer state")."""
+
+MLP_METHODS = ["predict", "predict_proba", "score", "partial_fit"]
+TRAINING_STATE = (
+    "optimizer state",
+    "schedule_",
+    "n_epochs_",
+    "t_",
+    "loss_curve_",
+    "learning_rates_",
+    "_max_iter",
+)
+
+
+def tampered_mlp_calls():
+    """Child side: an MLP classifier and regressor tampered with, pickled and
+    loaded, then every method."""
+    X, y = load_iris(return_X_y=True)
+    calls = {}
+    for case, (_, tamper) in TAMPERED_MLP_ATTRIBUTES.items():
+        for Estimator in (CosineMLPClassifier, CosineMLPRegressor):
+            model = Estimator(hidden_layer_sizes=(5, 4), max_iter=2, random_state=0)
+            model.fit(X, y)
+            tamper(model)
+            model = pickle.loads(pickle.dumps(model))
+            methods = {
+                "predict": lambda m=model: m.predict(X),
+                "predict_proba": lambda m=model: m.predict_proba(X),
+                "score": lambda m=model: m.score(X, y),
+                "partial_fit": lambda m=model: m.partial_fit(X, y).coefs_[0],
+            }
+            for method in MLP_METHODS:
+                if hasattr(model, method):
+                    calls[f"{case} | {Estimator.__name__}.{method}"] = methods[method]
+    return calls
+
+
+@pytest.mark.parametrize("case", TAMPERED_MLP_ATTRIBUTES)
+def test_a_loaded_mlp_with_tampered_attributes_is_refused(child_outcomes, case):
+    """Every method that uses the attribute raises a ValueError naming it;
+    never a crash, a KeyError, an IndexError, an AttributeError or NaN
+    predictions. (The training state is used by partial_fit only.)"""
+    child, reports = child_outcomes
+    attribute = TAMPERED_MLP_ATTRIBUTES[case][0]
+    mine = {key: r for key, r in reports.items() if key.startswith(f"{case} |")}
+    assert mine, (
+        f"the child died (exit code {child.returncode}) before {case!r}:\n"
+        f"{child.stderr[-2000:]}"
+    )
+    for key, report in mine.items():
+        if attribute in TRAINING_STATE and not key.endswith(".partial_fit"):
+            assert report["error"] is None and report["finite"], (key, report)
+        else:
+            assert report["value_error"], (key, report)
+            assert attribute in report["message"], (key, report)
+    # predict, predict_proba, score, partial_fit; the regressor has no
+    # predict_proba
+    assert len(mine) == 7, sorted(mine)
+
+
 # --- the file's child process -----------------------------------------------------
 
 
@@ -369,7 +543,7 @@ def child_cases(skops_directory):
     }
     for case in TAMPERING:
         cases[case] = lambda case=case: tampered_skops_model(case)
-    return {**cases, **tampered_attribute_calls()}
+    return {**cases, **tampered_attribute_calls(), **tampered_mlp_calls()}
 
 
 @pytest.fixture(scope="module")

@@ -25,6 +25,8 @@ from sklearn.preprocessing import StandardScaler
 
 from skcosine import (
     CosineAnnealingLR,
+    CosineMLPClassifier,
+    CosineMLPRegressor,
     CosineSGDClassifier,
     CosineSGDClassifierCV,
     CosineSGDRegressor,
@@ -162,6 +164,84 @@ def test_classifier_survives_hostile_input(params, data, loss_index):
     check_guarantees(
         CosineSGDClassifier, CLASSIFICATION_LOSSES, params, data, loss_index
     )
+
+
+MLP_PARAMETERS = st.fixed_dictionaries(
+    {"hidden_layer_sizes": st.sampled_from([(3,), (2, 2), (0,), (), (3, -1)])},
+    optional={
+        "learning_rate_init": st.sampled_from(
+            [1e-12, 1e-3, 0.1, 10.0, 1e6, 1e300, 0.0, -1.0, np.nan]
+        ),
+        "lr_min": st.sampled_from([0.0, 1e-6, 0.01, 1e9, -1.0, np.nan]),
+        "T_max": st.sampled_from([None, 1, 3, 0, 2.5]),
+        "T_mult": st.sampled_from([None, 1, 2, 0]),
+        "warmup_epochs": st.sampled_from([0, 1, 3, -1, 10]),
+        "max_iter": st.sampled_from([1, 2, 3, 0, "auto"]),
+        "alpha": st.sampled_from([0.0, 1e-4, 10.0, 1e300, -1.0]),
+        "solver": st.sampled_from(["adam", "sgd", "lbfgs"]),
+        "activation": st.sampled_from(["relu", "tanh", "logistic", "identity"]),
+        "batch_size": st.sampled_from(["auto", 1, 3, 0]),
+        "momentum": st.sampled_from([0.0, 0.9, 1.5]),
+        "shuffle": st.booleans(),
+        "tol": st.sampled_from([None, 1e-3, 0.0, -1.0]),
+        "early_stopping": st.booleans(),
+        "validation_fraction": st.sampled_from([0.1, 0.5, 0.0]),
+        "random_state": st.sampled_from([0, 1, None]),
+        "anneal_per": st.sampled_from(["batch", "epoch", "sample"]),
+    },
+)
+
+
+def check_mlp_guarantees(Estimator, params, data, method):
+    """As :func:`check_guarantees`, for a network: finite predictions or a
+    ValueError; inputs, parameters untouched; a failed model unfitted."""
+    X, y, weights = data
+    saved = [None if a is None else a.copy() for a in (X, y, weights)]
+    model = Estimator(**params)
+    before = model.get_params()
+    extra = {}
+    if method == "partial_fit" and Estimator is CosineMLPClassifier:
+        extra = {"classes": [0, 1, 2]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            getattr(model, method)(X, y, sample_weight=weights, **extra)
+        except ValueError as exc:
+            assert str(exc)
+            assert not hasattr(model, "coefs_")
+        else:
+            for array in model.coefs_ + model.intercepts_:
+                assert np.all(np.isfinite(array))
+            if np.all(np.isfinite(X)):
+                assert np.all(np.isfinite(model.predict(X)))
+    for original, now in zip(saved, (X, y, weights)):
+        if original is not None:
+            assert_array_equal(original, now)
+    after = model.get_params()
+    assert all(after[key] is before[key] for key in before)
+
+
+MLP_HYPOTHESIS = settings(HYPOTHESIS, max_examples=150)
+
+
+@MLP_HYPOTHESIS
+@given(
+    MLP_PARAMETERS,
+    datasets(classification=False),
+    st.sampled_from(["fit", "partial_fit"]),
+)
+def test_mlp_regressor_survives_hostile_input(params, data, method):
+    check_mlp_guarantees(CosineMLPRegressor, params, data, method)
+
+
+@MLP_HYPOTHESIS
+@given(
+    MLP_PARAMETERS,
+    datasets(classification=True),
+    st.sampled_from(["fit", "partial_fit"]),
+)
+def test_mlp_classifier_survives_hostile_input(params, data, method):
+    check_mlp_guarantees(CosineMLPClassifier, params, data, method)
 
 
 # --- divergence ----------------------------------------------------------------
@@ -385,6 +465,64 @@ def test_divergence_in_a_refit_keeps_the_previous_model(raw_diabetes):
     before = snapshot(model)
     with pytest.raises(ValueError, match="diverged"):
         model.fit(X, y)
+    assert snapshot(model) == before
+
+
+@pytest.mark.parametrize("learning_rate_init", [1.0, 1e3])
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_an_mlp_divergence_names_the_epoch_and_its_rate(
+    diabetes, learning_rate_init, method
+):
+    """Momentum SGD at a huge peak rate: a ValueError naming the epoch, counted
+    from 0 as ``schedule_`` counts it, and the rate the epoch started at; the
+    model stays as it was (unfitted)."""
+    X, y = diabetes
+    model = CosineMLPRegressor(
+        hidden_layer_sizes=(8,),
+        solver="sgd",
+        learning_rate_init=learning_rate_init,
+        max_iter=5,
+        batches_per_epoch=2,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # numpy's overflows
+        with pytest.raises(ValueError) as error:
+            for _ in range(1 if method == "fit" else 10):
+                getattr(model, method)(X, y)
+    match = re.fullmatch(
+        r"Training diverged at epoch ([\d.]+) \(learning rate ([^)]+)\): the "
+        r"training loss is \S+\. Lower learning_rate_init, or scale the features "
+        r"\(StandardScaler\)\.",
+        str(error.value),
+    )
+    assert match, str(error.value)
+    epoch, rate = float(match[1]), float(match[2])
+    schedule = CosineAnnealingLR(lr_initial=learning_rate_init, T_max=5)
+    assert rate == pytest.approx(schedule(epoch), rel=1e-5)
+    if method == "fit":
+        assert epoch == int(epoch) and not hasattr(model, "coefs_")
+    else:  # the call that diverged changed nothing
+        assert epoch == model.n_epochs_
+
+
+def test_an_mlp_divergence_in_a_refit_keeps_the_previous_model(raw_diabetes):
+    X, y = raw_diabetes
+    X = StandardScaler().fit_transform(X)
+    model = CosineMLPRegressor(
+        hidden_layer_sizes=(8,),
+        solver="sgd",
+        learning_rate_init=1e-3,
+        max_iter=3,
+        random_state=0,
+    ).fit(X, y / 100)
+    before = snapshot(model)
+    model.set_params(learning_rate_init=1e4, warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # numpy's overflows
+        with pytest.raises(ValueError, match="Training diverged at epoch"):
+            model.fit(X, y)
+    model.set_params(learning_rate_init=1e-3, warm_start=False)
     assert snapshot(model) == before
 
 

@@ -8,6 +8,8 @@ import warnings
 import pytest
 
 from skcosine import (
+    CosineMLPClassifier,
+    CosineMLPRegressor,
     CosineSGDClassifier,
     CosineSGDClassifierCV,
     CosineSGDRegressor,
@@ -57,6 +59,12 @@ def models(diabetes, iris):
                 loss="log_loss", scoring="neg_log_loss", **search
             ).fit(Xc, yc)
         ),
+        "``CosineMLPRegressor``": lambda: CosineMLPRegressor(
+            hidden_layer_sizes=(4,), **small
+        ).fit(Xr, yr),
+        "``CosineMLPClassifier`` trained with ``T_mult``": lambda: (
+            CosineMLPClassifier(hidden_layer_sizes=(4,), T_max=1, T_mult=1, **small)
+        ).fit(Xc, yc),
     }
 
 

@@ -19,6 +19,8 @@ from sklearn.utils._param_validation import Interval
 from skcosine import (
     CosineAnnealingLR,
     CosineAnnealingWarmRestarts,
+    CosineMLPClassifier,
+    CosineMLPRegressor,
     CosineSGDClassifier,
     CosineSGDClassifierCV,
     CosineSGDRegressor,
@@ -86,10 +88,13 @@ def test_partial_fit_refuses_what_the_parent_refuses(iris):
         (lambda X, y: (X[:, :0], y), "0 feature"),
     ],
 )
-@pytest.mark.parametrize("Estimator", [CosineSGDRegressor, CosineSGDClassifier])
+@pytest.mark.parametrize(
+    "Estimator",
+    [CosineSGDRegressor, CosineSGDClassifier, CosineMLPRegressor, CosineMLPClassifier],
+)
 def test_bad_data_raises_value_error(Estimator, change, message, diabetes):
     X, y = change(*diabetes)
-    if Estimator is CosineSGDClassifier:
+    if "Classifier" in Estimator.__name__:
         y = np.where(np.isfinite(y), y > 150, y)
     with pytest.raises(ValueError, match=message):
         Estimator().fit(X, y)
@@ -198,9 +203,12 @@ def test_malformed_sparse_matrices_are_value_errors(arrays, layout):
         return  # scipy refused it itself
     y = np.arange(X.shape[0], dtype=float)
     good = CosineSGDRegressor(max_iter=1).fit(np.ones((4, X.shape[1])), np.arange(4.0))
+    net = CosineMLPRegressor(hidden_layer_sizes=(3,), max_iter=1, random_state=0)
+    net.fit(np.ones((4, X.shape[1])), np.arange(4.0))
     for call in (
         lambda: CosineSGDRegressor(max_iter=2).fit(X, y),
         lambda: good.predict(X),
+        lambda: net.predict(X),  # scikit-learn's product: SciPy reads unchecked
     ):
         try:
             call()
@@ -277,6 +285,7 @@ ESTIMATORS = [
     CosineSGDRegressorCV,
     CosineSGDClassifierCV,
 ]
+MLPS = [CosineMLPRegressor, CosineMLPClassifier]
 SCHEDULES = {
     CosineAnnealingLR: {"lr_initial": 0.1, "T_max": 5},
     CosineAnnealingWarmRestarts: {"lr_initial": 0.1, "T_0": 5, "T_mult": 2},
@@ -309,7 +318,7 @@ def test_every_real_parameter_is_known_and_used_as_a_float():
 
 @pytest.mark.parametrize(
     "cls, name",
-    [(cls, name) for cls in ESTIMATORS for name in real_parameters(cls)]
+    [(cls, name) for cls in ESTIMATORS + MLPS for name in real_parameters(cls)]
     + [(cls, name) for cls in ESTIMATORS[2:] for name in REAL_GRIDS]
     + [(cls, name) for cls in SCHEDULES for name in real_parameters(cls)],
 )
@@ -327,8 +336,8 @@ def test_an_int_beyond_the_float_range_is_a_value_error_naming_it(cls, name, val
     label = rf"'{name}\[0\]'" if grid else f"'{name}'"
     with pytest.raises(ValueError, match=f"{label} parameter of {cls.__name__}"):
         model.fit(*small_data(cls))
-    assert not hasattr(model, "coef_")
-    if not grid and cls in ESTIMATORS[:2]:
+    assert not hasattr(model, "coef_") and not hasattr(model, "coefs_")
+    if not grid and cls in ESTIMATORS[:2] + MLPS:
         with pytest.raises(ValueError, match=f"'{name}' parameter"):
             cls(**{name: value}).partial_fit(
                 *small_data(cls),
@@ -569,6 +578,14 @@ SPARSE_ACTIONS = [
     "regressor_cv.fit",
     "classifier_cv.fit",
     "regressor_cv.predict",
+    "mlp_regressor.fit",
+    "mlp_regressor.partial_fit",
+    "mlp_regressor.predict",
+    "mlp_regressor.score",
+    "mlp_classifier.fit",
+    "mlp_classifier.partial_fit",
+    "mlp_classifier.predict_proba",
+    "mlp_classifier.score",
 ]
 
 
@@ -585,6 +602,9 @@ def sparse_actions():
     classifier = CosineSGDClassifier(loss="log_loss", **small).fit(X, labels)
     grid = dict(alphas=[1e-4], eta0s=[0.01], cv=2, **small)
     searched = CosineSGDRegressorCV(**grid).fit(X, y)
+    net = dict(hidden_layer_sizes=(4,), **small)
+    mlp_regressor = CosineMLPRegressor(**net).fit(X, y)
+    mlp_classifier = CosineMLPClassifier(**net).fit(X, labels)
     return {
         "regressor.fit": lambda M: CosineSGDRegressor(**small).fit(M, y).predict(M),
         "regressor.partial_fit": lambda M: CosineSGDRegressor().partial_fit(M, y).coef_,
@@ -602,6 +622,22 @@ def sparse_actions():
             CosineSGDClassifierCV(**grid).fit(M, labels).coef_
         ),
         "regressor_cv.predict": searched.predict,
+        "mlp_regressor.fit": lambda M: CosineMLPRegressor(**net).fit(M, y).predict(M),
+        "mlp_regressor.partial_fit": lambda M: (
+            CosineMLPRegressor(**net).partial_fit(M, y).coefs_[0]
+        ),
+        "mlp_regressor.predict": mlp_regressor.predict,
+        "mlp_regressor.score": lambda M: mlp_regressor.score(M, y),
+        "mlp_classifier.fit": lambda M: (
+            CosineMLPClassifier(**net).fit(M, labels).predict_proba(M)
+        ),
+        "mlp_classifier.partial_fit": lambda M: (
+            CosineMLPClassifier(**net)
+            .partial_fit(M, labels, classes=[0, 1, 2])
+            .coefs_[0]
+        ),
+        "mlp_classifier.predict_proba": mlp_classifier.predict_proba,
+        "mlp_classifier.score": lambda M: mlp_classifier.score(M, labels),
     }
 
 
@@ -669,6 +705,9 @@ def estimator_actions():
     X, y, labels = rng.randn(6, 5), rng.randn(6), np.array([0, 1, 2, 0, 1, 2])
     regressor = CosineSGDRegressor(max_iter=2, random_state=0).fit(X, y)
     classifier = CosineSGDClassifier(max_iter=2, random_state=0).fit(X, labels)
+    net = dict(hidden_layer_sizes=(4,), max_iter=2, random_state=0)
+    mlp_regressor = CosineMLPRegressor(**net).fit(X, y)
+    mlp_classifier = CosineMLPClassifier(**net).fit(X, labels)
     return {
         "regressor.fit": lambda M: CosineSGDRegressor(max_iter=2).fit(M, y),
         "regressor.partial_fit": lambda M: CosineSGDRegressor().partial_fit(M, y),
@@ -680,6 +719,12 @@ def estimator_actions():
         ),
         "classifier.predict": classifier.predict,
         "classifier.decision_function": classifier.decision_function,
+        "mlp_regressor.fit": lambda M: CosineMLPRegressor(**net).fit(M, y),
+        "mlp_regressor.predict": mlp_regressor.predict,
+        "mlp_classifier.partial_fit": lambda M: CosineMLPClassifier(**net).partial_fit(
+            M, labels, classes=[0, 1, 2]
+        ),
+        "mlp_classifier.predict_proba": mlp_classifier.predict_proba,
     }
 
 
@@ -692,6 +737,10 @@ ACTIONS = [
     "classifier.partial_fit",
     "classifier.predict",
     "classifier.decision_function",
+    "mlp_regressor.fit",
+    "mlp_regressor.predict",
+    "mlp_classifier.partial_fit",
+    "mlp_classifier.predict_proba",
 ]
 
 
@@ -827,7 +876,7 @@ def _invalid_values(constraints):
 
 BAD_PARAMETER_VALUES = [
     (Estimator, name, value)
-    for Estimator in (CosineSGDRegressor, CosineSGDClassifier)
+    for Estimator in (CosineSGDRegressor, CosineSGDClassifier, *MLPS)
     for name, constraints in sorted(Estimator._parameter_constraints.items())
     if constraints != "no_validation"
     for value in _invalid_values(constraints)
@@ -849,7 +898,7 @@ def test_every_partial_fit_call_validates_the_parameters(Estimator, name, value)
     rng = np.random.RandomState(0)
     X, y = rng.randn(30, 3), rng.randn(30)
     extra = {}
-    if Estimator is CosineSGDClassifier:
+    if "Classifier" in Estimator.__name__:
         y, extra = (y > 0).astype(int), {"classes": [0, 1]}
     model = Estimator(max_iter=5, random_state=0).partial_fit(X, y, **extra)
     before, good = joblib.hash(vars(model)), getattr(model, name)
@@ -872,3 +921,168 @@ def test_partial_fit_refuses_parameters_that_only_fail_together(iris):
         model.partial_fit(X, y)
     assert_array_equal(model.coef_, coef)
     assert model.n_iter_ == 1
+
+
+# --- the MLP estimators: what they refuse, at fit ------------------------------
+
+MLP_REFUSED = [
+    ({"hidden_layer_sizes": (0,)}, r"hidden_layer_sizes must be > 0, got \(0,\)"),
+    ({"hidden_layer_sizes": (8, -1)}, r"hidden_layer_sizes must be > 0"),
+    ({"hidden_layer_sizes": (2.5,)}, r"must hold integers, got \(2.5,\)"),
+    ({"solver": "lbfgs"}, "'solver' parameter of CosineMLP.* Got 'lbfgs'"),
+    (
+        {"lr_min": 0.1, "learning_rate_init": 0.01},
+        "lr_min=0.1 must be <= learning_rate_init=0.01",
+    ),
+    ({"learning_rate_init": 0.0}, "'learning_rate_init' parameter"),
+    ({"learning_rate_init": np.nan}, "'learning_rate_init' parameter"),
+    ({"T_max": 0}, "'T_max' parameter"),
+    ({"T_mult": 1.5}, "'T_mult' parameter"),
+    ({"anneal_per": "sample"}, "'anneal_per' parameter"),
+    ({"batches_per_epoch": 0}, "'batches_per_epoch' parameter"),
+    ({"max_iter": 0}, "'max_iter' parameter"),
+    ({"early_stopping": True}, "early_stopping=True needs a float tol"),
+    (
+        {"warmup_epochs": 10, "max_iter": 10},
+        "warmup_epochs=10 leaves no epoch of max_iter=10 for the cosine cycle",
+    ),
+    ({"batch_size": 0}, "'batch_size' parameter"),
+]
+
+
+@pytest.mark.parametrize("Estimator", MLPS)
+@pytest.mark.parametrize(
+    "params, message", MLP_REFUSED, ids=[str(p) for p, _ in MLP_REFUSED]
+)
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_an_mlp_refuses_bad_parameters_at_fit_naming_them(
+    Estimator, params, message, method, iris
+):
+    """At fit or partial_fit, never in __init__; the parameters stay as
+    given and the model unfitted."""
+    X, y = iris
+    extra = {"classes": [0, 1, 2]} if method == "partial_fit" else {}
+    if Estimator is CosineMLPRegressor:
+        y, extra = y.astype(float), {}
+    model = Estimator(**params)
+    before = model.get_params()
+    if method == "partial_fit" and "early_stopping" in params:
+        message = "partial_fit does not support early_stopping=True"
+    with pytest.raises(ValueError, match=message):
+        getattr(model, method)(X, y, **extra)
+    assert all(model.get_params()[k] is v for k, v in before.items())
+    assert not hasattr(model, "coefs_")
+
+
+@pytest.mark.parametrize("Estimator", MLPS)
+def test_an_mlp_partial_fit_starting_a_schedule_needs_a_cosine_epoch(Estimator, iris):
+    """partial_fit's 'auto' budget is 100 epochs: a warmup of 100 leaves no
+    cosine epoch (a fit's 'auto' budget makes room for it); a partial_fit
+    continuing a fit continues that fit's budget."""
+    X, y = iris
+    extra = {"classes": [0, 1, 2]} if Estimator is CosineMLPClassifier else {}
+    model = Estimator(hidden_layer_sizes=(4,), warmup_epochs=100, random_state=0)
+    with pytest.raises(
+        ValueError,
+        match=r"warmup_epochs=100 leaves no epoch of max_iter='auto' \(100 epochs "
+        r"for partial_fit\)",
+    ):
+        model.partial_fit(X, y, **extra)
+    assert not hasattr(model, "coefs_")
+    model.set_params(warmup_epochs=99).partial_fit(X, y, **extra)
+    assert model.schedule_.T_max == 1
+    fitted = Estimator(hidden_layer_sizes=(4,), warmup_epochs=150, random_state=0)
+    fitted.set_params(max_iter=151).fit(X, y)
+    fitted.partial_fit(X, y)  # continues the fit's schedule of 151 epochs
+    assert fitted.n_epochs_ == 152
+
+
+@pytest.mark.parametrize("Estimator", MLPS)
+def test_an_mlp_refuses_a_schedule_changed_between_partial_fit_calls(Estimator, iris):
+    X, y = iris
+    extra = {"classes": [0, 1, 2]} if Estimator is CosineMLPClassifier else {}
+    model = Estimator(hidden_layer_sizes=(4,), random_state=0)
+    model.partial_fit(X, y, **extra)
+    coefs = [c.copy() for c in model.coefs_]
+    for name, value in [
+        ("learning_rate_init", 0.1),
+        ("lr_min", 1e-4),
+        ("T_max", 7),
+        ("T_mult", 2),
+        ("warmup_epochs", 3),
+    ]:
+        default = getattr(model, name)
+        model.set_params(**{name: value})
+        with pytest.raises(
+            ValueError, match=f"The schedule is fixed by the first call: {name}="
+        ):
+            model.partial_fit(X, y)
+        model.set_params(**{name: default})
+    assert all(np.array_equal(a, b) for a, b in zip(model.coefs_, coefs))
+    assert model.n_iter_ == 1
+
+
+def test_the_mlp_classifier_partial_fit_needs_classes_first(iris):
+    X, y = iris
+    model = CosineMLPClassifier(hidden_layer_sizes=(4,))
+    with pytest.raises(ValueError, match="classes must be passed on the first call"):
+        model.partial_fit(X, y)
+    assert not hasattr(model, "classes_")
+    model.partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match="`y` has classes not in `self.classes_`"):
+        model.partial_fit(X, y + 5)
+
+
+@pytest.mark.parametrize("Estimator", MLPS)
+def test_an_mlp_refuses_unusable_x_at_fit_and_at_predict(Estimator, iris):
+    """NaN, infinity, strings, objects and dates: a ValueError (never numpy's
+    TypeError), at fit and at every prediction."""
+    X, y = iris
+    model = Estimator(hidden_layer_sizes=(4,), max_iter=2, random_state=0).fit(X, y)
+    methods = [model.predict, lambda Z: model.score(Z, y[: len(Z)])]
+    if Estimator is CosineMLPClassifier:
+        methods.append(model.predict_proba)
+    nan, inf = X.copy(), X.copy()
+    nan[0, 0], inf[0, 0] = np.nan, np.inf
+    objects = np.empty((3, 4), dtype=object)
+    objects[:] = object()
+    dates = np.arange(12).astype("datetime64[D]").reshape(3, 4)
+    for bad, message in [
+        (nan, "Input X contains NaN"),
+        (inf, "Input X contains infinity"),
+        ([["a"] * 4] * 3, "could not convert string to float|strings"),
+        (objects, "cannot use its input"),
+        (dates, "dates or time spans"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            Estimator(max_iter=2).fit(bad, y[: len(bad)])
+        for method in methods:
+            with pytest.raises(ValueError, match=message):
+                method(bad)
+
+
+def test_an_mlp_trains_on_one_row(diabetes):
+    """A regressor learns from one row (finite predictions); a classifier
+    refuses one class, as scikit-learn's does."""
+    X, y = diabetes
+    model = CosineMLPRegressor(hidden_layer_sizes=(4,), max_iter=3, random_state=0)
+    assert np.all(np.isfinite(model.fit(X[:1], y[:1]).predict(X)))
+    with pytest.raises(ValueError, match="greater than one"):
+        CosineMLPClassifier(max_iter=3).fit(X[:1], [1])
+
+
+@pytest.mark.parametrize("weights", [False, True])
+def test_float32_x_with_mlp_targets_beyond_float32_names_them(weights):
+    """float32 X makes a float32 network: targets of 1e39 are infinite there,
+    which said "Training diverged"; the message names y (or the weights)."""
+    X = np.random.RandomState(0).randn(40, 3)
+    y = X[:, 0] * (1.0 if weights else 1e39)
+    sample_weight = np.full(40, 1e39) if weights else None
+    name = "sample_weight" if weights else "y"
+    message = f"{name} has values up to .* beyond float32's range"
+    model = CosineMLPRegressor(hidden_layer_sizes=(4,), max_iter=2)
+    with pytest.raises(ValueError, match=message):
+        model.fit(X.astype(np.float32), y, sample_weight=sample_weight)
+    with pytest.raises(ValueError, match=message):
+        model.partial_fit(X.astype(np.float32), y, sample_weight=sample_weight)
+    assert not hasattr(model, "coefs_")
