@@ -26,10 +26,10 @@ def data(n_samples, seed=0):
     "estimator, n_samples, epochs",
     [
         (CosineMLPRegressor, 100, 200),  # small data: the ceiling
-        (CosineMLPRegressor, 2_000, 150),
-        (CosineMLPRegressor, 2_001, 150),  # 149.93, rounded up
-        (CosineMLPRegressor, 12_000, 30),  # 25: the floor
-        (CosineMLPClassifier, 4_000, 75),
+        (CosineMLPRegressor, 2_000, 125),
+        (CosineMLPRegressor, 2_001, 125),  # 124.94, rounded up
+        (CosineMLPRegressor, 12_000, 30),  # 21: the floor
+        (CosineMLPClassifier, 4_000, 63),  # 62.5
     ],
 )
 def test_auto_budget_follows_the_number_of_rows(estimator, n_samples, epochs):
