@@ -676,7 +676,9 @@ class CosineMLPRegressor(ParameterNamesMixin, CosineMLPMixin, MLPRegressor):
     >>> X, y = load_diabetes(return_X_y=True)
     >>> model = make_pipeline(
     ...     StandardScaler(),
-    ...     CosineMLPRegressor((32,), learning_rate_init=0.01, random_state=0),
+    ...     CosineMLPRegressor(
+    ...         hidden_layer_sizes=(32,), learning_rate_init=0.01, random_state=0
+    ...     ),
     ... )
     >>> model.fit(X, y / 100).score(X, y / 100) > 0.5
     True
