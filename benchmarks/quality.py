@@ -182,11 +182,18 @@ def preprocessor(X):
     )
 
 
-def prepare(name, seed):
-    """Train / validation / test arrays of one dataset for one seed."""
+def prepare(name, seed, max_rows=None):
+    """Train / validation / test arrays of one dataset for one seed; with
+    ``max_rows``, of a random subsample of that many rows (drawn per seed,
+    stratified for classification) when the dataset is larger."""
     task, load = DATASETS[name]
     X, y = load()
     stratify = y if task == "classification" else None
+    if max_rows is not None and len(X) > max_rows:
+        X, _, y, _ = train_test_split(
+            X, y, train_size=max_rows, random_state=seed, stratify=stratify
+        )
+        stratify = y if task == "classification" else None
     X_train, X_rest, y_train, y_rest = train_test_split(
         X, y, test_size=0.4, random_state=seed, stratify=stratify
     )
