@@ -657,6 +657,7 @@ def recorded_saves(X, y, params):
 UNCLOSED_ZIP = "ignore::pytest.PytestUnraisableExceptionWarning"
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings(UNCLOSED_ZIP)
 def test_an_interrupt_anywhere_in_a_save_keeps_the_last_checkpoint(tmp_path, no_fsync):
     """Item 8: interrupts at 2,000 points spread over every event of a save:
@@ -701,6 +702,7 @@ def test_an_interrupt_anywhere_in_a_save_keeps_the_last_checkpoint(tmp_path, no_
         assert_array_equal(saved.values, np.array(values))
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings(UNCLOSED_ZIP)
 def test_an_interrupted_save_resumes_bit_for_bit(tmp_path, no_fsync, monkeypatch):
     """Item 8: a fit interrupted at a random point of any of its saves raises
@@ -961,9 +963,10 @@ def test_the_values_belong_to_their_checkpoint(tmp_path):
 # --- a save costs the same at every epoch --------------------------------------
 
 
-def test_saving_costs_the_same_at_every_epoch(tmp_path, diabetes):
+def test_saving_costs_the_same_at_every_epoch(tmp_path, diabetes, no_fsync):
     """The state file does not grow with the epochs; the monitored
-    values are appended, 8 bytes per epoch."""
+    values are appended, 8 bytes per epoch. (Without fsync: the sizes do not
+    depend on it, and a thousand of them took most of this test's 5-20 s.)"""
     X, y = diabetes
     sizes = {}
     for epochs in (10, 1000):
