@@ -483,7 +483,7 @@ default=None
             t = 1.0 + n_iter * n_samples
             final = max(n_iter - 1, 0)
             model = self._published(state, settings, t)
-            divergence.check_final(problem, *model, final, plan.rate(final))
+            divergence.check_final(trainer, *model, final, plan.rate(final))
         except ValueError as exc:
             if checkpoint is not None and divergence.raised(exc):
                 checkpoint.discard()  # a diverged fit is not to be resumed
@@ -515,7 +515,7 @@ default=None
         state["epochs"] = (round(position * batches) + 1) / batches
         t = getattr(self, "t_", 1.0) + problem.X.shape[0]
         model = self._published(state, settings, t)
-        divergence.check_final(problem, *model, position, rates[0])
+        divergence.check_final(trainer, *model, position, rates[0])
         return state, model, rates, monitor.curve(), 1, t
 
     def _check_fitted_state(self):

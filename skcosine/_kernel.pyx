@@ -821,6 +821,140 @@ cdef class Kernel:
                 self.rows[i] = self.rows[j]
                 self.rows[j] = swap
 
+    def mean_losses(self, coef, intercept, sample_rows=None):
+        """The divergence rule's mean loss of the models ``coef`` over
+        ``sample_rows``, and whether they are finite (the final check of
+        :func:`skcosine._training.final_failures`).
+
+        Each row counts with its sample weight, times its class weight for a
+        classification; a row with a finite ``row_cap`` counts 0 in the
+        ``capped`` models (its loss measures how far the other rows pulled the
+        model, not a divergence). The losses are those of the passes
+        (``_loss``); ``skcosine._data.loss_values`` is their numpy version.
+
+        Parameters
+        ----------
+        coef : ndarray of shape (n_features, n_models), dtype of X
+            The models' weights as published (``wscale`` applied), C-contiguous.
+        intercept : ndarray of shape (n_models,), float64
+            Their intercepts.
+        sample_rows : ndarray of shape (n_rows,), int32, or None
+            The rows, each in ``[0, n_samples)``; every row when ``None``.
+
+        Returns
+        -------
+        means : ndarray of shape (n_models,)
+            Sum of weight times loss over sum of weights (over 1 when the
+            weights sum to 0).
+        finite : ndarray of shape (n_models,), bool
+            Whether a model's weights, intercept and every decision are finite.
+        """
+        cdef Py_ssize_t k = self.n_models, n = self.n_samples
+        coef = _matrix(coef, np.float32 if self.float32 else np.float64,
+                       self.n_features, "coef", k)
+        intercept = _vector(intercept, np.float64, k, "intercept")
+        if sample_rows is not None:
+            sample_rows = _vector(sample_rows, np.int32, None, "sample_rows")
+            if sample_rows.shape[0] and (
+                sample_rows.min() < 0 or sample_rows.max() >= n
+            ):
+                raise ValueError(f"sample_rows must be in [0, {n})")
+            n = sample_rows.shape[0]
+        means, finite, scratch = np.zeros(k), np.ones(k, np.uint8), np.zeros(2 * k)
+        cdef const int32_t[::1] rows = sample_rows
+        cdef const double[::1] b = intercept
+        cdef double[::1] total = means, work = scratch
+        cdef uint8_t[::1] ok = finite
+        cdef const int32_t *R = &rows[0] if sample_rows is not None and n else NULL
+        cdef const float[:, ::1] c32
+        cdef const double[:, ::1] c64
+        if self.float32:
+            c32 = coef
+            with nogil:
+                self._mean_losses(c32, self.X32, self.data32, self.y32, self.sw32,
+                                  &b[0], R, n, &total[0], &work[0], &ok[0])
+        else:
+            c64 = coef
+            with nogil:
+                self._mean_losses(c64, self.X64, self.data64, self.y64, self.sw64,
+                                  &b[0], R, n, &total[0], &work[0], &ok[0])
+        return means, finite.astype(bool)
+
+    cdef void _mean_losses(
+        self,
+        const floating[:, ::1] coef,
+        const floating[:, ::1] X,
+        const floating[::1] data,
+        const floating[::1] y,
+        const floating[::1] sw,
+        const double *intercept,
+        const int32_t *rows,
+        Py_ssize_t n,
+        double *total,
+        double *work,
+        uint8_t *ok,
+    ) noexcept nogil:
+        """:meth:`mean_losses` on checked arrays; ``rows`` NULL for
+        ``0 .. n - 1``; ``work`` holds ``2 * n_models`` doubles."""
+        cdef Py_ssize_t i, j, m, row, K = self.n_models, d = self.n_features
+        cdef Py_ssize_t nnz = d
+        cdef floating *W = <floating *>&coef[0, 0]
+        cdef const floating *values = &data[0] if self.sparse else &X[0, 0]
+        cdef const floating *Y = NULL if self.classification else &y[0]
+        cdef const floating *x
+        cdef const int32_t *ind = NULL
+        cdef const int32_t *indptr = &self.indptr[0] if self.sparse else NULL
+        cdef const int32_t *indices = &self.indices[0] if self.sparse else NULL
+        cdef const int32_t *labels = &self.labels[0] if self.classification else NULL
+        cdef const int32_t *positive = (
+            &self.positive[0] if self.classification else NULL
+        )
+        cdef const double *cap = &self.row_cap[0] if self.capping else NULL
+        cdef const uint8_t *capped = &self.capped[0] if self.capping else NULL
+        cdef double *P = work
+        cdef double *wsum = work + K
+        cdef double value, target = 0.0, weight
+        for m in range(K):
+            total[m] = 0.0
+            wsum[m] = 0.0
+            ok[m] = isfinite(intercept[m])
+            for j in range(d):
+                if not isfinite(W[j * K + m]):
+                    ok[m] = False
+        for i in range(n):
+            row = rows[i] if rows != NULL else i
+            if indptr != NULL:
+                x = values + indptr[row]
+                ind = indices + indptr[row]
+                nnz = indptr[row + 1] - indptr[row]
+            else:
+                x = values + row * d
+            if K == 1:
+                _dot4(W, x, ind, nnz, P)
+            elif floating is double:
+                skc_row_d(W, x, ind, nnz, K, P, NULL)
+            else:
+                skc_row_f(W, x, ind, nnz, K, P, NULL)
+            if Y != NULL:
+                target = Y[row]
+            for m in range(K):
+                value = <floating>P[m]  # X @ coef in the dtype of X, as numpy's
+                value = value + intercept[m]
+                if not isfinite(value):
+                    ok[m] = False
+                weight = sw[row]
+                if labels != NULL:
+                    target = 1.0 if labels[row] == positive[m] else self.negative
+                    weight = (
+                        self.weight_pos[m] if target > 0.0 else self.weight_neg[m]
+                    ) * weight
+                if cap != NULL and capped[m] and isfinite(cap[row]):
+                    weight = 0.0
+                total[m] += weight * _loss(self.loss, target, value, self.epsilon)
+                wsum[m] += weight
+        for m in range(K):
+            total[m] = total[m] / (wsum[m] if wsum[m] > 0.0 else 1.0)
+
     def run(self, const double[:, ::1] rates not None, double start, double step):
         """Train every active model for one pass over ``rows``.
 
