@@ -687,9 +687,15 @@ class Problem:
             rows=None if rows is None else np.asarray(rows, dtype=np.int32),
             sample_rows=sample_rows,
             alpha=np.repeat(np.asarray(alphas, dtype=np.float64), per_candidate),
-            weight_pos=np.tile(targets.weight_pos, n_candidates),
-            weight_neg=np.tile(targets.weight_neg, n_candidates),
-            positive=None if targets.regression else np.tile(positive, n_candidates),
+            # the weights of every candidate, in new arrays (np.tile's, with
+            # less overhead)
+            weight_pos=np.concatenate([targets.weight_pos] * n_candidates),
+            weight_neg=np.concatenate([targets.weight_neg] * n_candidates),
+            positive=(
+                None
+                if targets.regression
+                else np.concatenate([positive] * n_candidates)
+            ),
             negative=0.0 if settings.loss == "log_loss" else -1.0,
             # large targets scale scikit-learn's clip up
             max_dloss=MAX_DLOSS * max(1.0, targets.max_abs),
