@@ -120,10 +120,11 @@ RATE_COLUMNS = SKC_RATE_COLUMNS
 # CyHalfSquaredError, CyHuberLoss and CyHalfBinomialLoss (log_loss, y in {0, 1})
 # of sklearn/_loss/_loss.pyx.tp; their thresholds (the hinges' 1 and 0, modified
 # Huber's -1 and 1, the epsilons) are those definitions'. Written out here so
-# that the compiler inlines them. The numpy versions
-# (skcosine._data.loss_values) compute the reference and final losses;
-# tests/test_kernel.py checks the two against each other through
-# _loss_and_dloss.
+# that the compiler inlines them. They also give the divergence rule's final
+# losses (Kernel.mean_losses) and the all-zero model's reference
+# (zero_model_loss); the numpy versions (skcosine._data.loss_values) give a
+# starting model's reference. tests/test_kernel.py checks the two against each
+# other through _loss_and_dloss, mean_losses and zero_model_loss.
 
 
 cdef inline double _log1pexp(double x) noexcept nogil:
@@ -248,6 +249,62 @@ def _loss_and_dloss(loss, p, y, double epsilon):
         vs[i] = _loss(code, ys[i], ps[i], epsilon)
         ds[i] = _gradient(code, ys[i], ps[i], epsilon)
     return values, dloss
+
+
+def zero_model_loss(loss, double epsilon, targets, sample_weight, rows=None):
+    """Weighted mean loss of the all-zero model on regression targets (the
+    divergence rule's reference, ``skcosine._data.Problem.zero_losses``):
+    ``sum(w * loss(y, 0)) / sum(w)`` over ``rows`` (every row when ``None``),
+    0 when the weights sum to 0; the loss is the passes' ``_loss``.
+
+    ``targets`` and ``sample_weight`` are 1-d float32 or float64 arrays of one
+    dtype and length; ``rows`` an int32 array of rows within them.
+    """
+    if loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}")
+    cdef int code = LOSSES.index(loss)
+    dtype = getattr(targets, "dtype", None)
+    if dtype != F32 and dtype != F64:
+        raise ValueError("targets must be a float32 or float64 array")
+    targets = _vector(targets, dtype, None, "targets")
+    cdef Py_ssize_t n = targets.shape[0]
+    sample_weight = _vector(sample_weight, dtype, n, "sample_weight")
+    if rows is not None:
+        rows = _vector(rows, I32, None, "rows")
+        if rows.shape[0] and (rows.min() < 0 or rows.max() >= n):
+            raise ValueError(f"rows must be in [0, {n})")
+        n = rows.shape[0]
+    cdef const int32_t[::1] r = rows
+    cdef const int32_t *R = &r[0] if rows is not None and n else NULL
+    cdef const float[::1] y32, w32
+    cdef const double[::1] y64, w64
+    cdef double total = 0.0, weight_sum = 0.0
+    if dtype == F32:
+        y32, w32 = targets, sample_weight
+        if y32.shape[0]:
+            with nogil:
+                _zero_model_sums(code, epsilon, &y32[0], &w32[0], R, n, &total,
+                                 &weight_sum)
+    else:
+        y64, w64 = targets, sample_weight
+        if y64.shape[0]:
+            with nogil:
+                _zero_model_sums(code, epsilon, &y64[0], &w64[0], R, n, &total,
+                                 &weight_sum)
+    return total / weight_sum if weight_sum > 0 else 0.0
+
+
+cdef void _zero_model_sums(
+    int loss, double eps, const floating *y, const floating *w,
+    const int32_t *rows, Py_ssize_t n, double *total, double *weight_sum,
+) noexcept nogil:
+    cdef Py_ssize_t i, row
+    cdef double weight
+    for i in range(n):
+        row = rows[i] if rows != NULL else i
+        weight = w[row]
+        total[0] += weight * _loss(loss, y[row], 0.0, eps)
+        weight_sum[0] += weight
 
 
 # --- the random order of the rows ----------------------------------------------

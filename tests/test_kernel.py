@@ -27,6 +27,7 @@ from skcosine._kernel import (
     _loss_and_dloss,
     check_csr,
     seed_state,
+    zero_model_loss,
 )
 from sklearn.datasets import load_diabetes, load_iris
 from sklearn.linear_model import SGDClassifier, SGDRegressor
@@ -524,6 +525,29 @@ def test_the_kernel_mean_loss_is_the_numpy_mean_loss(loss, task, layout, dtype):
         kernel.mean_losses(np.ascontiguousarray(coef.T), intercept, rows + 30)
     with pytest.raises(ValueError, match="coef"):
         kernel.mean_losses(np.ascontiguousarray(coef), intercept)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("loss", REGRESSION_LOSSES)
+def test_the_kernel_zero_model_loss_is_the_numpy_one(loss, dtype):
+    """The divergence rule's reference of a regression (``zero_model_loss``)
+    is the numpy weighted mean of ``loss(y, 0)``, over every row or a subset;
+    0 when the weights sum to 0."""
+    rng = np.random.RandomState(1)
+    y = (3.0 * rng.standard_normal(50)).astype(dtype)
+    w = rng.uniform(0.0, 2.0, 50).astype(dtype)
+    rows = np.sort(rng.choice(50, 20, replace=False)).astype(np.int32)
+    for subset in (None, rows):
+        chosen = slice(None) if subset is None else subset
+        values = loss_values(loss, EPSILON, y[chosen].astype(float), 0.0)
+        expected = np.average(values, weights=w[chosen].astype(float))
+        mean = zero_model_loss(loss, EPSILON, y, w, subset)
+        assert mean == pytest.approx(expected, rel=1e-12)
+    assert zero_model_loss(loss, EPSILON, y, np.zeros(50, dtype)) == 0.0
+    with pytest.raises(ValueError, match="rows must be in"):
+        zero_model_loss(loss, EPSILON, y, w, rows + 40)
+    with pytest.raises(ValueError, match="sample_weight"):
+        zero_model_loss(loss, EPSILON, y, w[:10])
 
 
 # --- 2. per-sample annealing is a plain SGD loop ------------------------------------
