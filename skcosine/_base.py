@@ -270,13 +270,14 @@ default=None
                 dtype=self._state["coef"].dtype if continuing else None,
             )
             targets = self._encode_targets(y, settings, classes, incremental)
-            n_classes = len(self.classes_) if is_classifier(self) else None
+            classifier = is_classifier(self)
+            n_classes = len(self.classes_) if classifier else None
             settings = self._budget(settings, X.shape[0], n_classes, incremental)
             if continuing:
                 self._check_schedule_unchanged(settings)
             check_training_weights(targets, weights, X.dtype)
             held_out = validation_split(
-                settings, targets.values, weights, stratify=is_classifier(self)
+                settings, targets.values, weights, stratify=classifier
             )
             problem = Problem.build(
                 settings,

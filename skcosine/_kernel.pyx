@@ -739,11 +739,12 @@ cdef class Kernel:
         else:
             if not isinstance(X, np.ndarray) or X.ndim != 2:
                 raise ValueError("X must be a 2-d array or a CSR matrix")
-            if X.dtype not in (np.float32, np.float64):
+            if X.dtype != F32 and X.dtype != F64:
                 raise ValueError("X must be float32 or float64")
-            if not (X.flags.c_contiguous and X.flags.aligned):
+            flags = X.flags
+            if not (flags.c_contiguous and flags.aligned):
                 raise ValueError("X must be C-contiguous and aligned")
-            self.float32 = X.dtype == np.float32
+            self.float32 = X.dtype == F32
             n, d = X.shape
             keep.append(X)
             data = None
@@ -785,9 +786,12 @@ cdef class Kernel:
             raise ValueError("updates must be >= 1")
         if not (_within(self.intercept, -DBL_MAX, DBL_MAX) and _finite(coef)):
             raise ValueError("coef and intercept must be finite")
-        for name in ("alpha", "weight_pos", "weight_neg"):
-            if not _within(vectors[name], 0.0, DBL_MAX):
-                raise ValueError(f"{name} must be finite and >= 0")
+        if not _within(self.alpha, 0.0, DBL_MAX):
+            raise ValueError("alpha must be finite and >= 0")
+        if not _within(self.weight_pos, 0.0, DBL_MAX):
+            raise ValueError("weight_pos must be finite and >= 0")
+        if not _within(self.weight_neg, 0.0, DBL_MAX):
+            raise ValueError("weight_neg must be finite and >= 0")
         if not _within(self.wscale, 0.0, 1.0, open_low=True):
             raise ValueError("wscale must be in (0, 1]")
         if positive is not None:
