@@ -298,13 +298,22 @@ cdef void _zero_model_sums(
     int loss, double eps, const floating *y, const floating *w,
     const int32_t *rows, Py_ssize_t n, double *total, double *weight_sum,
 ) noexcept nogil:
-    cdef Py_ssize_t i, row
+    # Row i goes to partial sum i % 4: four independent chains of additions
+    # instead of one (a chain waits for each addition to finish).
+    cdef Py_ssize_t i, row, part
     cdef double weight
+    cdef double sum_loss[4]
+    cdef double sum_weight[4]
+    for part in range(4):
+        sum_loss[part] = 0.0
+        sum_weight[part] = 0.0
     for i in range(n):
         row = rows[i] if rows != NULL else i
         weight = w[row]
-        total[0] += weight * _loss(loss, y[row], 0.0, eps)
-        weight_sum[0] += weight
+        sum_loss[i % 4] += weight * _loss(loss, y[row], 0.0, eps)
+        sum_weight[i % 4] += weight
+    total[0] = (sum_loss[0] + sum_loss[1]) + (sum_loss[2] + sum_loss[3])
+    weight_sum[0] = (sum_weight[0] + sum_weight[1]) + (sum_weight[2] + sum_weight[3])
 
 
 # --- the random order of the rows ----------------------------------------------
