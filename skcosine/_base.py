@@ -270,13 +270,14 @@ default=None
                 dtype=self._state["coef"].dtype if continuing else None,
             )
             targets = self._encode_targets(y, settings, classes, incremental)
-            n_classes = len(self.classes_) if is_classifier(self) else None
+            classifier = is_classifier(self)
+            n_classes = len(self.classes_) if classifier else None
             settings = self._budget(settings, X.shape[0], n_classes, incremental)
             if continuing:
                 self._check_schedule_unchanged(settings)
             check_training_weights(targets, weights, X.dtype)
             held_out = validation_split(
-                settings, targets.values, weights, stratify=is_classifier(self)
+                settings, targets.values, weights, stratify=classifier
             )
             problem = Problem.build(
                 settings,
@@ -483,7 +484,7 @@ default=None
             t = 1.0 + n_iter * n_samples
             final = max(n_iter - 1, 0)
             model = self._published(state, settings, t)
-            divergence.check_final(problem, *model, final, plan.rate(final))
+            divergence.check_final(trainer, *model, final, plan.rate(final))
         except ValueError as exc:
             if checkpoint is not None and divergence.raised(exc):
                 checkpoint.discard()  # a diverged fit is not to be resumed
@@ -515,7 +516,7 @@ default=None
         state["epochs"] = (round(position * batches) + 1) / batches
         t = getattr(self, "t_", 1.0) + problem.X.shape[0]
         model = self._published(state, settings, t)
-        divergence.check_final(problem, *model, position, rates[0])
+        divergence.check_final(trainer, *model, position, rates[0])
         return state, model, rates, monitor.curve(), 1, t
 
     def _check_fitted_state(self):

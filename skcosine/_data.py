@@ -42,6 +42,8 @@ from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
+from ._kernel import zero_model_loss
+
 __all__ = [
     "DataScale",
     "EXTREME_FACTOR",
@@ -687,9 +689,15 @@ class Problem:
             rows=None if rows is None else np.asarray(rows, dtype=np.int32),
             sample_rows=sample_rows,
             alpha=np.repeat(np.asarray(alphas, dtype=np.float64), per_candidate),
-            weight_pos=np.tile(targets.weight_pos, n_candidates),
-            weight_neg=np.tile(targets.weight_neg, n_candidates),
-            positive=None if targets.regression else np.tile(positive, n_candidates),
+            # the weights of every candidate, in new arrays (np.tile's, with
+            # less overhead)
+            weight_pos=np.concatenate([targets.weight_pos] * n_candidates),
+            weight_neg=np.concatenate([targets.weight_neg] * n_candidates),
+            positive=(
+                None
+                if targets.regression
+                else np.concatenate([positive] * n_candidates)
+            ),
             negative=0.0 if settings.loss == "log_loss" else -1.0,
             # large targets scale scikit-learn's clip up
             max_dloss=MAX_DLOSS * max(1.0, targets.max_abs),
@@ -740,13 +748,15 @@ class Problem:
         """Mean loss of the all-zero model over the sample rows, per model."""
         if not self.regression:  # every target is 1 or `negative`
             return np.full(self.n_models, loss_values(loss, epsilon, y=1.0, p=0.0))
-        total = weight_sum = 0.0
-        for rows in row_blocks(self.X, TEMPORARIES, self.sample_rows):
-            weights = self.sample_weight[rows]
-            values = loss_values(loss, epsilon, self.targets[rows], p=0.0)
-            total += float(weights @ values)
-            weight_sum += float(weights.sum())
-        return np.full(self.n_models, total / weight_sum if weight_sum > 0 else 0.0)
+        rows = self.sample_rows
+        mean = zero_model_loss(
+            loss,
+            epsilon,
+            self.targets,
+            self.sample_weight,
+            None if rows is None else np.asarray(rows, dtype=np.int32),
+        )
+        return np.full(self.n_models, mean)
 
 
 def validation_split(settings, labels, sample_weight, stratify):

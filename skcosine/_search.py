@@ -137,9 +137,7 @@ def fit_fold(X, targets, sample_weight, train, settings, *, stratify):
     n_iter = counter.passes.reshape(len(settings), per_candidate).max(axis=1)
     coef, intercept = _published(trainer.state, shared.average, n_iter, len(train))
     references = trainer.state["reference_loss"]
-    overflowed, too_large, means = final_failures(
-        trainer.problem, shared.loss, shared.epsilon, coef, intercept, references
-    )
+    overflowed, too_large, means = final_failures(trainer, coef, intercept, references)
     failed = overflowed | too_large
     failures = failure_hook.failures
     for c in np.flatnonzero(failed.reshape(len(settings), per_candidate).any(axis=1)):

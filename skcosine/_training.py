@@ -59,7 +59,8 @@ The divergence rule
     progressive loss the kernel adds up over every row of the pass (it costs
     nothing and names the epoch where the loss blew up), and at the end of a
     call, exactly, on the decisions of the final model over every row (in
-    small blocks of rows: no copy of the data).
+    one compiled pass, :meth:`~skcosine._kernel.Kernel.mean_losses`: no copy
+    of the data).
 
 The monitored values and the stopping rule
     Each model gets one value per epoch (a fit of an estimator always records
@@ -464,17 +465,17 @@ def mean_losses(loss, epsilon, X, coef, intercept, targets, weights, rows=None):
     return total / np.where(weight_sum > 0, weight_sum, 1.0), finite
 
 
-def final_failures(problem, loss, epsilon, coef, intercept, references):
+def final_failures(trainer, coef, intercept, references):
     """Which final models diverged: not finite, or a mean loss over the
     problem's sample rows above the rule's bound (the rows ``eta0='auto'``
-    left out are not counted in its models: see :func:`_rule_weights`).
+    left out are not counted in its models: see
+    :meth:`~skcosine._kernel.Kernel.mean_losses`).
 
     Parameters
     ----------
-    problem : Problem
-        The data and the targets and weights of every model.
-    loss, epsilon
-        The loss and its epsilon.
+    trainer : Trainer
+        The trainer of the call: its kernel holds the data, the targets and
+        the weights of every model, its settings the loss.
     coef : ndarray of shape (n_models, n_features)
         The models.
     intercept : ndarray of shape (n_models,)
@@ -490,42 +491,14 @@ def final_failures(problem, loss, epsilon, coef, intercept, references):
     means : ndarray of shape (n_models,)
         The mean losses.
     """
-    with np.errstate(all="ignore"):
-        means, finite = mean_losses(
-            loss,
-            epsilon,
-            problem.X,
-            coef,
-            intercept,
-            problem.model_targets,
-            _rule_weights(problem),
-            problem.sample_rows,
-        )
-    finite &= np.all(np.isfinite(coef), axis=1) & np.isfinite(intercept)
-    return ~finite, loss_failures(loss, means, references) & finite, means
-
-
-def _rule_weights(problem):
-    """``problem.model_weights`` as the divergence rule counts them: 0 on the
-    rows ``eta0='auto'`` left out (those with a finite ``row_cap``) in the
-    capped models, whose loss measures how far the other rows pulled the
-    model, not a divergence (the kernel leaves them out of its pass losses
-    too)."""
-    if problem.row_cap is None:
-        return problem.model_weights
-    extreme = np.isfinite(problem.row_cap)
-    capped = np.ones(problem.n_models, dtype=bool)
-    if problem.capped is not None:
-        capped = problem.capped.astype(bool)
-
-    def weights(rows):
-        left_out = extreme[rows]
-        shape = (len(left_out), problem.n_models)
-        counted = np.broadcast_to(problem.model_weights(rows), shape).copy()
-        counted[np.ix_(left_out, capped)] = 0.0
-        return counted
-
-    return weights
+    rows = trainer.problem.sample_rows
+    means, finite = trainer.kernel.mean_losses(
+        np.ascontiguousarray(coef.T),
+        intercept,
+        None if rows is None else np.asarray(rows, dtype=np.int32),
+    )
+    too_large = loss_failures(trainer.settings.loss, means, references) & finite
+    return ~finite, too_large, means
 
 
 def check_final(failures, references, describe):
@@ -880,12 +853,11 @@ class Divergence:
             lambda report, what: self.error(report.epoch, report.learning_rate, what),
         )
 
-    def check_final(self, problem, coef, intercept, epoch, rate):
+    def check_final(self, trainer, coef, intercept, epoch, rate):
         """The rule on the published models ``coef`` (K, d) and ``intercept``
-        (K,), exactly, over every sample row: raise the error of ``epoch``."""
-        failures = final_failures(
-            problem, self.loss, self.epsilon, coef, intercept, self.references
-        )
+        (K,) of ``trainer``'s problem, exactly, over every sample row: raise
+        the error of ``epoch``."""
+        failures = final_failures(trainer, coef, intercept, self.references)
         check_final(
             failures, self.references, lambda what: self.error(epoch, rate, what)
         )
@@ -1119,6 +1091,9 @@ class Monitor(Hook):
                 for v in self.values
             ]
         )
+        missing = np.isnan(table)
+        if not missing.any():  # every model ran every epoch (the usual case)
+            return table.sum(axis=1) / table.shape[1]  # the same bits as below
         with np.errstate(invalid="ignore"):
             counts = np.sum(~np.isnan(table), axis=1)
             sums = np.nansum(table, axis=1)

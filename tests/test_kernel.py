@@ -27,6 +27,7 @@ from skcosine._kernel import (
     _loss_and_dloss,
     check_csr,
     seed_state,
+    zero_model_loss,
 )
 from sklearn.datasets import load_diabetes, load_iris
 from sklearn.linear_model import SGDClassifier, SGDRegressor
@@ -34,7 +35,7 @@ from sklearn.preprocessing import StandardScaler
 
 from skcosine import CosineSGDClassifier, CosineSGDRegressor
 from skcosine._data import loss_values
-from skcosine._training import model_arrays
+from skcosine._training import mean_losses, model_arrays
 
 from .conftest import child_report, child_reports, unaligned
 
@@ -454,6 +455,99 @@ def test_the_kernel_dloss_is_the_derivative_of_the_numpy_loss(loss):
         smooth &= np.abs(p - kink) > 2 * h
     assert smooth.sum() > p.size // 2
     assert_allclose(dloss[smooth], central[smooth], rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("layout", ["dense", "csr"])
+@pytest.mark.parametrize("task", ["regression", "classification"])
+@pytest.mark.parametrize("loss", LOSSES)
+def test_the_kernel_mean_loss_is_the_numpy_mean_loss(loss, task, layout, dtype):
+    """The final check's compiled mean loss (``Kernel.mean_losses``) is
+    ``_training.mean_losses`` (numpy) over the same rows: sample weights,
+    class weights, the ``row_cap`` rows left out of the capped models, a
+    subset of rows, non-finite models."""
+    rng = np.random.RandomState(0)
+    n, d, k = 60, 7, 3
+    X = rng.standard_normal((n, d)) * (rng.uniform(size=(n, d)) < 0.6)
+    X = as_input(X, layout, dtype)
+    sample_weight = rng.uniform(0.0, 2.0, n).astype(dtype)
+    classification = task == "classification"
+    targets = (
+        rng.randint(0, 3, n).astype(np.int32)
+        if classification
+        else rng.standard_normal(n).astype(dtype)
+    )
+    positive = np.arange(k, dtype=np.int32) if classification else None
+    weight_pos, weight_neg = rng.uniform(0.5, 2.0, (2, k))
+    row_cap = np.where(rng.uniform(size=n) < 0.2, 0.5, np.inf)
+    capped = np.array([1, 0, 1], dtype=np.uint8)
+    kernel = Kernel(
+        X, targets, sample_weight, None,
+        coef=np.zeros((d, k), dtype), intercept=np.zeros(k), wscale=np.ones(k),
+        updates=np.ones(k), alpha=np.zeros(k), weight_pos=weight_pos,
+        weight_neg=weight_neg, active=np.ones(k, np.uint8), losses=np.zeros(k),
+        positive=positive, loss=loss, epsilon=EPSILON,
+        negative=0.0 if loss == "log_loss" else -1.0,
+        row_cap=row_cap, capped=capped,
+    )  # fmt: skip
+    coef = (3.0 * rng.standard_normal((k, d))).astype(dtype)
+    intercept = rng.standard_normal(k)
+    coef[2, 1] = np.nan if dtype == np.float64 else np.inf  # model 2 overflowed
+    rows = np.sort(rng.choice(n, 40, replace=False)).astype(np.int32)
+
+    def numpy_targets(block):
+        if not classification:
+            return targets[block, None]
+        return np.where(targets[block, None] == positive, 1.0, kernel_negative)
+
+    def numpy_weights(block):
+        cw = np.where(numpy_targets(block) > 0, weight_pos, weight_neg)
+        w = sample_weight[block, None] * (cw if classification else 1.0)
+        w = np.broadcast_to(w, (len(w), k)).copy()
+        w[np.ix_(np.isfinite(row_cap[block]), capped.astype(bool))] = 0.0
+        return w
+
+    kernel_negative = 0.0 if loss == "log_loss" else -1.0
+    for subset in (None, rows):
+        means, finite = kernel.mean_losses(
+            np.ascontiguousarray(coef.T), intercept, subset
+        )
+        with np.errstate(all="ignore"):
+            expected, expected_finite = mean_losses(
+                loss, EPSILON, X, coef, intercept, numpy_targets, numpy_weights, subset
+            )
+        expected_finite &= np.isfinite(coef).all(axis=1)
+        assert_array_equal(finite, expected_finite)
+        assert_array_equal(finite, [True, True, False])
+        rtol = 1e-5 if dtype == np.float32 else 1e-12
+        assert_allclose(means[:2], expected[:2], rtol=rtol)
+    with pytest.raises(ValueError, match="sample_rows must be in"):
+        kernel.mean_losses(np.ascontiguousarray(coef.T), intercept, rows + 30)
+    with pytest.raises(ValueError, match="coef"):
+        kernel.mean_losses(np.ascontiguousarray(coef), intercept)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("loss", REGRESSION_LOSSES)
+def test_the_kernel_zero_model_loss_is_the_numpy_one(loss, dtype):
+    """The divergence rule's reference of a regression (``zero_model_loss``)
+    is the numpy weighted mean of ``loss(y, 0)``, over every row or a subset;
+    0 when the weights sum to 0."""
+    rng = np.random.RandomState(1)
+    y = (3.0 * rng.standard_normal(50)).astype(dtype)
+    w = rng.uniform(0.0, 2.0, 50).astype(dtype)
+    rows = np.sort(rng.choice(50, 20, replace=False)).astype(np.int32)
+    for subset in (None, rows):
+        chosen = slice(None) if subset is None else subset
+        values = loss_values(loss, EPSILON, y[chosen].astype(float), 0.0)
+        expected = np.average(values, weights=w[chosen].astype(float))
+        mean = zero_model_loss(loss, EPSILON, y, w, subset)
+        assert mean == pytest.approx(expected, rel=1e-12)
+    assert zero_model_loss(loss, EPSILON, y, np.zeros(50, dtype)) == 0.0
+    with pytest.raises(ValueError, match="rows must be in"):
+        zero_model_loss(loss, EPSILON, y, w, rows + 40)
+    with pytest.raises(ValueError, match="sample_weight"):
+        zero_model_loss(loss, EPSILON, y, w[:10])
 
 
 # --- 2. per-sample annealing is a plain SGD loop ------------------------------------
