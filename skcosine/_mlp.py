@@ -26,7 +26,7 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils import check_random_state, shuffle
+from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
@@ -401,7 +401,10 @@ class CosineMLPMixin(DocLinkMixin):
             B = n_batches(n_train, batch_size)
             for _ in range(epochs):
                 if self.shuffle:
-                    order = shuffle(order, random_state=random_state)
+                    # in place, the permutation of sklearn.utils.shuffle(order)
+                    # (which shuffles an arange with the same draws, then takes
+                    # order at it) without its two temporaries of n_train rows
+                    random_state.shuffle(order)
                 rates = self._rates(schedule, position, step, B)
                 with np.errstate(over="ignore", invalid="ignore"):
                     # an overflow is reported as a divergence, just below
