@@ -214,7 +214,8 @@ class Network:
         self.inputs = np.empty((batch_size, units[0]), self.dtype)
         self.targets = np.empty((batch_size, units[-1]), self.dtype)
         self.weights = np.empty(batch_size, self.dtype)
-        self.residuals = np.empty((batch_size, units[-1]), self.dtype)
+        squared = self.loss == "squared_error"  # the residuals of its loss
+        self.residuals = np.empty((batch_size if squared else 0, units[-1]), self.dtype)
         # the factor of the hidden activation's derivative (relu: the mask of
         # the zeros), sized for the widest hidden layer: see _derivative
         widest = max(units[1:-1], default=0) if self.activation != "identity" else 0
@@ -384,15 +385,16 @@ class Network:
         followed by an update at its rate (``rates[i]`` for batch ``i``).
 
         ``order`` is the row order (``None``: the rows as they are, batches
-        taken as slices); ``y`` holds float targets, 2-d. Returns the mean of
-        the batch losses weighted by batch size (scikit-learn's ``loss_``)."""
+        taken as slices); ``y`` holds the targets, 2-d (floats, or booleans).
+        Returns the mean of the batch losses weighted by batch size
+        (scikit-learn's ``loss_``)."""
         n = X.shape[0]
         total = 0.0
         for i, start in enumerate(range(0, n, self.batch_size)):
             stop = min(start + self.batch_size, n)
             m = stop - start
             if order is None:
-                X_batch, y_batch = X[start:stop], y[start:stop]
+                X_batch, y_batch = X[start:stop], self._targets(y[start:stop])
                 w_batch = None if weights is None else weights[start:stop]
             else:
                 rows = order[start:stop]
@@ -400,7 +402,10 @@ class Network:
                     X_batch = X[rows]
                 else:
                     X_batch = np.take(X, rows, axis=0, out=self.inputs[:m])
-                y_batch = np.take(y, rows, axis=0, out=self.targets[:m])
+                if y.dtype == self.dtype:
+                    y_batch = np.take(y, rows, axis=0, out=self.targets[:m])
+                else:
+                    y_batch = self._targets(y[rows])
                 w_batch = (
                     None
                     if weights is None
@@ -409,6 +414,16 @@ class Network:
             total += self.batch(X_batch, y_batch, w_batch) * m
             optimizer.step(self.theta, self.grad, state, rates[i], self.scratch)
         return total / n
+
+    def _targets(self, y):
+        """``y`` (a batch's targets) as floats of the network's dtype: itself,
+        or converted into the targets buffer (a classifier's targets are
+        booleans, as scikit-learn keeps them, an eighth of the memory)."""
+        if y.dtype == self.dtype:
+            return y
+        targets = self.targets[: y.shape[0]]
+        np.copyto(targets, y)
+        return targets
 
 
 def n_batches(n_samples, batch_size):
