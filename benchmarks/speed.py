@@ -1,4 +1,4 @@
-"""Speed and memory of skcosine's SGD estimators against scikit-learn's.
+"""Speed and memory of skcosine's SGD and MLP estimators against scikit-learn's.
 
 Usage::
 
@@ -10,6 +10,11 @@ to ``lr_min=0``, ``tol=None``) and scikit-learn's (``learning_rate="constant"``,
 one more case compares skcosine's ``anneal_per="sample"`` with its
 ``anneal_per="epoch"``. The one-epoch case (``eta0=0.001`` on both sides)
 measures the fixed cost of a fit: what a short fit in a grid search pays.
+The MLP cases fit ``CosineMLPRegressor`` (or ``CosineMLPClassifier``,
+``tol=None``) and scikit-learn's ``MLPRegressor`` (``learning_rate="constant"``,
+``tol=0``, ``n_iter_no_change=max_iter + 1``, so that it runs every epoch) with
+the same network, Adam, batches of 200 rows and epochs, BLAS pinned to one
+thread on both sides (threadpoolctl).
 After one warm-up fit of each, the timed fits alternate in one process (ours,
 theirs, ours, theirs, ...) and the medians are compared. Peak memory is
 measured by ``tracemalloc`` in separate, untimed fits.
@@ -33,6 +38,7 @@ import statistics
 import sys
 import time
 import tracemalloc
+import warnings
 from dataclasses import dataclass
 from functools import partial
 
@@ -41,10 +47,21 @@ import scipy
 import scipy.sparse as sp
 import sklearn
 from rst import list_table
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import SGDClassifier, SGDRegressor
+from sklearn.neural_network import MLPClassifier, MLPRegressor
+from threadpoolctl import threadpool_limits
 
 import skcosine
-from skcosine import CosineSGDClassifier, CosineSGDRegressor, _kernel, _training
+from skcosine import (
+    CosineMLPClassifier,
+    CosineMLPRegressor,
+    CosineSGDClassifier,
+    CosineSGDRegressor,
+    _kernel,
+    _network,
+    _training,
+)
 
 MIB = 2**20
 ETA0 = 0.01
@@ -171,6 +188,77 @@ CASES = (
 
 
 @dataclass(frozen=True)
+class MLPCase:
+    """One comparison of the MLP estimators: data, network and epochs.
+
+    Both sides train the same network (``hidden`` units) with Adam on batches
+    of 200 rows for ``epochs`` epochs, BLAS pinned to one thread; the memory
+    target is scikit-learn's peak itself (no allowance).
+    """
+
+    classifier: bool
+    n_samples: int
+    n_features: int
+    hidden: tuple
+    epochs: int
+    target: float
+    dtype: str = "float64"
+    min_pairs: int = 7
+
+    @property
+    def name(self):
+        """A label such as "MLP regressor 10,000 x 20, hidden (64, 64), 10 epochs"."""
+        model = "MLP classifier 5 classes" if self.classifier else "MLP regressor"
+        dtype = "" if self.dtype == "float64" else f" {self.dtype}"
+        return (
+            f"{model}{dtype} {self.n_samples:,} x {self.n_features:,}, hidden "
+            f"{self.hidden}, {self.epochs} epochs"
+        )
+
+    reference = "scikit-learn"
+
+
+MLP_BATCH_SIZE = 200
+
+MLP_CASES = (
+    MLPCase(
+        classifier=False,
+        n_samples=10_000,
+        n_features=20,
+        hidden=(64, 64),
+        epochs=10,
+        target=0.60,
+    ),
+    MLPCase(
+        classifier=False,
+        n_samples=10_000,
+        n_features=20,
+        hidden=(64, 64),
+        epochs=10,
+        target=0.60,
+        dtype="float32",
+    ),
+    MLPCase(
+        classifier=True,
+        n_samples=10_000,
+        n_features=20,
+        hidden=(64, 64),
+        epochs=10,
+        target=0.60,
+    ),
+    MLPCase(
+        classifier=False,
+        n_samples=100_000,
+        n_features=50,
+        hidden=(128, 128),
+        epochs=2,
+        target=0.60,
+        min_pairs=5,
+    ),
+)
+
+
+@dataclass(frozen=True)
 class Technique:
     """A technique of the kernel, switched by one of its private attributes
     (benchmark switches, set after construction)."""
@@ -220,6 +308,20 @@ def quick_case(case):
         per_sample=case.per_sample,
         min_pairs=1,
         eta0=case.eta0,
+    )
+
+
+def quick_mlp_case(case):
+    """A tiny version of an MLP case for a smoke run (same targets, 1 pair)."""
+    return MLPCase(
+        classifier=case.classifier,
+        n_samples=min(case.n_samples, 1_000),
+        n_features=case.n_features,
+        hidden=tuple(min(h, 16) for h in case.hidden),
+        epochs=min(case.epochs, 2),
+        target=case.target,
+        dtype=case.dtype,
+        min_pairs=1,
     )
 
 
@@ -278,6 +380,36 @@ def make_estimators(case):
     return make_ours, make_theirs
 
 
+def make_mlp_estimators(case):
+    """Factories of ours and scikit-learn's MLP, configured for the same work:
+    every epoch runs (``tol=None``; ``tol=0`` and more epochs of patience than
+    ``max_iter`` on scikit-learn's side), same network, solver and batches."""
+    if case.classifier:
+        ours, theirs = CosineMLPClassifier, MLPClassifier
+    else:
+        ours, theirs = CosineMLPRegressor, MLPRegressor
+    common = {
+        "hidden_layer_sizes": case.hidden,
+        "solver": "adam",
+        "batch_size": MLP_BATCH_SIZE,
+        "max_iter": case.epochs,
+        "random_state": 0,
+    }
+
+    def make_ours():
+        return ours(tol=None, **common)
+
+    def make_theirs():
+        return theirs(
+            learning_rate="constant",
+            tol=0.0,
+            n_iter_no_change=case.epochs + 1,
+            **common,
+        )
+
+    return make_ours, make_theirs
+
+
 def data_size(X):
     """Bytes of ``X``: its array, or the three arrays of a CSR matrix."""
     if sp.issparse(X):
@@ -333,25 +465,26 @@ def peak_memory(make, X, y):
         tracemalloc.stop()
 
 
-def kernel_trains_on_x(make, X, y):
-    """Whether a fit hands skcosine's kernel the caller's ``X`` itself.
+def trains_on_x(make, X, y, owner, name, position):
+    """Whether a fit hands its training loop the caller's ``X`` itself.
 
-    An untimed fit runs with a spy in place of the kernel class that
-    ``skcosine._training`` builds; ``None`` if no kernel was built (the spy
-    no longer fits the package).
+    An untimed fit runs with a spy in place of ``owner.name`` (the kernel
+    class that ``skcosine._training`` builds, or the network's ``epoch``
+    method) that records its argument at ``position``; ``None`` if the spy
+    was never called (it no longer fits the package).
     """
     seen = []
-    kernel = _training.Kernel
+    original = getattr(owner, name)
 
-    def spy(data, *args, **kwargs):
-        seen.append(data)
-        return kernel(data, *args, **kwargs)
+    def spy(*args, **kwargs):
+        seen.append(args[position])
+        return original(*args, **kwargs)
 
-    _training.Kernel = spy
+    setattr(owner, name, spy)
     try:
         make().fit(X, y)
     finally:
-        _training.Kernel = kernel
+        setattr(owner, name, original)
     if not seen:
         return None
     return all(
@@ -359,6 +492,17 @@ def kernel_trains_on_x(make, X, y):
         for data in seen
         for mine, theirs in zip(arrays(data), arrays(X))
     )
+
+
+def kernel_trains_on_x(make, X, y):
+    """Whether an SGD fit hands skcosine's kernel the caller's ``X`` itself."""
+    return trains_on_x(make, X, y, _training, "Kernel", 0)
+
+
+def network_trains_on_x(make, X, y):
+    """Whether an MLP fit's epochs (``Network.epoch(self, optimizer, state,
+    X, ...)``) run on the caller's ``X`` itself."""
+    return trains_on_x(make, X, y, _network.Network, "epoch", 3)
 
 
 def alternate(timers, pairs):
@@ -390,6 +534,27 @@ def measure_case(case, quick):
     """Time and memory of ours and the reference on one case, as a result row."""
     X, y = make_data(case.n_samples, case.n_features, case.density, case.classifier)
     makers = make_estimators(case)
+    row = measure(case, makers, X, y, quick, kernel_trains_on_x)
+    row["memory_ok"] = row["peak_ours"] <= row["peak_theirs"] + row["allowance"]
+    return row
+
+
+def measure_mlp_case(case, quick):
+    """Time and memory of an MLP case, BLAS pinned to one thread on both sides;
+    the memory target is scikit-learn's peak (no allowance)."""
+    X, y = make_data(case.n_samples, case.n_features, classifier=case.classifier)
+    X = X.astype(case.dtype)
+    with threadpool_limits(limits=1, user_api="blas"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # every epoch runs
+        row = measure(case, make_mlp_estimators(case), X, y, quick, network_trains_on_x)
+    row["allowance"] = 0.0
+    row["memory_ok"] = row["peak_ours"] <= row["peak_theirs"]
+    return row
+
+
+def measure(case, makers, X, y, quick, no_copy_check):
+    """Alternating timed fits of the two ``makers``, then their peak memory
+    and the copy check of ours, as a result row (memory verdict left out)."""
     timers = [partial(fit_time, make, X, y) for make in makers]
     start = time.perf_counter()
     for timer in timers:  # warm-up
@@ -399,8 +564,7 @@ def measure_case(case, quick):
     pairs = number_of_pairs(TIME_BUDGET, warmup, case.min_pairs, quick)
     ours, theirs = alternate(timers, pairs)
     peak_ours, peak_theirs = (peak_memory(make, X, y) for make in makers)
-    no_copy = kernel_trains_on_x(makers[0], X, y)
-    size = data_size(X)
+    no_copy = no_copy_check(makers[0], X, y)
     median_ours, median_theirs = statistics.median(ours), statistics.median(theirs)
     ratio = median_ours / median_theirs
     return {
@@ -413,9 +577,8 @@ def measure_case(case, quick):
         "overhead_us": (median_ours - median_theirs) / case.epochs * 1e6,
         "peak_ours": peak_ours / MIB,
         "peak_theirs": peak_theirs / MIB,
-        "size": size / MIB,
+        "size": data_size(X) / MIB,
         "time_ok": ratio <= case.target,
-        "memory_ok": peak_ours <= peak_theirs + memory_allowance(X),
         "allowance": memory_allowance(X) / MIB,
         "no_copy": no_copy,
     }
@@ -735,6 +898,10 @@ def main(argv=None):
     for case in cases:
         print(f"measuring {case.name} ...", flush=True)
         rows.append(measure_case(case, args.quick))
+    mlp_cases = [quick_mlp_case(c) for c in MLP_CASES] if args.quick else MLP_CASES
+    for case in mlp_cases:
+        print(f"measuring {case.name} ...", flush=True)
+        rows.append(measure_mlp_case(case, args.quick))
     ablation, references = measure_ablation(args.quick)
     info["load"] += f", {load_average()} at end"
     print_report(info, rows, ablation, references)

@@ -117,8 +117,8 @@ class Optimizer:
     def step(self, theta, grad, state, rate, scratch):
         """One update of the flat parameters ``theta`` in place, at ``rate``.
 
-        ``scratch`` is a list of two buffers the size of ``theta``; ``grad``
-        is overwritten."""
+        ``scratch`` is a buffer the size of ``theta``; ``grad`` is
+        overwritten (it serves as the second buffer once it has been read)."""
         state["t"] += 1
         if self.solver == "adam":
             self._adam(theta, grad, state, rate, scratch)
@@ -128,7 +128,7 @@ class Optimizer:
     def _adam(self, theta, grad, state, rate, scratch):
         m, v = state["moments"]
         t = state["t"]
-        tmp, denominator = scratch
+        tmp, denominator = scratch, grad  # grad is read before the denominator
         b1, b2 = self.beta_1, self.beta_2
         m *= b1
         np.multiply(grad, 1 - b1, out=tmp)
@@ -146,7 +146,7 @@ class Optimizer:
 
     def _sgd(self, theta, grad, state, rate, scratch):
         (velocity,) = state["moments"]
-        tmp, update = scratch
+        tmp, update = scratch, grad  # grad is read before the update
         velocity *= self.momentum
         np.multiply(grad, rate, out=tmp)
         velocity -= tmp
@@ -193,14 +193,15 @@ class Network:
         )
         self.theta = np.zeros(self.n_parameters, dtype=self.dtype)
         self.grad = np.zeros(self.n_parameters, dtype=self.dtype)
-        self.scratch = [np.empty(self.n_parameters, dtype=self.dtype) for _ in "ab"]
+        self.scratch = np.empty(self.n_parameters, dtype=self.dtype)
         self.coefs, self.intercepts = unpack(self.theta, self.layer_units)
         self.coef_grads, self.intercept_grads = unpack(self.grad, self.layer_units)
         n_coefs = sum(
             a * b for a, b in zip(self.layer_units[:-1], self.layer_units[1:])
         )
+        # the coefficients of every layer, and their gradients, as one array
         self.coef_part = self.theta[:n_coefs]
-        self.penalty_scratch = [np.empty_like(c) for c in self.coefs]
+        self.coef_grad_part = self.grad[:n_coefs]
         self._allocate(batch_size)
 
     def _allocate(self, batch_size):
@@ -213,6 +214,13 @@ class Network:
         self.inputs = np.empty((batch_size, units[0]), self.dtype)
         self.targets = np.empty((batch_size, units[-1]), self.dtype)
         self.weights = np.empty(batch_size, self.dtype)
+        squared = self.loss == "squared_error"  # the residuals of its loss
+        self.residuals = np.empty((batch_size if squared else 0, units[-1]), self.dtype)
+        # the factor of the hidden activation's derivative (relu: the mask of
+        # the zeros), sized for the widest hidden layer: see _derivative
+        widest = max(units[1:-1], default=0) if self.activation != "identity" else 0
+        factor_dtype = bool if self.activation == "relu" else self.dtype
+        self.derivative_factor = np.empty(batch_size * widest, factor_dtype)
 
     def set_parameters(self, coefs, intercepts):
         """Copy ``coefs`` and ``intercepts`` into the flat parameters."""
@@ -238,8 +246,8 @@ class Network:
         last = len(self.coefs) - 1
         for i, (coef, intercept) in enumerate(zip(self.coefs, self.intercepts)):
             z = self.activations[i][:m]
-            if sp.issparse(previous):
-                z[...] = previous @ coef
+            if i == 0 and sp.issparse(X):
+                z[...] = X @ coef
             else:
                 np.dot(previous, coef, out=z)
             z += intercept
@@ -275,21 +283,31 @@ class Network:
 
     def _derivative(self, a, delta):
         """``delta`` times the derivative of the hidden activation, written
-        through its output ``a``."""
+        through its output ``a``, as scikit-learn's ``inplace_*_derivative``
+        (``delta[a == 0] = 0``; ``delta *= 1 - a**2``; ``delta *= a; delta *=
+        1 - a``) but without temporaries."""
+        if self.activation == "identity":
+            return
+        factor = self.derivative_factor[: a.size].reshape(a.shape)
         if self.activation == "relu":
-            delta[a == 0] = 0
+            np.equal(a, 0, out=factor)
+            np.putmask(delta, factor, 0)
         elif self.activation == "tanh":
-            delta *= 1 - a**2
-        elif self.activation == "logistic":
+            np.square(a, out=factor)
+            np.subtract(1, factor, out=factor)
+            delta *= factor
+        else:  # logistic
             delta *= a
-            delta *= 1 - a
-        # identity: nothing to do
+            np.subtract(1, a, out=factor)
+            delta *= factor
 
     def data_loss(self, y, p, weights, sw_sum):
         """The loss of outputs ``p`` against ``y`` (rows weighted by
         ``weights``, or ``None``), as scikit-learn's ``LOSS_FUNCTIONS``."""
         if self.loss == "squared_error":
-            r = (y - p) ** 2
+            r = self.residuals[: p.shape[0]]
+            np.subtract(y, p, out=r)
+            np.square(r, out=r)
             return 0.5 * _weighted_mean(r, weights, sw_sum).mean()
         if self.loss == "poisson":
             return _weighted_mean(xlogy(y, y / p) - y + p, weights, sw_sum).sum()
@@ -309,55 +327,74 @@ class Network:
 
         ``X`` (dense or CSR), ``y`` (float, 2-d) and ``weights`` (or ``None``)
         are the batch's rows, at most ``batch_size``."""
-        m = X.shape[0]
         output = self.forward(X)
-        sw_sum = m if weights is None else weights.sum()
-        loss = self.data_loss(y, output, weights, sw_sum)
-        loss += (0.5 * self.alpha) * np.dot(self.coef_part, self.coef_part) / sw_sum
+        sw_sum = X.shape[0] if weights is None else weights.sum()
+        loss = self.data_loss(y, output, weights, sw_sum) + self._penalty(sw_sum)
+        self._backward(X, y, output, weights)
+        self._penalize_and_scale(sw_sum)
+        return loss
 
+    def _penalty(self, sw_sum):
+        """The L2 term of the loss: ``0.5 * alpha * sum(W**2) / sw_sum``."""
+        if not self.alpha:
+            return 0.0
+        return (0.5 * self.alpha) * np.dot(self.coef_part, self.coef_part) / sw_sum
+
+    def _backward(self, X, y, output, weights):
+        """The unscaled, unpenalized gradients (``a^T delta`` and
+        ``sum(delta)`` of each layer), from the output layer down."""
+        m = X.shape[0]
         last = len(self.coefs) - 1
         delta = self.deltas[last][:m]
         np.subtract(output, y, out=delta)
         if weights is not None:
             delta *= weights.reshape(-1, 1)
-        self._layer_gradient(last, X, delta, sw_sum, m)
+        self._layer_gradient(last, X, delta)
         for i in range(last, 0, -1):
             below = self.deltas[i - 1][:m]
             np.dot(delta, self.coefs[i].T, out=below)
             self._derivative(self.activations[i - 1][:m], below)
-            self._layer_gradient(i - 1, X, below, sw_sum, m)
+            self._layer_gradient(i - 1, X, below)
             delta = below
-        return loss
 
-    def _layer_gradient(self, i, X, delta, sw_sum, m):
-        """Gradients of layer ``i`` from its input activations and ``delta``."""
+    def _layer_gradient(self, i, X, delta):
+        """``a^T delta`` and ``sum(delta)`` of layer ``i``, from its input
+        activations ``a``."""
         grad = self.coef_grads[i]
-        a = X if i == 0 else self.activations[i - 1][:m]
-        if sp.issparse(a):
-            grad[...] = a.T @ delta
+        a = X if i == 0 else self.activations[i - 1][: X.shape[0]]
+        if i == 0 and sp.issparse(X):
+            grad[...] = X.T @ delta
         else:
             np.dot(a.T, delta, out=grad)
-        penalty = self.penalty_scratch[i]
-        np.multiply(self.coefs[i], self.alpha, out=penalty)
-        grad += penalty
-        grad /= sw_sum
-        np.sum(delta, axis=0, out=self.intercept_grads[i])
-        self.intercept_grads[i] /= sw_sum
+        np.add.reduce(delta, axis=0, out=self.intercept_grads[i])  # np.sum
+
+    def _penalize_and_scale(self, sw_sum):
+        """The gradients' ``(a^T delta + alpha W) / sw_sum`` and ``sum(delta)
+        / sw_sum``, over every layer at once (the same operations on each
+        element as scikit-learn's per-layer ones; adding ``0 * W`` changes
+        nothing, so it is skipped when ``alpha`` is 0). The scratch buffer is
+        free until the optimizer's step."""
+        if self.alpha:
+            penalty = self.scratch[: self.coef_part.size]
+            np.multiply(self.coef_part, self.alpha, out=penalty)
+            self.coef_grad_part += penalty
+        self.grad /= sw_sum
 
     def epoch(self, optimizer, state, X, y, weights, order, rates):
         """One pass over the rows of ``X`` in batches of ``batch_size``, each
         followed by an update at its rate (``rates[i]`` for batch ``i``).
 
         ``order`` is the row order (``None``: the rows as they are, batches
-        taken as slices); ``y`` holds float targets, 2-d. Returns the mean of
-        the batch losses weighted by batch size (scikit-learn's ``loss_``)."""
+        taken as slices); ``y`` holds the targets, 2-d (floats, or booleans).
+        Returns the mean of the batch losses weighted by batch size
+        (scikit-learn's ``loss_``)."""
         n = X.shape[0]
         total = 0.0
         for i, start in enumerate(range(0, n, self.batch_size)):
             stop = min(start + self.batch_size, n)
             m = stop - start
             if order is None:
-                X_batch, y_batch = X[start:stop], y[start:stop]
+                X_batch, y_batch = X[start:stop], self._targets(y[start:stop])
                 w_batch = None if weights is None else weights[start:stop]
             else:
                 rows = order[start:stop]
@@ -365,7 +402,10 @@ class Network:
                     X_batch = X[rows]
                 else:
                     X_batch = np.take(X, rows, axis=0, out=self.inputs[:m])
-                y_batch = np.take(y, rows, axis=0, out=self.targets[:m])
+                if y.dtype == self.dtype:
+                    y_batch = np.take(y, rows, axis=0, out=self.targets[:m])
+                else:
+                    y_batch = self._targets(y[rows])
                 w_batch = (
                     None
                     if weights is None
@@ -374,6 +414,16 @@ class Network:
             total += self.batch(X_batch, y_batch, w_batch) * m
             optimizer.step(self.theta, self.grad, state, rates[i], self.scratch)
         return total / n
+
+    def _targets(self, y):
+        """``y`` (a batch's targets) as floats of the network's dtype: itself,
+        or converted into the targets buffer (a classifier's targets are
+        booleans, as scikit-learn keeps them, an eighth of the memory)."""
+        if y.dtype == self.dtype:
+            return y
+        targets = self.targets[: y.shape[0]]
+        np.copyto(targets, y)
+        return targets
 
 
 def n_batches(n_samples, batch_size):
