@@ -387,9 +387,13 @@ class Network:
         ``order`` is the row order (``None``: the rows as they are, batches
         taken as slices); ``y`` holds the targets, 2-d (floats, or booleans).
         Returns the mean of the batch losses weighted by batch size
-        (scikit-learn's ``loss_``)."""
+        (scikit-learn's ``loss_``).
+
+        A batch whose sample weights are all zero carries no gradient (its
+        loss and gradient would divide by a zero weight): it is skipped, no
+        update and no loss, where scikit-learn's weights turn to NaN."""
         n = X.shape[0]
-        total = 0.0
+        total, counted = 0.0, 0
         for i, start in enumerate(range(0, n, self.batch_size)):
             stop = min(start + self.batch_size, n)
             m = stop - start
@@ -411,9 +415,12 @@ class Network:
                     if weights is None
                     else np.take(weights, rows, out=self.weights[:m])
                 )
+            if w_batch is not None and not w_batch.any():
+                continue
             total += self.batch(X_batch, y_batch, w_batch) * m
+            counted += m
             optimizer.step(self.theta, self.grad, state, rates[i], self.scratch)
-        return total / n
+        return total / counted
 
     def _targets(self, y):
         """``y`` (a batch's targets) as floats of the network's dtype: itself,

@@ -253,3 +253,26 @@ def test_predict_checks_sparse_structure_first(classification):
     for method in (model.predict, model.predict_proba):
         with pytest.raises(ValueError, match="malformed sparse"):
             method(bad)
+
+
+def test_a_batch_of_zero_weight_is_skipped(regression):
+    """No update and no loss from a batch whose weights are all zero (its
+    gradient would divide by 0): the fit is the fit without those rows (on a
+    per-epoch schedule: per batch, the positions count the skipped batch)."""
+    X, y = regression
+    weights = np.ones(len(y))
+    weights[:50] = 0
+    params = dict(
+        hidden_layer_sizes=(4,),
+        batch_size=50,
+        shuffle=False,
+        max_iter=3,
+        anneal_per="epoch",
+        random_state=0,
+    )
+    weighted = CosineMLPRegressor(**params).fit(X, y, sample_weight=weights)
+    alone = CosineMLPRegressor(**params).fit(X[50:], y[50:])
+    for a, b in zip(weighted.coefs_, alone.coefs_):
+        np.testing.assert_array_equal(a, b)
+    # the weighted loss is a weighted mean: equal up to its rounding
+    np.testing.assert_allclose(weighted.loss_curve_, alone.loss_curve_, rtol=1e-14)
