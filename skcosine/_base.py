@@ -604,6 +604,9 @@ default=None
             vars(self).pop(attribute, None)
         if curve is None and previous is None:
             return
+        if previous is None and len(curve) == self.n_iter_:
+            setattr(self, name, curve)  # a new array (Monitor.curve): no copy
+            return
         values = np.full(self.n_iter_, np.nan)
         if previous is not None:
             values[: len(previous)] = previous

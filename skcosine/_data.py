@@ -254,7 +254,8 @@ class Targets:
 def regression_targets(y):
     """The targets of a regression; refuses values whose squares overflow."""
     values = np.asarray(y, dtype=np.float64)
-    largest = float(np.max(np.abs(values))) if values.size else 1.0
+    # the largest |y|, without an array of the |y| (y is finite: validated)
+    largest = max(float(values.max()), -float(values.min())) if values.size else 1.0
     if largest > MAX_TARGET:
         raise ValueError(
             f"y has values up to {largest:.3g}, so large that "
@@ -399,7 +400,9 @@ def check_training_weights(targets, sample_weight, dtype):
     """Refuse weights that leave nothing to learn, and targets or weights that
     the dtype of ``X`` cannot hold (:func:`check_float32_range`)."""
     check_float32_range(targets, sample_weight, dtype)
-    if not np.any(targets.row_weights(sample_weight) > 0):
+    # every weight is finite and >= 0 (validated): some is > 0 when the
+    # largest is (without an array of comparisons)
+    if not np.max(targets.row_weights(sample_weight), initial=0.0) > 0:
         raise ValueError(
             "class_weight and sample_weight give every sample the weight 0: "
             "there is nothing to learn from."

@@ -151,10 +151,10 @@ class _CosineSchedule(DocLinkMixin, BaseEstimator):
 
     def _phase(self, epochs):
         """Where ``epochs`` fall in their cycle: the angle
-        ``pi * T_cur / T_i``, the cycle length ``T_i`` and whether the cycle
-        has ended (a single cycle only)."""
+        ``pi * T_cur / T_i``, the cycle length ``T_i`` (a number when every
+        cycle has the same, an array like ``epochs`` otherwise) and whether
+        the cycle has ended (a single cycle only)."""
         t_cur, t_i = self._cycle_position(np.maximum(epochs - self.warmup_epochs, 0.0))
-        t_i = np.full(np.shape(t_cur), t_i)
         return np.pi * t_cur / t_i, t_i, t_cur >= t_i
 
     def _cycle_position(self, epochs):  # pragma: no cover - abstract
@@ -357,7 +357,8 @@ class CosineAnnealingWarmRestarts(_CosineSchedule):
             return super()._phase(epochs)
         with np.errstate(all="ignore"):
             angle, t_i, ended = super()._phase(np.where(exact, 0.0, epochs))
-        angle, t_i = np.array(angle, dtype=np.float64), np.array(t_i, np.float64)
+        angle = np.array(angle, dtype=np.float64)
+        t_i = np.full(np.shape(angle), t_i, dtype=np.float64)
         angle[exact] = [
             _exact_angle(self.T_0, self.T_mult, self.warmup_epochs, e)
             for e in np.asarray(epochs)[exact]

@@ -251,8 +251,11 @@ def model_arrays(state, averaged):
         if averaged:  # folded as scikit-learn's WeightVector.reset_wscale
             weights = state["average_coef"] + state["average_a"] * coef
             weights = weights * (1.0 / state["average_b"])
-            return weights.astype(coef.dtype).T, state["average_intercept"].copy()
-        return (coef * state["wscale"]).astype(coef.dtype).T, state["intercept"].copy()
+            # the products are new arrays: no second copy in the dtype of X
+            weights = weights.astype(coef.dtype, copy=False)
+            return weights.T, state["average_intercept"].copy()
+        weights = (coef * state["wscale"]).astype(coef.dtype, copy=False)
+        return weights.T, state["intercept"].copy()
 
 
 def averaging_started(average, n_seen):
@@ -722,7 +725,12 @@ class RatePlan:
             stop = max(min(stop, self.n_epochs), epoch + 1)
         epochs = np.arange(epoch, stop, dtype=np.float64)
         self._first = epoch
-        self._rates = self.schedule._lr(epochs)
+        if len(epochs) == 1:  # a one-epoch fit, every partial_fit call
+            # the schedule of a numpy scalar: its arithmetic skips the array
+            # machinery (half the time of a 1-element array, the same bits)
+            self._rates = np.array([self.schedule._lr(epochs[0])])
+        else:
+            self._rates = self.schedule._lr(epochs)
         if self.anneal_per == "sample":
             self._segments = self.schedule._segments(epochs)
 
