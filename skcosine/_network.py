@@ -4,8 +4,14 @@ call.
 
 This is the neural-network counterpart of the SGD kernel (:mod:`skcosine._kernel`),
 in NumPy: its time goes to a few large matrix products per batch, which BLAS
-runs, so what the loop adds is kept to a fixed, small number of NumPy calls
-per layer and per batch, all writing into preallocated buffers.
+runs, so what the loop adds is kept to a fixed, small number of calls per
+layer and per batch, all writing into preallocated buffers. The per-element
+work between the products is fused into single compiled passes
+(:mod:`skcosine._network_kernel`): a hidden layer's bias and relu (or
+identity), the hidden activation's derivative, and the gradient's penalty and
+scaling together with the optimizer's update. Each does the NumPy operations
+it replaced, element by element in the same order and precision (float64 or
+float32), so that results keep their bits.
 
 The arithmetic follows scikit-learn's ``MLPRegressor`` / ``MLPClassifier``
 (1.9, ``sklearn/neural_network``) operation by operation, so that a flat
@@ -26,9 +32,9 @@ checks them to 1e-10):
 
 The parameters live in one flat array (the coefficients of every layer, then
 the intercepts, scikit-learn's packing order), and so do their gradients and
-the optimizer's moments: an update is a handful of NumPy calls over all
-layers at once. The learning rate of each update comes from the caller (the
-schedule), one value per batch.
+the optimizer's moments: an update is one pass over all layers at once. The
+learning rate of each update comes from the caller (the schedule), one value
+per batch.
 
 Nothing here reads an estimator: :class:`Network` holds the architecture and
 the buffers, :class:`Optimizer` the update rule and its state (plain arrays).
