@@ -1,7 +1,9 @@
 /* The C half of the MLP's fused steps (skcosine/_network_kernel.pyx
    includes it): one pass over the flat parameters that finishes the
    gradient and applies the optimizer's update, for Adam and for momentum
-   SGD, in float64 and float32, with an AVX2 copy chosen once at import.
+   SGD, and the per-element work of the hidden layers (bias and relu, the
+   activation's derivative), in float64 and float32, with AVX2 and AVX-512
+   copies chosen once at import from the CPU.
 
    Bit identity. Each element goes through the operations of the NumPy code
    it replaces (skcosine/_network.py's Optimizer before the fused steps), in
@@ -22,7 +24,11 @@
    NumPy computes that product in double and rounds it to the dtype);
    SGD:
      vel = vel * momentum - g * rate
-     w = w + (vel * momentum - g * rate)  (Nesterov)  or  w = w + vel. */
+     w = w + (vel * momentum - g * rate)  (Nesterov)  or  w = w + vel.
+   Hidden layers: z = z + b, then relu max(z, 0) as numpy.maximum (z when
+   z >= 0 or NaN, else 0); derivatives, through the output a: relu
+   delta = a == 0 ? 0 : delta, tanh delta * (1 - a * a), logistic
+   (delta * a) * (1 - a). */
 #ifndef SKCOSINE_NETWORK_KERNEL_H
 #define SKCOSINE_NETWORK_KERNEL_H
 
@@ -94,6 +100,38 @@ SKN_INLINE void skn_sgd_part_##T(                                          \
     }                                                                      \
 }
 
+/* The hidden activations whose derivative is fused (the order of
+   DERIVATIVES in _network_kernel.pyx). */
+enum { SKN_RELU = 0, SKN_TANH = 1, SKN_LOGISTIC = 2 };
+
+/* A hidden layer's z = z + b over rows x cols (row-major), then relu. */
+#define SKN_HIDDEN(T)                                                      \
+SKN_INLINE void skn_bias_part_##T(                                         \
+    T *restrict z, const T *restrict b, Py_ssize_t rows, Py_ssize_t cols,  \
+    const int RELU)                                                        \
+{                                                                          \
+    for (Py_ssize_t r = 0; r < rows; r++, z += cols)                       \
+        for (Py_ssize_t j = 0; j < cols; j++) {                            \
+            T x = z[j] + b[j];                                             \
+            z[j] = (!RELU || x >= 0 || x != x) ? x : (T)0;                 \
+        }                                                                  \
+}                                                                          \
+/* delta times the derivative of the activation (CODE: 0 relu, 1 tanh,    \
+   2 logistic), from its output a. */                                      \
+SKN_INLINE void skn_derivative_part_##T(                                   \
+    const T *restrict a, T *restrict delta, Py_ssize_t n, const int CODE)  \
+{                                                                          \
+    const T one = 1;                                                       \
+    for (Py_ssize_t i = 0; i < n; i++) {                                   \
+        if (CODE == SKN_RELU)                                              \
+            delta[i] = a[i] == 0 ? (T)0 : delta[i];                        \
+        else if (CODE == SKN_TANH)                                         \
+            delta[i] = delta[i] * (one - a[i] * a[i]);                     \
+        else                                                               \
+            delta[i] = (delta[i] * a[i]) * (one - a[i]);                   \
+    }                                                                      \
+}
+
 /* The whole update: the coefficients [0, n_coefs) penalized (when alpha is
    not 0: adding 0 * w is skipped, as the NumPy code skips it), then the
    intercepts [n_coefs, n). */
@@ -128,29 +166,58 @@ ATTR static void NAME##_sgd(                                               \
     else                                                                   \
         skn_sgd_part_##T(w + n_coefs, grad + n_coefs, vel + n_coefs,       \
                          n - n_coefs, c, 0, 0);                            \
+}                                                                          \
+ATTR static void NAME##_bias(                                              \
+    T *z, const T *b, Py_ssize_t rows, Py_ssize_t cols, int relu)          \
+{                                                                          \
+    if (relu)                                                              \
+        skn_bias_part_##T(z, b, rows, cols, 1);                            \
+    else                                                                   \
+        skn_bias_part_##T(z, b, rows, cols, 0);                            \
+}                                                                          \
+ATTR static void NAME##_derivative(                                        \
+    const T *a, T *delta, Py_ssize_t n, int code)                          \
+{                                                                          \
+    if (code == SKN_RELU)                                                  \
+        skn_derivative_part_##T(a, delta, n, SKN_RELU);                    \
+    else if (code == SKN_TANH)                                             \
+        skn_derivative_part_##T(a, delta, n, SKN_TANH);                    \
+    else                                                                   \
+        skn_derivative_part_##T(a, delta, n, SKN_LOGISTIC);                \
 }
 
 SKN_ADAM(double)
 SKN_ADAM(float)
 SKN_SGD(double)
 SKN_SGD(float)
+SKN_HIDDEN(double)
+SKN_HIDDEN(float)
 SKN_STEPS(double, skn_base_double, )
 SKN_STEPS(float, skn_base_float, )
 
 #if (defined(__x86_64__) || defined(__i386__)) &&                          \
     (defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 9))
-/* 32-byte vectors where the CPU has AVX2 (looked up once, at import). */
+/* 32-byte vectors where the CPU has AVX2, 64-byte ones where it has
+   AVX-512F (looked up once, at import). */
 #define SKN_AVX2 __attribute__((target("avx2")))
+#define SKN_AVX512 __attribute__((target("avx512f")))
 SKN_STEPS(double, skn_avx2_double, SKN_AVX2)
 SKN_STEPS(float, skn_avx2_float, SKN_AVX2)
-static int skn_avx2 = 0;
+SKN_STEPS(double, skn_avx512_double, SKN_AVX512)
+SKN_STEPS(float, skn_avx512_float, SKN_AVX512)
+enum { SKN_BASE = 0, SKN_WITH_AVX2 = 1, SKN_WITH_AVX512 = 2 };
+static int skn_level = SKN_BASE;
 static void skn_detect(void) {
     __builtin_cpu_init();
-    skn_avx2 = __builtin_cpu_supports("avx2");
+    if (__builtin_cpu_supports("avx512f"))
+        skn_level = SKN_WITH_AVX512;
+    else if (__builtin_cpu_supports("avx2"))
+        skn_level = SKN_WITH_AVX2;
 }
 #define SKN_CALL(T, STEP, ...)                                             \
-    (skn_avx2 ? skn_avx2_##T##_##STEP(__VA_ARGS__)                         \
-              : skn_base_##T##_##STEP(__VA_ARGS__))
+    (skn_level == SKN_WITH_AVX512 ? skn_avx512_##T##_##STEP(__VA_ARGS__)   \
+     : skn_level == SKN_WITH_AVX2 ? skn_avx2_##T##_##STEP(__VA_ARGS__)     \
+                                  : skn_base_##T##_##STEP(__VA_ARGS__))
 #else
 static void skn_detect(void) {}
 #define SKN_CALL(T, STEP, ...) skn_base_##T##_##STEP(__VA_ARGS__)
@@ -175,6 +242,22 @@ static void skn_sgd_f(float *w, const float *grad, float *vel,
                       Py_ssize_t n, Py_ssize_t n_coefs,
                       const skn_constants_float *c, int nesterov) {
     SKN_CALL(float, sgd, w, grad, vel, n, n_coefs, c, nesterov);
+}
+static void skn_bias_d(double *z, const double *b, Py_ssize_t rows,
+                       Py_ssize_t cols, int relu) {
+    SKN_CALL(double, bias, z, b, rows, cols, relu);
+}
+static void skn_bias_f(float *z, const float *b, Py_ssize_t rows,
+                       Py_ssize_t cols, int relu) {
+    SKN_CALL(float, bias, z, b, rows, cols, relu);
+}
+static void skn_derivative_d(const double *a, double *delta, Py_ssize_t n,
+                             int code) {
+    SKN_CALL(double, derivative, a, delta, n, code);
+}
+static void skn_derivative_f(const float *a, float *delta, Py_ssize_t n,
+                             int code) {
+    SKN_CALL(float, derivative, a, delta, n, code);
 }
 
 #endif /* SKCOSINE_NETWORK_KERNEL_H */

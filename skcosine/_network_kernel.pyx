@@ -12,6 +12,8 @@ several NumPy passes over the same memory, done in one.
 * :func:`activation_derivative`: a hidden delta times the derivative of its
   activation, written through the activation's output.
 
+All loops are C, in ``_network_kernel.h``.
+
 Each function checks its arrays (type, dtype, dimensions, contiguity,
 lengths, writeability) with the GIL held, then runs without it. Each
 element goes through the operations of the NumPy code, in the same order and
@@ -43,6 +45,14 @@ cdef extern from "_network_kernel.h":
     void skn_sgd_f(float *w, const float *grad, float *vel, Py_ssize_t n,
                    Py_ssize_t n_coefs, const skn_constants_float *c,
                    int nesterov) noexcept nogil
+    void skn_bias_d(double *z, const double *b, Py_ssize_t rows,
+                    Py_ssize_t cols, int relu) noexcept nogil
+    void skn_bias_f(float *z, const float *b, Py_ssize_t rows,
+                    Py_ssize_t cols, int relu) noexcept nogil
+    void skn_derivative_d(const double *a, double *delta, Py_ssize_t n,
+                          int code) noexcept nogil
+    void skn_derivative_f(const float *a, float *delta, Py_ssize_t n,
+                          int code) noexcept nogil
 
 skn_detect()
 
@@ -204,19 +214,15 @@ def add_bias_activation(z, intercept, bint relu):
 cdef void _add_bias_activation(floating[:, ::1] z,
                                const floating[::1] intercept,
                                bint relu) noexcept:
-    """Row by row; ``numpy.maximum(x, 0)`` is ``x`` when ``x >= 0`` or NaN,
-    else 0."""
-    cdef Py_ssize_t i, j
-    cdef floating x
+    """The pass (``_network_kernel.h``)."""
+    cdef Py_ssize_t rows = z.shape[0], cols = z.shape[1]
+    if rows == 0 or cols == 0:
+        return
     with nogil:
-        for i in range(z.shape[0]):
-            if relu:
-                for j in range(z.shape[1]):
-                    x = z[i, j] + intercept[j]
-                    z[i, j] = x if (x >= 0 or x != x) else 0
-            else:
-                for j in range(z.shape[1]):
-                    z[i, j] = z[i, j] + intercept[j]
+        if floating is double:
+            skn_bias_d(&z[0, 0], &intercept[0], rows, cols, relu)
+        else:
+            skn_bias_f(&z[0, 0], &intercept[0], rows, cols, relu)
 
 
 def activation_derivative(name, a, delta):
@@ -237,18 +243,12 @@ def activation_derivative(name, a, delta):
 
 cdef void _derivative(int code, const floating[::1] a,
                       floating[::1] delta) noexcept:
-    """One loop per activation (``code`` indexes ``DERIVATIVES``). The 1 is
-    a variable of the dtype: Cython writes a literal 1 as the double 1.0,
-    which would promote a float32 expression to double."""
-    cdef Py_ssize_t i, n = a.shape[0]
-    cdef floating one = 1
+    """The pass (``_network_kernel.h``; ``code`` indexes ``DERIVATIVES``)."""
+    cdef Py_ssize_t n = a.shape[0]
+    if n == 0:
+        return
     with nogil:
-        if code == 0:  # relu
-            for i in range(n):  # a select, not a branch: it vectorizes
-                delta[i] = 0 if a[i] == 0 else delta[i]
-        elif code == 1:  # tanh
-            for i in range(n):
-                delta[i] = delta[i] * (one - a[i] * a[i])
-        else:  # logistic
-            for i in range(n):
-                delta[i] = (delta[i] * a[i]) * (one - a[i])
+        if floating is double:
+            skn_derivative_d(&a[0], &delta[0], n, code)
+        else:
+            skn_derivative_f(&a[0], &delta[0], n, code)
