@@ -18,6 +18,14 @@ Each function checks its arrays (type, dtype, dimensions, contiguity,
 lengths, writeability) with the GIL held, then runs without it. Each
 element goes through the operations of the NumPy code, in the same order and
 precision, so that results are the same bits.
+
+The scalar constants (``alpha``, the betas, ``epsilon``, the rate, the
+momentum) are rounded to the dtype, as NumPy rounds a Python float in
+``float32_array * 0.9``. A NumPy float64 scalar is not rounded by NumPy (the
+product is computed in double): with float32 data and such a hyperparameter,
+the NumPy code's last bits differed from these steps'. Adam's step size is
+the exception the NumPy code always had: a float64 (``np.sqrt`` makes it
+one), so its product with ``m`` is computed in double here too.
 """
 
 from cython cimport floating
