@@ -283,13 +283,16 @@ class Network:
             z /= z.sum(axis=1)[:, np.newaxis]
         # identity: nothing to do
 
-    def _derivative(self, a, delta):
+    def _derivative(self, a, delta, sums):
         """``delta`` times the derivative of the hidden activation, written
         through its output ``a``, as scikit-learn's ``inplace_*_derivative``
         (``delta[a == 0] = 0``; ``delta *= 1 - a**2``; ``delta *= a; delta *=
-        1 - a``), in one compiled pass."""
-        if self.activation != "identity":
-            activation_derivative(self.activation, a, delta)
+        1 - a``), and ``sums``, its column sums (``np.sum(delta, axis=0)``,
+        the intercepts' gradient), in one compiled pass."""
+        if self.activation == "identity":
+            np.add.reduce(delta, axis=0, out=sums)  # np.sum
+        else:
+            activation_derivative(self.activation, a, delta, sums)
 
     def data_loss(self, y, p, weights, sw_sum):
         """The loss of outputs ``p`` against ``y`` (rows weighted by
@@ -341,24 +344,25 @@ class Network:
         np.subtract(output, y, out=delta)
         if weights is not None:
             delta *= weights.reshape(-1, 1)
-        self._layer_gradient(last, X, delta)
+        self._coef_gradient(last, X, delta)
+        np.add.reduce(delta, axis=0, out=self.intercept_grads[last])  # np.sum
         for i in range(last, 0, -1):
             below = self.deltas[i - 1][:m]
             np.dot(delta, self.coefs[i].T, out=below)
-            self._derivative(self.activations[i - 1][:m], below)
-            self._layer_gradient(i - 1, X, below)
+            self._derivative(
+                self.activations[i - 1][:m], below, self.intercept_grads[i - 1]
+            )
+            self._coef_gradient(i - 1, X, below)
             delta = below
 
-    def _layer_gradient(self, i, X, delta):
-        """``a^T delta`` and ``sum(delta)`` of layer ``i``, from its input
-        activations ``a``."""
+    def _coef_gradient(self, i, X, delta):
+        """``a^T delta`` of layer ``i``, from its input activations ``a``."""
         grad = self.coef_grads[i]
         a = X if i == 0 else self.activations[i - 1][: X.shape[0]]
         if i == 0 and sp.issparse(X):
             grad[...] = X.T @ delta
         else:
             np.dot(a.T, delta, out=grad)
-        np.add.reduce(delta, axis=0, out=self.intercept_grads[i])  # np.sum
 
     def epoch(self, optimizer, state, X, y, weights, order, rates):
         """One pass over the rows of ``X`` in batches of ``batch_size``, each

@@ -28,7 +28,8 @@
    Hidden layers: z = z + b, then relu max(z, 0) as numpy.maximum (z when
    z >= 0 or NaN, else 0); derivatives, through the output a: relu
    delta = a == 0 ? 0 : delta, tanh delta * (1 - a * a), logistic
-   (delta * a) * (1 - a). */
+   (delta * a) * (1 - a), and the column sums of the new delta (the
+   intercepts' gradient). */
 #ifndef SKCOSINE_NETWORK_KERNEL_H
 #define SKCOSINE_NETWORK_KERNEL_H
 
@@ -117,19 +118,26 @@ SKN_INLINE void skn_bias_part_##T(                                         \
         }                                                                  \
 }                                                                          \
 /* delta times the derivative of the activation (CODE: 0 relu, 1 tanh,    \
-   2 logistic), from its output a. */                                      \
+   2 logistic), from its output a, over rows x cols (row-major); sums, the  \
+   column sums of the new delta, as numpy.add.reduce(delta, axis=0) adds   \
+   them: the first row, then each next row in turn. */                    \
 SKN_INLINE void skn_derivative_part_##T(                                   \
-    const T *restrict a, T *restrict delta, Py_ssize_t n, const int CODE)  \
+    const T *restrict a, T *restrict delta, T *restrict sums,              \
+    Py_ssize_t rows, Py_ssize_t cols, const int CODE)                      \
 {                                                                          \
     const T one = 1;                                                       \
-    for (Py_ssize_t i = 0; i < n; i++) {                                   \
-        if (CODE == SKN_RELU)                                              \
-            delta[i] = a[i] == 0 ? (T)0 : delta[i];                        \
-        else if (CODE == SKN_TANH)                                         \
-            delta[i] = delta[i] * (one - a[i] * a[i]);                     \
-        else                                                               \
-            delta[i] = (delta[i] * a[i]) * (one - a[i]);                   \
-    }                                                                      \
+    for (Py_ssize_t r = 0; r < rows; r++, a += cols, delta += cols)        \
+        for (Py_ssize_t j = 0; j < cols; j++) {                            \
+            T d;                                                           \
+            if (CODE == SKN_RELU)                                          \
+                d = a[j] == 0 ? (T)0 : delta[j];                           \
+            else if (CODE == SKN_TANH)                                     \
+                d = delta[j] * (one - a[j] * a[j]);                        \
+            else                                                           \
+                d = (delta[j] * a[j]) * (one - a[j]);                      \
+            delta[j] = d;                                                  \
+            sums[j] = r == 0 ? d : sums[j] + d;                            \
+        }                                                                  \
 }
 
 /* The whole update: the coefficients [0, n_coefs) penalized (when alpha is
@@ -176,14 +184,15 @@ ATTR static void NAME##_bias(                                              \
         skn_bias_part_##T(z, b, rows, cols, 0);                            \
 }                                                                          \
 ATTR static void NAME##_derivative(                                        \
-    const T *a, T *delta, Py_ssize_t n, int code)                          \
+    const T *a, T *delta, T *sums, Py_ssize_t rows, Py_ssize_t cols,       \
+    int code)                                                              \
 {                                                                          \
     if (code == SKN_RELU)                                                  \
-        skn_derivative_part_##T(a, delta, n, SKN_RELU);                    \
+        skn_derivative_part_##T(a, delta, sums, rows, cols, SKN_RELU);     \
     else if (code == SKN_TANH)                                             \
-        skn_derivative_part_##T(a, delta, n, SKN_TANH);                    \
+        skn_derivative_part_##T(a, delta, sums, rows, cols, SKN_TANH);     \
     else                                                                   \
-        skn_derivative_part_##T(a, delta, n, SKN_LOGISTIC);                \
+        skn_derivative_part_##T(a, delta, sums, rows, cols, SKN_LOGISTIC); \
 }
 
 SKN_ADAM(double)
@@ -251,13 +260,13 @@ static void skn_bias_f(float *z, const float *b, Py_ssize_t rows,
                        Py_ssize_t cols, int relu) {
     SKN_CALL(float, bias, z, b, rows, cols, relu);
 }
-static void skn_derivative_d(const double *a, double *delta, Py_ssize_t n,
-                             int code) {
-    SKN_CALL(double, derivative, a, delta, n, code);
+static void skn_derivative_d(const double *a, double *delta, double *sums,
+                             Py_ssize_t rows, Py_ssize_t cols, int code) {
+    SKN_CALL(double, derivative, a, delta, sums, rows, cols, code);
 }
-static void skn_derivative_f(const float *a, float *delta, Py_ssize_t n,
-                             int code) {
-    SKN_CALL(float, derivative, a, delta, n, code);
+static void skn_derivative_f(const float *a, float *delta, float *sums,
+                             Py_ssize_t rows, Py_ssize_t cols, int code) {
+    SKN_CALL(float, derivative, a, delta, sums, rows, cols, code);
 }
 
 #endif /* SKCOSINE_NETWORK_KERNEL_H */

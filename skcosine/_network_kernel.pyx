@@ -10,7 +10,8 @@ several NumPy passes over the same memory, done in one.
 * :func:`add_bias_activation`: a hidden layer's ``z += intercept`` and its
   relu (or nothing, for the identity);
 * :func:`activation_derivative`: a hidden delta times the derivative of its
-  activation, written through the activation's output.
+  activation, written through the activation's output, and its column sums
+  (the intercepts' gradient).
 
 All loops are C, in ``_network_kernel.h``.
 
@@ -57,9 +58,11 @@ cdef extern from "_network_kernel.h":
                     Py_ssize_t cols, int relu) noexcept nogil
     void skn_bias_f(float *z, const float *b, Py_ssize_t rows,
                     Py_ssize_t cols, int relu) noexcept nogil
-    void skn_derivative_d(const double *a, double *delta, Py_ssize_t n,
+    void skn_derivative_d(const double *a, double *delta, double *sums,
+                          Py_ssize_t rows, Py_ssize_t cols,
                           int code) noexcept nogil
-    void skn_derivative_f(const float *a, float *delta, Py_ssize_t n,
+    void skn_derivative_f(const float *a, float *delta, float *sums,
+                          Py_ssize_t rows, Py_ssize_t cols,
                           int code) noexcept nogil
 
 skn_detect()
@@ -233,30 +236,44 @@ cdef void _add_bias_activation(floating[:, ::1] z,
             skn_bias_f(&z[0, 0], &intercept[0], rows, cols, relu)
 
 
-def activation_derivative(name, a, delta):
+def activation_derivative(name, a, delta, sums):
     """``delta`` times the derivative of the hidden activation ``name``,
     from its output ``a``, in place: relu ``delta[a == 0] = 0``, tanh
-    ``delta * (1 - a * a)``, logistic ``(delta * a) * (1 - a)``."""
+    ``delta * (1 - a * a)``, logistic ``(delta * a) * (1 - a)``; and
+    ``sums``, the column sums of the new ``delta`` (the intercepts'
+    gradient), as ``numpy.add.reduce(delta, axis=0)`` adds them."""
     if name not in DERIVATIVES:
         raise ValueError(f"name={name!r} must be one of {DERIVATIVES}")
     _check_arrays(("a", "delta"), (a, delta), 2)
+    _check_arrays(("sums",), (sums,), 1)
     if a.shape != delta.shape:
         raise ValueError(f"a is {a.shape}, delta {delta.shape}")
+    if sums.dtype != a.dtype or sums.shape[0] != a.shape[1]:
+        raise ValueError(
+            f"sums ({sums.dtype}, {sums.shape[0]} elements) does not match "
+            f"the columns of a ({a.dtype}, {a.shape[1]})"
+        )
     cdef int code = DERIVATIVES.index(name)
     if a.dtype == np.float64:
-        _derivative[double](code, a.ravel(), delta.ravel())
+        _derivative[double](code, a, delta, sums)
     else:
-        _derivative[float](code, a.ravel(), delta.ravel())
+        _derivative[float](code, a, delta, sums)
 
 
-cdef void _derivative(int code, const floating[::1] a,
-                      floating[::1] delta) noexcept:
-    """The pass (``_network_kernel.h``; ``code`` indexes ``DERIVATIVES``)."""
-    cdef Py_ssize_t n = a.shape[0]
-    if n == 0:
+cdef void _derivative(int code, const floating[:, ::1] a,
+                      floating[:, ::1] delta, floating[::1] sums) noexcept:
+    """The pass (``_network_kernel.h``; ``code`` indexes ``DERIVATIVES``).
+    No rows: the sums of nothing, 0."""
+    cdef Py_ssize_t rows = a.shape[0], cols = a.shape[1]
+    if cols == 0:
+        return
+    if rows == 0:
+        sums[:] = 0
         return
     with nogil:
         if floating is double:
-            skn_derivative_d(&a[0], &delta[0], n, code)
+            skn_derivative_d(&a[0, 0], &delta[0, 0], &sums[0], rows, cols,
+                             code)
         else:
-            skn_derivative_f(&a[0], &delta[0], n, code)
+            skn_derivative_f(&a[0, 0], &delta[0, 0], &sums[0], rows, cols,
+                             code)

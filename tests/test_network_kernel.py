@@ -132,8 +132,10 @@ def test_activation_derivative_is_numpy_bit_for_bit(dtype, name):
     else:
         expected *= a
         expected *= 1 - a
-    activation_derivative(name, a, delta)
+    sums = np.empty(a.shape[1], dtype)
+    activation_derivative(name, a, delta, sums)
     assert same_bits(delta, expected)
+    assert same_bits(sums, np.sum(expected, axis=0))
 
 
 def test_refuses_what_it_cannot_trust():
@@ -175,6 +177,8 @@ def test_refuses_what_it_cannot_trust():
     with pytest.raises(ValueError, match="columns of z"):
         add_bias_activation(z, np.zeros(3, np.float32), True)
     with pytest.raises(ValueError, match="a is"):
-        activation_derivative("relu", z, np.zeros((3, 4)))
+        activation_derivative("relu", z, np.zeros((3, 4)), np.zeros(3))
+    with pytest.raises(ValueError, match="sums .* does not match"):
+        activation_derivative("relu", z, z.copy(), np.zeros(4))
     with pytest.raises(ValueError, match="name='softplus'"):
-        activation_derivative("softplus", z, z.copy())
+        activation_derivative("softplus", z, z.copy(), np.zeros(3))
