@@ -4,8 +4,14 @@ call.
 
 This is the neural-network counterpart of the SGD kernel (:mod:`skcosine._kernel`),
 in NumPy: its time goes to a few large matrix products per batch, which BLAS
-runs, so what the loop adds is kept to a fixed, small number of NumPy calls
-per layer and per batch, all writing into preallocated buffers.
+runs, so what the loop adds is kept to a fixed, small number of calls per
+layer and per batch, all writing into preallocated buffers. The per-element
+work between the products is fused into single compiled passes
+(:mod:`skcosine._network_kernel`): a hidden layer's bias and relu (or
+identity), the hidden activation's derivative, and the gradient's penalty and
+scaling together with the optimizer's update. Each does the NumPy operations
+it replaced, element by element in the same order and precision (float64 or
+float32), so that results keep their bits.
 
 The arithmetic follows scikit-learn's ``MLPRegressor`` / ``MLPClassifier``
 (1.9, ``sklearn/neural_network``) operation by operation, so that a flat
@@ -26,9 +32,9 @@ checks them to 1e-10):
 
 The parameters live in one flat array (the coefficients of every layer, then
 the intercepts, scikit-learn's packing order), and so do their gradients and
-the optimizer's moments: an update is a handful of NumPy calls over all
-layers at once. The learning rate of each update comes from the caller (the
-schedule), one value per batch.
+the optimizer's moments: an update is one pass over all layers at once. The
+learning rate of each update comes from the caller (the schedule), one value
+per batch.
 
 Nothing here reads an estimator: :class:`Network` holds the architecture and
 the buffers, :class:`Optimizer` the update rule and its state (plain arrays).
@@ -39,6 +45,13 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit, xlogy
+
+from ._network_kernel import (
+    activation_derivative,
+    adam_step,
+    add_bias_activation,
+    sgd_step,
+)
 
 __all__ = [
     "Network",
@@ -114,48 +127,37 @@ class Optimizer:
             "moments": [np.zeros(n_parameters, dtype=dtype) for _ in range(n_moments)],
         }
 
-    def step(self, theta, grad, state, rate, scratch):
-        """One update of the flat parameters ``theta`` in place, at ``rate``.
-
-        ``scratch`` is a buffer the size of ``theta``; ``grad`` is
-        overwritten (it serves as the second buffer once it has been read)."""
+    def step(self, theta, grad, state, rate, n_coefs, alpha, sw_sum):
+        """One update of the flat parameters ``theta`` in place, at ``rate``,
+        from the raw gradient ``grad`` (``a^T delta`` of the coefficients
+        ``theta[:n_coefs]``, then ``sum(delta)`` of the intercepts), which it
+        finishes on the way: ``(g + alpha * W) / sw_sum`` and ``g /
+        sw_sum``. One compiled pass over the parameters
+        (:mod:`skcosine._network_kernel`); ``grad`` is left as it was."""
         state["t"] += 1
         if self.solver == "adam":
-            self._adam(theta, grad, state, rate, scratch)
+            m, v = state["moments"]
+            t = state["t"]
+            b1, b2 = self.beta_1, self.beta_2
+            # a NumPy float64, as scikit-learn's (its product with m is
+            # computed in double, then rounded to the dtype)
+            lr_t = rate * np.sqrt(1 - b2**t) / (1 - b1**t)
+            adam_step(
+                theta, grad, m, v, n_coefs, alpha, sw_sum, b1, b2, self.epsilon, lr_t
+            )
         else:
-            self._sgd(theta, grad, state, rate, scratch)
-
-    def _adam(self, theta, grad, state, rate, scratch):
-        m, v = state["moments"]
-        t = state["t"]
-        tmp, denominator = scratch, grad  # grad is read before the denominator
-        b1, b2 = self.beta_1, self.beta_2
-        m *= b1
-        np.multiply(grad, 1 - b1, out=tmp)
-        m += tmp
-        v *= b2
-        np.multiply(grad, grad, out=tmp)
-        tmp *= 1 - b2
-        v += tmp
-        lr_t = rate * np.sqrt(1 - b2**t) / (1 - b1**t)
-        np.sqrt(v, out=denominator)
-        denominator += self.epsilon
-        np.multiply(m, -lr_t, out=tmp)
-        tmp /= denominator
-        theta += tmp
-
-    def _sgd(self, theta, grad, state, rate, scratch):
-        (velocity,) = state["moments"]
-        tmp, update = scratch, grad  # grad is read before the update
-        velocity *= self.momentum
-        np.multiply(grad, rate, out=tmp)
-        velocity -= tmp
-        if self.nesterov:
-            np.multiply(velocity, self.momentum, out=update)
-            update -= tmp
-            theta += update
-        else:
-            theta += velocity
+            (velocity,) = state["moments"]
+            sgd_step(
+                theta,
+                grad,
+                velocity,
+                n_coefs,
+                alpha,
+                sw_sum,
+                rate,
+                self.momentum,
+                self.nesterov,
+            )
 
 
 class Network:
@@ -193,15 +195,13 @@ class Network:
         )
         self.theta = np.zeros(self.n_parameters, dtype=self.dtype)
         self.grad = np.zeros(self.n_parameters, dtype=self.dtype)
-        self.scratch = np.empty(self.n_parameters, dtype=self.dtype)
         self.coefs, self.intercepts = unpack(self.theta, self.layer_units)
         self.coef_grads, self.intercept_grads = unpack(self.grad, self.layer_units)
-        n_coefs = sum(
+        self.n_coefs = sum(
             a * b for a, b in zip(self.layer_units[:-1], self.layer_units[1:])
         )
-        # the coefficients of every layer, and their gradients, as one array
-        self.coef_part = self.theta[:n_coefs]
-        self.coef_grad_part = self.grad[:n_coefs]
+        # the coefficients of every layer, as one array
+        self.coef_part = self.theta[: self.n_coefs]
         self._allocate(batch_size)
 
     def _allocate(self, batch_size):
@@ -216,11 +216,6 @@ class Network:
         self.weights = np.empty(batch_size, self.dtype)
         squared = self.loss == "squared_error"  # the residuals of its loss
         self.residuals = np.empty((batch_size if squared else 0, units[-1]), self.dtype)
-        # the factor of the hidden activation's derivative (relu: the mask of
-        # the zeros), sized for the widest hidden layer: see _derivative
-        widest = max(units[1:-1], default=0) if self.activation != "identity" else 0
-        factor_dtype = bool if self.activation == "relu" else self.dtype
-        self.derivative_factor = np.empty(batch_size * widest, factor_dtype)
 
     def set_parameters(self, coefs, intercepts):
         """Copy ``coefs`` and ``intercepts`` into the flat parameters."""
@@ -250,8 +245,9 @@ class Network:
                 z[...] = X @ coef
             else:
                 np.dot(previous, coef, out=z)
-            z += intercept
-            self._activate(z, self.activation if i < last else self.out_activation)
+            self._add_bias_activate(
+                z, intercept, self.activation if i < last else self.out_activation
+            )
             previous = z
         return previous
 
@@ -259,17 +255,23 @@ class Network:
         previous = X
         last = len(self.coefs) - 1
         for i, (coef, intercept) in enumerate(zip(self.coefs, self.intercepts)):
-            z = np.asarray(previous @ coef)
-            z += intercept
-            self._activate(z, self.activation if i < last else self.out_activation)
+            z = np.ascontiguousarray(previous @ coef)
+            self._add_bias_activate(
+                z, intercept, self.activation if i < last else self.out_activation
+            )
             previous = z
         return previous
 
     @staticmethod
-    def _activate(z, name):
-        if name == "relu":
-            np.maximum(z, 0, out=z)
-        elif name == "tanh":
+    def _add_bias_activate(z, intercept, name):
+        """``z += intercept``, then the activation ``name`` in place: relu and
+        the identity in one compiled pass; tanh and logistic by NumPy and
+        SciPy, whose functions a C loop would not reproduce bit for bit."""
+        if name in ("relu", "identity"):
+            add_bias_activation(z, intercept, name == "relu")
+            return
+        z += intercept
+        if name == "tanh":
             np.tanh(z, out=z)
         elif name == "logistic":
             expit(z, out=z)
@@ -281,25 +283,16 @@ class Network:
             z /= z.sum(axis=1)[:, np.newaxis]
         # identity: nothing to do
 
-    def _derivative(self, a, delta):
+    def _derivative(self, a, delta, sums):
         """``delta`` times the derivative of the hidden activation, written
         through its output ``a``, as scikit-learn's ``inplace_*_derivative``
         (``delta[a == 0] = 0``; ``delta *= 1 - a**2``; ``delta *= a; delta *=
-        1 - a``) but without temporaries."""
+        1 - a``), and ``sums``, its column sums (``np.sum(delta, axis=0)``,
+        the intercepts' gradient), in one compiled pass."""
         if self.activation == "identity":
-            return
-        factor = self.derivative_factor[: a.size].reshape(a.shape)
-        if self.activation == "relu":
-            np.equal(a, 0, out=factor)
-            np.putmask(delta, factor, 0)
-        elif self.activation == "tanh":
-            np.square(a, out=factor)
-            np.subtract(1, factor, out=factor)
-            delta *= factor
-        else:  # logistic
-            delta *= a
-            np.subtract(1, a, out=factor)
-            delta *= factor
+            np.add.reduce(delta, axis=0, out=sums)  # np.sum
+        else:
+            activation_derivative(self.activation, a, delta, sums)
 
     def data_loss(self, y, p, weights, sw_sum):
         """The loss of outputs ``p`` against ``y`` (rows weighted by
@@ -323,16 +316,18 @@ class Network:
         return -_weighted_mean(values, weights, sw_sum).sum()
 
     def batch(self, X, y, weights):
-        """Loss of one batch, and its gradient in ``self.grad``.
+        """Loss of one batch, and its raw gradient in ``self.grad``.
 
         ``X`` (dense or CSR), ``y`` (float, 2-d) and ``weights`` (or ``None``)
-        are the batch's rows, at most ``batch_size``."""
+        are the batch's rows, at most ``batch_size``. Returns the loss and
+        ``sw_sum``, the batch's size or weight: the optimizer's step finishes
+        the gradient with it, ``(a^T delta + alpha W) / sw_sum`` and
+        ``sum(delta) / sw_sum`` (see :meth:`Optimizer.step`)."""
         output = self.forward(X)
         sw_sum = X.shape[0] if weights is None else weights.sum()
         loss = self.data_loss(y, output, weights, sw_sum) + self._penalty(sw_sum)
         self._backward(X, y, output, weights)
-        self._penalize_and_scale(sw_sum)
-        return loss
+        return loss, sw_sum
 
     def _penalty(self, sw_sum):
         """The L2 term of the loss: ``0.5 * alpha * sum(W**2) / sw_sum``."""
@@ -349,36 +344,25 @@ class Network:
         np.subtract(output, y, out=delta)
         if weights is not None:
             delta *= weights.reshape(-1, 1)
-        self._layer_gradient(last, X, delta)
+        self._coef_gradient(last, X, delta)
+        np.add.reduce(delta, axis=0, out=self.intercept_grads[last])  # np.sum
         for i in range(last, 0, -1):
             below = self.deltas[i - 1][:m]
             np.dot(delta, self.coefs[i].T, out=below)
-            self._derivative(self.activations[i - 1][:m], below)
-            self._layer_gradient(i - 1, X, below)
+            self._derivative(
+                self.activations[i - 1][:m], below, self.intercept_grads[i - 1]
+            )
+            self._coef_gradient(i - 1, X, below)
             delta = below
 
-    def _layer_gradient(self, i, X, delta):
-        """``a^T delta`` and ``sum(delta)`` of layer ``i``, from its input
-        activations ``a``."""
+    def _coef_gradient(self, i, X, delta):
+        """``a^T delta`` of layer ``i``, from its input activations ``a``."""
         grad = self.coef_grads[i]
         a = X if i == 0 else self.activations[i - 1][: X.shape[0]]
         if i == 0 and sp.issparse(X):
             grad[...] = X.T @ delta
         else:
             np.dot(a.T, delta, out=grad)
-        np.add.reduce(delta, axis=0, out=self.intercept_grads[i])  # np.sum
-
-    def _penalize_and_scale(self, sw_sum):
-        """The gradients' ``(a^T delta + alpha W) / sw_sum`` and ``sum(delta)
-        / sw_sum``, over every layer at once (the same operations on each
-        element as scikit-learn's per-layer ones; adding ``0 * W`` changes
-        nothing, so it is skipped when ``alpha`` is 0). The scratch buffer is
-        free until the optimizer's step."""
-        if self.alpha:
-            penalty = self.scratch[: self.coef_part.size]
-            np.multiply(self.coef_part, self.alpha, out=penalty)
-            self.coef_grad_part += penalty
-        self.grad /= sw_sum
 
     def epoch(self, optimizer, state, X, y, weights, order, rates):
         """One pass over the rows of ``X`` in batches of ``batch_size``, each
@@ -417,9 +401,12 @@ class Network:
                 )
             if w_batch is not None and not w_batch.any():
                 continue
-            total += self.batch(X_batch, y_batch, w_batch) * m
+            loss, sw_sum = self.batch(X_batch, y_batch, w_batch)
+            total += loss * m
             counted += m
-            optimizer.step(self.theta, self.grad, state, rates[i], self.scratch)
+            optimizer.step(
+                self.theta, self.grad, state, rates[i], self.n_coefs, self.alpha, sw_sum
+            )
         return total / counted
 
     def _targets(self, y):

@@ -150,14 +150,17 @@ def test_every_module_level_import_is_a_declared_dependency():
         re.split(r"[<>=!~ \[;]", requirement)[0]
         for requirement in pyproject["project"]["dependencies"]
     }
-    kernel = ast.parse(
-        "\n".join(
-            line
-            for line in (ROOT / "skcosine" / "_kernel.pyx").read_text().splitlines()
-            if line.startswith(("import ", "from ")) and " cimport " not in line
+    kernels = {
+        name: ast.parse(
+            "\n".join(
+                line
+                for line in (ROOT / "skcosine" / f"{name}.pyx").read_text().splitlines()
+                if line.startswith(("import ", "from ")) and " cimport " not in line
+            )
         )
-    )
-    for name, tree in {**MODULES, "_kernel": kernel}.items():
+        for name in ("_kernel", "_network_kernel")
+    }
+    for name, tree in {**MODULES, **kernels}.items():
         for imported in third_party_imports(tree):
             assert DISTRIBUTIONS.get(imported, imported) in declared, (name, imported)
 

@@ -1,0 +1,279 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+# cython: initializedcheck=False, nonecheck=False
+"""The MLP's per-element steps, fused: what :mod:`skcosine._network` did in
+several NumPy passes over the same memory, done in one.
+
+* :func:`adam_step`, :func:`sgd_step`: the gradient's penalty and scaling,
+  then the optimizer's update, in one pass over the flat parameters (the
+  loop is in ``_network_kernel.h``, which also says what bit identity with
+  the NumPy code rests on);
+* :func:`add_bias_activation`: a hidden layer's ``z += intercept`` and its
+  relu (or nothing, for the identity);
+* :func:`activation_derivative`: a hidden delta times the derivative of its
+  activation, written through the activation's output, and its column sums
+  (the intercepts' gradient).
+
+All loops are C, in ``_network_kernel.h``.
+
+Each function checks its arrays (type, dtype, dimensions, contiguity,
+lengths, writeability) with the GIL held, then runs without it. Each
+element goes through the operations of the NumPy code, in the same order and
+precision, so that results are the same bits.
+
+The scalar constants (``alpha``, the betas, ``epsilon``, the rate, the
+momentum) are rounded to the dtype, as NumPy rounds a Python float in
+``float32_array * 0.9``. A NumPy float64 scalar is not rounded by NumPy (the
+product is computed in double): with float32 data and such a hyperparameter,
+the NumPy code's last bits differed from these steps'. Adam's step size is
+the exception the NumPy code always had: a float64 (``np.sqrt`` makes it
+one), so its product with ``m`` is computed in double here too.
+"""
+
+from cython cimport floating
+
+import numpy as np
+
+cdef extern from "_network_kernel.h":
+    ctypedef struct skn_constants_double:
+        double alpha, sw_sum, b1, one_minus_b1, b2, one_minus_b2, eps
+        double neg_lr_t, rate, momentum
+    ctypedef struct skn_constants_float:
+        float alpha, sw_sum, b1, one_minus_b1, b2, one_minus_b2, eps
+        double neg_lr_t
+        float rate, momentum
+    void skn_detect() noexcept nogil
+    void skn_adam_d(double *w, const double *grad, double *m, double *v,
+                    Py_ssize_t n, Py_ssize_t n_coefs,
+                    const skn_constants_double *c) noexcept nogil
+    void skn_adam_f(float *w, const float *grad, float *m, float *v,
+                    Py_ssize_t n, Py_ssize_t n_coefs,
+                    const skn_constants_float *c) noexcept nogil
+    void skn_sgd_d(double *w, const double *grad, double *vel, Py_ssize_t n,
+                   Py_ssize_t n_coefs, const skn_constants_double *c,
+                   int nesterov) noexcept nogil
+    void skn_sgd_f(float *w, const float *grad, float *vel, Py_ssize_t n,
+                   Py_ssize_t n_coefs, const skn_constants_float *c,
+                   int nesterov) noexcept nogil
+    void skn_bias_d(double *z, const double *b, Py_ssize_t rows,
+                    Py_ssize_t cols, int relu) noexcept nogil
+    void skn_bias_f(float *z, const float *b, Py_ssize_t rows,
+                    Py_ssize_t cols, int relu) noexcept nogil
+    void skn_derivative_d(const double *a, double *delta, double *sums,
+                          Py_ssize_t rows, Py_ssize_t cols,
+                          int code) noexcept nogil
+    void skn_derivative_f(const float *a, float *delta, float *sums,
+                          Py_ssize_t rows, Py_ssize_t cols,
+                          int code) noexcept nogil
+
+skn_detect()
+
+# The dtypes the steps run in.
+DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+
+# The hidden activations whose derivative is fused (the identity's is 1).
+DERIVATIVES = ("relu", "tanh", "logistic")
+
+
+def _check_arrays(names, arrays, ndim):
+    """Every array a writeable, C-contiguous ndarray of ``ndim`` dimensions
+    and of one dtype in ``DTYPES``; returns that dtype."""
+    dtype = None
+    for name, array in zip(names, arrays):
+        if not isinstance(array, np.ndarray):
+            raise ValueError(f"{name} must be a NumPy array, got {type(array)}")
+        if array.ndim != ndim:
+            raise ValueError(f"{name} must be {ndim}-d, got {array.ndim}-d")
+        if array.dtype not in DTYPES:
+            raise ValueError(f"{name} must be float64 or float32, got {array.dtype}")
+        if dtype is not None and array.dtype != dtype:
+            raise ValueError(f"{name} is {array.dtype}, {names[0]} {dtype}")
+        if not array.flags.c_contiguous or not array.flags.writeable:
+            raise ValueError(f"{name} must be C-contiguous and writeable")
+        dtype = array.dtype
+    return dtype
+
+
+def _check_same_length(names, arrays):
+    """The arrays have the length of the first."""
+    n = arrays[0].shape[0]
+    for name, array in zip(names[1:], arrays[1:]):
+        if array.shape[0] != n:
+            raise ValueError(
+                f"{name} has {array.shape[0]} elements, {names[0]} {n}"
+            )
+
+
+def _check_update(names, arrays, n_coefs, sw_sum):
+    """The flat arrays of an update and the bounds of its parameters: the
+    coefficients ``[0, n_coefs)`` of the parameters, and a batch weight
+    ``sw_sum`` that NumPy would not promote beyond the dtype (as the NumPy
+    code divided by it, it must be a positive number of that precision)."""
+    dtype = _check_arrays(names, arrays, 1)
+    _check_same_length(names, arrays)
+    if not 0 <= n_coefs <= arrays[0].shape[0]:
+        raise ValueError(
+            f"n_coefs={n_coefs} must be in [0, {arrays[0].shape[0]}]"
+        )
+    if np.result_type(dtype, sw_sum) != dtype:
+        raise ValueError(
+            f"sw_sum={sw_sum!r} ({type(sw_sum).__name__}) would promote "
+            f"{dtype} arithmetic"
+        )
+    return dtype
+
+
+def adam_step(theta, grad, m, v, Py_ssize_t n_coefs, double alpha, sw_sum,
+              double beta_1, double beta_2, double epsilon, double lr_t):
+    """Finish the gradient and apply one Adam update, in place.
+
+    ``grad`` holds the raw gradients (``a^T delta`` of the coefficients
+    ``theta[:n_coefs]``, then ``sum(delta)`` of the intercepts) and is left
+    as it was; ``m`` and ``v`` are Adam's moments; ``lr_t`` the step size
+    of this update, ``lr * sqrt(1 - b2^t) / (1 - b1^t)``."""
+    names = ("theta", "grad", "m", "v")
+    dtype = _check_update(names, (theta, grad, m, v), n_coefs, sw_sum)
+    if dtype == np.float64:
+        _adam[double](theta, grad, m, v, n_coefs, alpha, sw_sum, beta_1,
+                      beta_2, epsilon, lr_t)
+    else:
+        _adam[float](theta, grad, m, v, n_coefs, alpha, sw_sum, beta_1,
+                     beta_2, epsilon, lr_t)
+
+
+cdef void _adam(floating[::1] theta, const floating[::1] grad,
+                floating[::1] m, floating[::1] v, Py_ssize_t n_coefs,
+                double alpha, double sw_sum, double beta_1, double beta_2,
+                double epsilon, double lr_t) noexcept:
+    """The constants in the precision NumPy used (each rounded to the dtype,
+    ``1 - b`` computed in double first, as in Python; the step size stays a
+    double), then the pass."""
+    cdef skn_constants_double c64
+    cdef skn_constants_float c32
+    cdef Py_ssize_t n = theta.shape[0]
+    if n == 0:
+        return
+    if floating is double:
+        c64.alpha, c64.sw_sum = alpha, sw_sum
+        c64.b1, c64.one_minus_b1 = beta_1, 1.0 - beta_1
+        c64.b2, c64.one_minus_b2 = beta_2, 1.0 - beta_2
+        c64.eps, c64.neg_lr_t = epsilon, -lr_t
+        with nogil:
+            skn_adam_d(&theta[0], &grad[0], &m[0], &v[0], n, n_coefs, &c64)
+    else:
+        c32.alpha, c32.sw_sum = <float>alpha, <float>sw_sum
+        c32.b1, c32.one_minus_b1 = <float>beta_1, <float>(1.0 - beta_1)
+        c32.b2, c32.one_minus_b2 = <float>beta_2, <float>(1.0 - beta_2)
+        c32.eps, c32.neg_lr_t = <float>epsilon, -lr_t
+        with nogil:
+            skn_adam_f(&theta[0], &grad[0], &m[0], &v[0], n, n_coefs, &c32)
+
+
+def sgd_step(theta, grad, velocity, Py_ssize_t n_coefs, double alpha, sw_sum,
+             double rate, double momentum, bint nesterov):
+    """Finish the gradient and apply one momentum-SGD update at ``rate``, in
+    place (``grad`` as for :func:`adam_step`; ``velocity`` the moment)."""
+    names = ("theta", "grad", "velocity")
+    dtype = _check_update(names, (theta, grad, velocity), n_coefs, sw_sum)
+    if dtype == np.float64:
+        _sgd[double](theta, grad, velocity, n_coefs, alpha, sw_sum, rate,
+                     momentum, nesterov)
+    else:
+        _sgd[float](theta, grad, velocity, n_coefs, alpha, sw_sum, rate,
+                    momentum, nesterov)
+
+
+cdef void _sgd(floating[::1] theta, const floating[::1] grad,
+               floating[::1] velocity, Py_ssize_t n_coefs, double alpha,
+               double sw_sum, double rate, double momentum,
+               bint nesterov) noexcept:
+    """The constants rounded to the dtype, then the pass."""
+    cdef skn_constants_double c64
+    cdef skn_constants_float c32
+    cdef Py_ssize_t n = theta.shape[0]
+    if n == 0:
+        return
+    if floating is double:
+        c64.alpha, c64.sw_sum = alpha, sw_sum
+        c64.rate, c64.momentum = rate, momentum
+        with nogil:
+            skn_sgd_d(&theta[0], &grad[0], &velocity[0], n, n_coefs, &c64,
+                      nesterov)
+    else:
+        c32.alpha, c32.sw_sum = <float>alpha, <float>sw_sum
+        c32.rate, c32.momentum = <float>rate, <float>momentum
+        with nogil:
+            skn_sgd_f(&theta[0], &grad[0], &velocity[0], n, n_coefs, &c32,
+                      nesterov)
+
+
+def add_bias_activation(z, intercept, bint relu):
+    """``z += intercept`` (broadcast over the rows of ``z``), then, if
+    ``relu``, ``z = maximum(z, 0)`` (NaN kept, as ``numpy.maximum``)."""
+    _check_arrays(("z",), (z,), 2)
+    _check_arrays(("intercept",), (intercept,), 1)
+    if intercept.dtype != z.dtype or intercept.shape[0] != z.shape[1]:
+        raise ValueError(
+            f"intercept ({intercept.dtype}, {intercept.shape[0]} elements) "
+            f"does not match the columns of z ({z.dtype}, {z.shape[1]})"
+        )
+    if z.dtype == np.float64:
+        _add_bias_activation[double](z, intercept, relu)
+    else:
+        _add_bias_activation[float](z, intercept, relu)
+
+
+cdef void _add_bias_activation(floating[:, ::1] z,
+                               const floating[::1] intercept,
+                               bint relu) noexcept:
+    """The pass (``_network_kernel.h``)."""
+    cdef Py_ssize_t rows = z.shape[0], cols = z.shape[1]
+    if rows == 0 or cols == 0:
+        return
+    with nogil:
+        if floating is double:
+            skn_bias_d(&z[0, 0], &intercept[0], rows, cols, relu)
+        else:
+            skn_bias_f(&z[0, 0], &intercept[0], rows, cols, relu)
+
+
+def activation_derivative(name, a, delta, sums):
+    """``delta`` times the derivative of the hidden activation ``name``,
+    from its output ``a``, in place: relu ``delta[a == 0] = 0``, tanh
+    ``delta * (1 - a * a)``, logistic ``(delta * a) * (1 - a)``; and
+    ``sums``, the column sums of the new ``delta`` (the intercepts'
+    gradient), as ``numpy.add.reduce(delta, axis=0)`` adds them."""
+    if name not in DERIVATIVES:
+        raise ValueError(f"name={name!r} must be one of {DERIVATIVES}")
+    _check_arrays(("a", "delta"), (a, delta), 2)
+    _check_arrays(("sums",), (sums,), 1)
+    if a.shape != delta.shape:
+        raise ValueError(f"a is {a.shape}, delta {delta.shape}")
+    if sums.dtype != a.dtype or sums.shape[0] != a.shape[1]:
+        raise ValueError(
+            f"sums ({sums.dtype}, {sums.shape[0]} elements) does not match "
+            f"the columns of a ({a.dtype}, {a.shape[1]})"
+        )
+    cdef int code = DERIVATIVES.index(name)
+    if a.dtype == np.float64:
+        _derivative[double](code, a, delta, sums)
+    else:
+        _derivative[float](code, a, delta, sums)
+
+
+cdef void _derivative(int code, const floating[:, ::1] a,
+                      floating[:, ::1] delta, floating[::1] sums) noexcept:
+    """The pass (``_network_kernel.h``; ``code`` indexes ``DERIVATIVES``).
+    No rows: the sums of nothing, 0."""
+    cdef Py_ssize_t rows = a.shape[0], cols = a.shape[1]
+    if cols == 0:
+        return
+    if rows == 0:
+        sums[:] = 0
+        return
+    with nogil:
+        if floating is double:
+            skn_derivative_d(&a[0, 0], &delta[0, 0], &sums[0], rows, cols,
+                             code)
+        else:
+            skn_derivative_f(&a[0, 0], &delta[0, 0], &sums[0], rows, cols,
+                             code)

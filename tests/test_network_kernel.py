@@ -1,0 +1,184 @@
+"""The MLP's fused compiled steps (skcosine._network_kernel) give the bits of
+the NumPy operations they replace, and refuse arrays they cannot trust.
+
+The oracle of each step is the NumPy code it replaced (main's
+``skcosine/_network.py`` before the fused steps), written out here operation
+by operation, in float64 and float32, on lengths that leave vector
+remainders."""
+
+import numpy as np
+import pytest
+from skcosine._network_kernel import (
+    activation_derivative,
+    adam_step,
+    add_bias_activation,
+    sgd_step,
+)
+
+DTYPES = [np.float64, np.float32]
+
+
+def same_bits(a, b):
+    return a.dtype == b.dtype and np.array_equal(a.view(np.uint8), b.view(np.uint8))
+
+
+def finish_gradient(theta, grad, n_coefs, alpha, sw_sum):
+    """The NumPy gradient finish: ``(g + alpha W) / sw_sum``, ``g / sw_sum``."""
+    grad = grad.copy()
+    if alpha:
+        penalty = np.multiply(theta[:n_coefs], alpha)
+        grad[:n_coefs] += penalty
+    grad /= sw_sum
+    return grad
+
+
+def numpy_adam(theta, grad, m, v, t, rate, b1=0.9, b2=0.999, eps=1e-8):
+    tmp = np.empty_like(theta)
+    m *= b1
+    np.multiply(grad, 1 - b1, out=tmp)
+    m += tmp
+    v *= b2
+    np.multiply(grad, grad, out=tmp)
+    tmp *= 1 - b2
+    v += tmp
+    lr_t = rate * np.sqrt(1 - b2**t) / (1 - b1**t)
+    denominator = np.sqrt(v)
+    denominator += eps
+    np.multiply(m, -lr_t, out=tmp)
+    tmp /= denominator
+    theta += tmp
+    return lr_t
+
+
+def numpy_sgd(theta, grad, velocity, rate, momentum, nesterov):
+    velocity *= momentum
+    tmp = np.multiply(grad, rate)
+    velocity -= tmp
+    if nesterov:
+        update = np.multiply(velocity, momentum)
+        update -= tmp
+        theta += update
+    else:
+        theta += velocity
+
+
+def arrays(dtype, n, seed=0):
+    rng = np.random.default_rng(seed)
+    return [rng.normal(size=n).astype(dtype) for _ in range(4)]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n,n_coefs", [(1, 0), (37, 30), (1000, 999), (64, 64)])
+@pytest.mark.parametrize("alpha", [0.0, 1e-3])
+@pytest.mark.parametrize("sw_sum", [200, 3, "weights"])
+def test_adam_step_is_numpy_bit_for_bit(dtype, n, n_coefs, alpha, sw_sum):
+    theta, grad, m, v = arrays(dtype, n)
+    v = np.abs(v)
+    if sw_sum == "weights":  # a sum of sample weights, of the dtype
+        sw_sum = np.random.default_rng(1).uniform(0.5, 2, 17).astype(dtype).sum()
+    expected = [theta.copy(), m.copy(), v.copy()]
+    finished = finish_gradient(theta, grad, n_coefs, alpha, sw_sum)
+    for t in (1, 2, 7):
+        lr_t = numpy_adam(*expected[:1], finished, *expected[1:], t, 0.001)
+        grad_before = grad.copy()
+        adam_step(theta, grad, m, v, n_coefs, alpha, sw_sum, 0.9, 0.999, 1e-8, lr_t)
+        assert same_bits(grad, grad_before)  # left as it was
+        finished = finish_gradient(theta, grad, n_coefs, alpha, sw_sum)
+    for got, want in zip((theta, m, v), expected):
+        assert same_bits(got, want)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("nesterov", [True, False])
+@pytest.mark.parametrize("alpha", [0.0, 1e-3])
+def test_sgd_step_is_numpy_bit_for_bit(dtype, nesterov, alpha):
+    theta, grad, velocity, _ = arrays(dtype, 101, seed=2)
+    expected = [theta.copy(), velocity.copy()]
+    for rate in (0.1, 0.0123):
+        finished = finish_gradient(theta, grad, 90, alpha, 200)
+        numpy_sgd(expected[0], finished, expected[1], rate, 0.9, nesterov)
+        sgd_step(theta, grad, velocity, 90, alpha, 200, rate, 0.9, nesterov)
+    assert same_bits(theta, expected[0])
+    assert same_bits(velocity, expected[1])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("relu", [True, False])
+def test_add_bias_activation_is_numpy_bit_for_bit(dtype, relu):
+    rng = np.random.default_rng(3)
+    z = rng.normal(size=(13, 11)).astype(dtype)
+    z[0, 0], z[1, 1] = np.nan, -np.inf
+    intercept = rng.normal(size=11).astype(dtype)
+    expected = z + intercept
+    if relu:
+        np.maximum(expected, 0, out=expected)
+    add_bias_activation(z, intercept, relu)
+    assert same_bits(z, expected)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ["relu", "tanh", "logistic"])
+def test_activation_derivative_is_numpy_bit_for_bit(dtype, name):
+    rng = np.random.default_rng(4)
+    z = rng.normal(size=(9, 14)).astype(dtype)
+    a = {"relu": np.maximum(z, 0), "tanh": np.tanh(z), "logistic": 1 / (1 + np.exp(-z))}
+    a = a[name].astype(dtype)
+    delta = rng.normal(size=a.shape).astype(dtype)
+    expected = delta.copy()
+    if name == "relu":
+        expected[a == 0] = 0
+    elif name == "tanh":
+        expected *= 1 - a**2
+    else:
+        expected *= a
+        expected *= 1 - a
+    sums = np.empty(a.shape[1], dtype)
+    activation_derivative(name, a, delta, sums)
+    assert same_bits(delta, expected)
+    assert same_bits(sums, np.sum(expected, axis=0))
+
+
+def test_refuses_what_it_cannot_trust():
+    theta, grad, m, v = arrays(np.float64, 10)
+    args = (3, 0.0, 200, 0.9, 0.999, 1e-8, 0.001)
+    with pytest.raises(ValueError, match="grad is float32"):
+        adam_step(theta, grad.astype(np.float32), m, v, *args)
+    with pytest.raises(ValueError, match="v has 9 elements"):
+        adam_step(theta, grad, m, v[:9], *args)
+    with pytest.raises(ValueError, match="C-contiguous"):
+        adam_step(theta, grad, m, v[::-1], *args)
+    with pytest.raises(ValueError, match="must be 1-d"):
+        sgd_step(theta.reshape(2, 5), grad, m, 3, 0.0, 200, 0.1, 0.9, True)
+    with pytest.raises(ValueError, match="n_coefs=11"):
+        sgd_step(theta, grad, m, 11, 0.0, 200, 0.1, 0.9, True)
+    with pytest.raises(ValueError, match="float64 or float32"):
+        sgd_step(
+            *(x.astype(np.float16) for x in (theta, grad, m)), 3, 0.0, 1, 0.1, 0.9, True
+        )
+    with pytest.raises(ValueError, match="sw_sum=.*would promote"):
+        sgd_step(
+            *(x.astype(np.float32) for x in (theta, grad, m)),
+            3,
+            0.0,
+            np.float64(2.0),
+            0.1,
+            0.9,
+            True,
+        )
+    frozen = theta.copy()
+    frozen.flags.writeable = False
+    with pytest.raises(ValueError, match="writeable"):
+        sgd_step(frozen, grad, m, 3, 0.0, 200, 0.1, 0.9, True)
+    with pytest.raises(ValueError, match="NumPy array"):
+        sgd_step(list(theta), grad, m, 3, 0.0, 200, 0.1, 0.9, True)
+    z = np.zeros((4, 3))
+    with pytest.raises(ValueError, match="columns of z"):
+        add_bias_activation(z, np.zeros(4), True)
+    with pytest.raises(ValueError, match="columns of z"):
+        add_bias_activation(z, np.zeros(3, np.float32), True)
+    with pytest.raises(ValueError, match="a is"):
+        activation_derivative("relu", z, np.zeros((3, 4)), np.zeros(3))
+    with pytest.raises(ValueError, match="sums .* does not match"):
+        activation_derivative("relu", z, z.copy(), np.zeros(4))
+    with pytest.raises(ValueError, match="name='softplus'"):
+        activation_derivative("softplus", z, z.copy(), np.zeros(3))
