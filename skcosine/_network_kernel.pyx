@@ -114,7 +114,15 @@ def _check_update(names, arrays, n_coefs, sw_sum):
         raise ValueError(
             f"n_coefs={n_coefs} must be in [0, {arrays[0].shape[0]}]"
         )
-    if np.result_type(dtype, sw_sum) != dtype:
+    # a NumPy scalar of a wider float promotes under NumPy 2 and not under
+    # NumPy 1's value-based casting: refused alike, so that the bits never
+    # depend on the NumPy version (an int, a Python float or a scalar of the
+    # arrays' dtype divide in that dtype under both)
+    if isinstance(sw_sum, np.generic) and np.result_type(sw_sum) not in (
+        dtype,
+        np.dtype(np.int64),
+        np.dtype(np.int32),
+    ):
         raise ValueError(
             f"sw_sum={sw_sum!r} ({type(sw_sum).__name__}) would promote "
             f"{dtype} arithmetic"

@@ -44,7 +44,10 @@ def numpy_adam(theta, grad, m, v, t, rate, b1=0.9, b2=0.999, eps=1e-8):
     lr_t = rate * np.sqrt(1 - b2**t) / (1 - b1**t)
     denominator = np.sqrt(v)
     denominator += eps
-    np.multiply(m, -lr_t, out=tmp)
+    # lr_t is a NumPy float64: NumPy 2 multiplies a float32 m by it in
+    # float64 (NEP 50), NumPy 1 in float32; the kernel does what NumPy 2 does,
+    # whatever NumPy is installed, so the oracle says so explicitly
+    np.multiply(m, -lr_t, out=tmp, dtype=np.float64)
     tmp /= denominator
     theta += tmp
     return lr_t
