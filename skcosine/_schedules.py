@@ -60,7 +60,11 @@ class _CosineSchedule(DocLinkMixin, BaseEstimator):
         lr : float or ndarray
             A float for a scalar ``epoch``, else an array of the same shape.
         """
-        lr = self._lr(self._checked_epochs(epoch))
+        epochs = self._checked_epochs(epoch)
+        # a scalar is evaluated as a one-element array: NumPy's vectorized
+        # cos can differ from its scalar one in the last bit (NumPy 1.26 does),
+        # and schedule(e) must equal schedule([e])[0] on every NumPy
+        lr = self._lr(np.atleast_1d(epochs)).reshape(np.shape(epochs))
         return float(lr) if np.ndim(epoch) == 0 else lr
 
     def segments(self, epochs):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
@@ -326,6 +326,8 @@ every_float = st.floats(allow_nan=False, allow_infinity=False)
     st.one_of(st.just(0), st.integers(0, MAX_COUNT)),
     st.lists(every_float, min_size=1, max_size=5),
 )
+# NumPy 1.26's scalar cos differed from its vectorized one in the last bit here
+@example((1.0, 0.0), 236220, 14591961, 0, [289881124038.0])
 def test_warm_restarts_are_right_at_every_finite_epoch(
     lrs, T_0, T_mult, warmup, epochs
 ):
