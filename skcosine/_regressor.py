@@ -6,7 +6,7 @@ from . import _sklearn_compat as compat
 from ._base import CosineSGDMixin
 from ._data import regression_targets
 from ._docstrings import fill_doc, shared_doc
-from ._parameters import ENTRIES, ParameterNamesMixin
+from ._parameters import ENTRIES, ParameterNamesMixin, signature_once
 from ._settings import cosine_constraints
 
 __all__ = ["CosineSGDRegressor"]
@@ -21,6 +21,7 @@ PARAMETERS = {
 
 
 @fill_doc(PARAMETERS)
+@signature_once
 class CosineSGDRegressor(
     ParameterNamesMixin, CosineSGDMixin, compat.CallbackSupportMixin, SGDRegressor
 ):

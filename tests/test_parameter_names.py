@@ -6,6 +6,7 @@ inspect.signature and the editors that read it)."""
 
 import inspect
 import re
+import types
 
 import pytest
 from sklearn.base import clone
@@ -135,3 +136,47 @@ def test_the_signature_editors_read_is_the_explicit_init(Estimator):
     expected = str(inspect.Signature(init))
     assert str(inspect.signature(Estimator)) == expected
     assert str(inspect.signature(Subclass)) == expected
+
+
+def _computed_signature(function):
+    """The signature Python computes from the code of ``function`` (a copy of
+    it without the stored ``__signature__``)."""
+    copy = types.FunctionType(
+        function.__code__,
+        function.__globals__,
+        function.__name__,
+        function.__defaults__,
+        function.__closure__,
+    )
+    copy.__kwdefaults__ = function.__kwdefaults__
+    return inspect.signature(copy)
+
+
+@pytest.mark.parametrize(
+    "Estimator",
+    [*ESTIMATORS, CosineMLPRegressor, CosineMLPClassifier],
+    ids=lambda e: e.__name__,
+)
+def test_the_signature_computed_once_is_the_one_of_the_code(Estimator):
+    """get_params (so every fit and every clone) reads the stored signature
+    (signature_once): it must be exactly what Python computes from __init__,
+    defaults included, and a subclass with its own __init__ reads its own."""
+    init = Estimator.__init__
+    assert "__signature__" in vars(init)  # stored: each fit skips computing it
+    stored = inspect.signature(init).parameters.values()
+    computed = _computed_signature(init).parameters
+    # the same names, kinds and annotations, and the very same default
+    # objects (a NaN default, as error_score's, is not equal to itself)
+    assert [(p.name, p.kind, p.annotation) for p in stored] == [
+        (p.name, p.kind, p.annotation) for p in computed.values()
+    ]
+    assert all(p.default is computed[p.name].default for p in stored)
+    assert sorted(Estimator().get_params(deep=False)) == sorted(
+        name for name in computed if name != "self"
+    )
+
+    class Narrower(Estimator):
+        def __init__(self, verbose=3):
+            super().__init__(verbose=verbose)
+
+    assert Narrower().get_params(deep=False) == {"verbose": 3}
