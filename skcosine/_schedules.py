@@ -20,6 +20,7 @@ from ._sklearn_compat import Interval
 
 __all__ = [
     "CosineAnnealingLR",
+    "COUNT",
     "CosineAnnealingWarmRestarts",
     "MAX_COUNT",
     "check_rate_range",
@@ -29,7 +30,9 @@ MAX_COUNT = 2**53
 """Largest epoch count (and similar integer) accepted anywhere: counts up to it
 are exact as floats, so positions in the schedule stay exact."""
 
-_COUNT = Interval(Integral, 1, MAX_COUNT, closed="both")
+COUNT = Interval(Integral, 1, MAX_COUNT, closed="both")
+"""The constraint of a count (epochs, cycles, ...): an integer in
+``[1, MAX_COUNT]``."""
 
 
 class _CosineSchedule(DocLinkMixin, BaseEstimator):
@@ -261,7 +264,7 @@ class CosineAnnealingLR(_CosineSchedule):
 
     _parameter_constraints: dict = {
         **_CosineSchedule._parameter_constraints,
-        "T_max": [_COUNT],
+        "T_max": [COUNT],
     }
 
     def __init__(self, *, lr_initial, T_max, lr_min=0.0, warmup_epochs=0):
@@ -329,8 +332,8 @@ class CosineAnnealingWarmRestarts(_CosineSchedule):
 
     _parameter_constraints: dict = {
         **_CosineSchedule._parameter_constraints,
-        "T_0": [_COUNT],
-        "T_mult": [_COUNT],
+        "T_0": [COUNT],
+        "T_mult": [COUNT],
     }
 
     def __init__(self, *, lr_initial, T_0, lr_min=0.0, T_mult=1, warmup_epochs=0):

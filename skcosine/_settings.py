@@ -68,6 +68,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from . import _sklearn_compat as compat
 from ._schedules import (
+    COUNT,
     MAX_COUNT,
     CosineAnnealingLR,
     CosineAnnealingWarmRestarts,
@@ -78,6 +79,7 @@ __all__ = [
     "AUTO_UPDATES",
     "COSINE_CONSTRAINTS",
     "CURVATURE",
+    "DROPPED_PARAMETERS",
     "MAX_AUTO_EPOCHS",
     "MID_CYCLE",
     "PARTIAL_FIT_EPOCHS",
@@ -101,23 +103,21 @@ __all__ = [
 ]
 
 
-_COUNT = compat.Interval(Integral, 1, MAX_COUNT, closed="both")
-
 COSINE_CONSTRAINTS = {
     "eta0": [
         compat.Interval(Real, 0, None, closed="neither"),
         compat.StrOptions({"auto"}),
     ],
     "lr_min": [compat.Interval(Real, 0, None, closed="left")],
-    "T_max": [_COUNT, None],
-    "T_mult": [_COUNT, None],
+    "T_max": [COUNT, None],
+    "T_mult": [COUNT, None],
     "warmup_epochs": [compat.Interval(Integral, 0, MAX_COUNT, closed="both")],
     "anneal_per": [compat.StrOptions({"epoch", "sample"})],
     "batches_per_epoch": [compat.Interval(Integral, 1, 2**31 - 1, closed="both")],
     "checkpoint_path": [str, os.PathLike, None],
-    "checkpoint_every": [_COUNT],
-    "max_iter": [_COUNT, compat.StrOptions({"auto"})],
-    "n_iter_no_change": [_COUNT],
+    "checkpoint_every": [COUNT],
+    "max_iter": [COUNT, compat.StrOptions({"auto"})],
+    "n_iter_no_change": [COUNT],
     "average": [compat.Interval(Integral, 0, MAX_COUNT, closed="both"), "boolean"],
 }
 """Constraints of the parameters skcosine adds to scikit-learn's SGD, and of
@@ -150,14 +150,20 @@ SCHEDULE_PARAMETERS = ("eta0", "lr_min", "T_max", "T_mult", "warmup_epochs")
 """Parameters fixed by the first ``partial_fit`` call (or by ``fit``)."""
 
 
-def cosine_constraints(parent_constraints):
-    """The parent's constraints without the dropped parameters, plus ours."""
+def cosine_constraints(parent_constraints, *, dropped, added):
+    """The constraints of a cosine estimator: its scikit-learn parent's
+    (``parent_constraints``) without the parameters named in ``dropped``, with
+    ``added`` (``{name: [rule, ...]}``) replacing or extending them, every
+    ``Interval`` made :mod:`._sklearn_compat`'s.
+
+    The SGD estimators pass :data:`DROPPED_PARAMETERS` and
+    :data:`COSINE_CONSTRAINTS`; the MLP ones ``_mlp.DROPPED_PARAMETERS`` and
+    ``_mlp.MLP_CONSTRAINTS``.
+    """
     kept = {
-        name: rule
-        for name, rule in parent_constraints.items()
-        if name not in DROPPED_PARAMETERS
+        name: rule for name, rule in parent_constraints.items() if name not in dropped
     }
-    return compat.own_constraints({**kept, **COSINE_CONSTRAINTS})
+    return compat.own_constraints({**kept, **added})
 
 
 @dataclass(frozen=True)
