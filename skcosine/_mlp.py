@@ -42,6 +42,7 @@ from ._schedules import (
     CosineAnnealingLR,
     CosineAnnealingWarmRestarts,
     check_rate_range,
+    cosine_schedule,
 )
 from ._settings import PARTIAL_FIT_EPOCHS, cosine_constraints, warn
 from ._validation import (
@@ -479,16 +480,14 @@ class CosineMLPMixin(DocLinkMixin):
     def _schedule(self, max_iter):
         """The schedule of the current parameters, for a budget of
         ``max_iter`` epochs."""
-        cycle = self.T_max if self.T_max is not None else max_iter - self.warmup_epochs
-        common = {
-            "lr_initial": float(self.learning_rate_init),
-            "lr_min": float(self.lr_min),
-            "warmup_epochs": self.warmup_epochs,
-        }
-        if self.T_mult is None:
-            return CosineAnnealingLR(T_max=max(cycle, 1), **common)
-        return CosineAnnealingWarmRestarts(
-            T_0=max(cycle, 1), T_mult=self.T_mult, **common
+        return cosine_schedule(
+            float(self.learning_rate_init),
+            float(self.lr_min),
+            self.T_max,
+            self.T_mult,
+            self.warmup_epochs,
+            max_iter,
+            shortest_cycle=1,  # see _check_schedule_unchanged
         )
 
     def _rates(self, schedule, position, step, n):

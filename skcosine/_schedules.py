@@ -24,6 +24,8 @@ __all__ = [
     "CosineAnnealingWarmRestarts",
     "MAX_COUNT",
     "check_rate_range",
+    "cosine_schedule",
+    "cycle_length",
 ]
 
 MAX_COUNT = 2**53
@@ -396,6 +398,55 @@ def _exact_angle(t_0, t_mult, warmup, epoch):
     while start(cycle + 1) <= position:
         cycle += 1
     return math.pi * float((position - start(cycle)) / (t_0 * t_mult**cycle))
+
+
+def cycle_length(T_max, warmup_epochs, budget):
+    """The epochs of the (first) cosine cycle: ``T_max``, or with
+    ``T_max=None`` the ``budget`` (epochs, ``max_iter``) after the warmup."""
+    if T_max is None:
+        return budget - warmup_epochs
+    return T_max
+
+
+def cosine_schedule(
+    lr_initial, lr_min, T_max, T_mult, warmup_epochs, budget, *, shortest_cycle=None
+):
+    """The schedule of an estimator's parameters: the one rule both families
+    (SGD and MLP) build theirs by.
+
+    The cycle is :func:`cycle_length` (``T_max``, or the budget after warmup);
+    ``T_mult=None`` is one cycle (:class:`CosineAnnealingLR`), an integer warm
+    restarts (:class:`CosineAnnealingWarmRestarts`); both start with
+    ``warmup_epochs`` of linear warmup from ``lr_min``.
+
+    Parameters
+    ----------
+    lr_initial, lr_min : float
+        The peak and the final rate.
+    T_max, T_mult, warmup_epochs : int or None
+        The estimator's parameters of the same names.
+    budget : int
+        Epochs of the whole schedule (``max_iter``, resolved).
+    shortest_cycle : int or None, default=None
+        The one difference between the families. ``None`` (SGD): the cycle
+        as computed (the constraints and ``Settings.check`` make it at least
+        1). ``1`` (MLP): a shorter cycle, ``T_max`` or the budget after
+        warmup, is raised to 1, so that the schedule of parameters changed
+        between ``partial_fit`` calls (``warmup_epochs`` past the budget)
+        still builds, and its comparison with the fixed one names the
+        change.
+    """
+    cycle = cycle_length(T_max, warmup_epochs, budget)
+    if shortest_cycle is not None:
+        cycle = max(cycle, shortest_cycle)
+    common = {
+        "lr_initial": lr_initial,
+        "lr_min": lr_min,
+        "warmup_epochs": warmup_epochs,
+    }
+    if T_mult is None:
+        return CosineAnnealingLR(T_max=cycle, **common)
+    return CosineAnnealingWarmRestarts(T_0=cycle, T_mult=T_mult, **common)
 
 
 def check_rate_range(

@@ -70,9 +70,9 @@ from . import _sklearn_compat as compat
 from ._schedules import (
     COUNT,
     MAX_COUNT,
-    CosineAnnealingLR,
-    CosineAnnealingWarmRestarts,
     check_rate_range,
+    cosine_schedule,
+    cycle_length,
 )
 
 __all__ = [
@@ -288,9 +288,7 @@ class Settings:
     @property
     def cycle_length(self):
         """``T_max``, or the budget after warmup when ``T_max=None``."""
-        if self.T_max is None:
-            return self.max_iter - self.warmup_epochs
-        return self.T_max
+        return cycle_length(self.T_max, self.warmup_epochs, self.max_iter)
 
     def schedule_key(self):
         """The values that fix the schedule, compared across ``partial_fit``
@@ -312,15 +310,13 @@ class Settings:
         gives a valid candidate.
         """
         lr_min = self.lr_min if self.eta0 != "auto" else min(self.lr_min, lr_initial)
-        common = {
-            "lr_initial": lr_initial,
-            "lr_min": lr_min,
-            "warmup_epochs": self.warmup_epochs,
-        }
-        if self.T_mult is None:
-            return CosineAnnealingLR(T_max=self.cycle_length, **common)
-        return CosineAnnealingWarmRestarts(
-            T_0=self.cycle_length, T_mult=self.T_mult, **common
+        return cosine_schedule(
+            lr_initial,
+            lr_min,
+            self.T_max,
+            self.T_mult,
+            self.warmup_epochs,
+            self.max_iter,
         )
 
 
