@@ -67,6 +67,7 @@ import sklearn
 from sklearn.exceptions import ConvergenceWarning
 
 from . import _sklearn_compat as compat
+from ._data import EXTREME_FACTOR
 from ._schedules import (
     COUNT,
     MAX_COUNT,
@@ -431,7 +432,7 @@ def warn_if_extreme(scale):
     plural = "s" if len(rows) > 1 else ""
     warn(
         f"A few rows of X dominate the scale of the data: {len(rows)} row{plural} "
-        "with a squared norm more than 16 times that of the "
+        f"with a squared norm more than {EXTREME_FACTOR:g} times that of the "
         f"row at the 99th percentile (the reference): row{plural} {named}{more}. "
         "eta0='auto' is derived from the other rows, and each of these rows "
         "updates the model at most with its own safe step, but still pulls the "
