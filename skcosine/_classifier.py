@@ -8,7 +8,7 @@ from ._base import CosineSGDMixin
 from ._data import checked_classes, label_targets, sorted_labels
 from ._docstrings import fill_doc, shared_doc
 from ._parameters import ENTRIES, ParameterNamesMixin, signature_once
-from ._settings import cosine_constraints
+from ._settings import COSINE_CONSTRAINTS, DROPPED_PARAMETERS, cosine_constraints
 
 __all__ = ["CosineSGDClassifier"]
 
@@ -105,7 +105,9 @@ class CosineSGDClassifier(
     _MIN_AUTO_EPOCHS = 10  # see _settings.auto_max_iter
     _MIN_AUTO_EPOCHS_MULTICLASS = 20  # one-versus-all: see _auto_epochs_floor
     _parameter_constraints: dict = cosine_constraints(
-        SGDClassifier._parameter_constraints
+        SGDClassifier._parameter_constraints,
+        dropped=DROPPED_PARAMETERS,
+        added=COSINE_CONSTRAINTS,
     )
 
     def __init__(

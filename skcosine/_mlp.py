@@ -37,12 +37,14 @@ from ._docstrings import DocLinkMixin, fill_doc
 from ._network import Network, Optimizer, glorot_init, n_batches
 from ._parameters import ParameterNamesMixin, signature_once
 from ._schedules import (
+    COUNT,
     MAX_COUNT,
     CosineAnnealingLR,
     CosineAnnealingWarmRestarts,
     check_rate_range,
+    cosine_schedule,
 )
-from ._settings import PARTIAL_FIT_EPOCHS, warn
+from ._settings import PARTIAL_FIT_EPOCHS, cosine_constraints, warn
 from ._validation import (
     check_prediction_input,
     input_errors,
@@ -83,15 +85,13 @@ MLP_REPLACED = {
 """What to use instead of each of :data:`DROPPED_PARAMETERS`: the hint of a
 ``set_params`` (or a search) that names one."""
 
-_COUNT = compat.Interval(Integral, 1, MAX_COUNT, closed="both")
-
 MLP_CONSTRAINTS = {
     "solver": [compat.StrOptions({"adam", "sgd"})],
-    "max_iter": [_COUNT, compat.StrOptions({"auto"})],
+    "max_iter": [COUNT, compat.StrOptions({"auto"})],
     "tol": [compat.Interval(Real, 0, None, closed="left"), None],
     "lr_min": [compat.Interval(Real, 0, None, closed="left")],
-    "T_max": [_COUNT, None],
-    "T_mult": [_COUNT, None],
+    "T_max": [COUNT, None],
+    "T_mult": [COUNT, None],
     "warmup_epochs": [compat.Interval(Integral, 0, MAX_COUNT, closed="both")],
     "anneal_per": [compat.StrOptions({"batch", "epoch"})],
     "batches_per_epoch": [compat.Interval(Integral, 1, 2**31 - 1, closed="both")],
@@ -106,16 +106,6 @@ SCHEDULE_PARAMETERS = (
     "warmup_epochs",
 )
 """Parameters fixed by the first ``partial_fit`` call (or by ``fit``)."""
-
-
-def mlp_constraints(parent_constraints):
-    """The parent's constraints without the dropped parameters, plus ours."""
-    kept = {
-        name: rule
-        for name, rule in parent_constraints.items()
-        if name not in DROPPED_PARAMETERS
-    }
-    return compat.own_constraints({**kept, **MLP_CONSTRAINTS})
 
 
 def auto_epochs(n_samples):
@@ -490,16 +480,14 @@ class CosineMLPMixin(DocLinkMixin):
     def _schedule(self, max_iter):
         """The schedule of the current parameters, for a budget of
         ``max_iter`` epochs."""
-        cycle = self.T_max if self.T_max is not None else max_iter - self.warmup_epochs
-        common = {
-            "lr_initial": float(self.learning_rate_init),
-            "lr_min": float(self.lr_min),
-            "warmup_epochs": self.warmup_epochs,
-        }
-        if self.T_mult is None:
-            return CosineAnnealingLR(T_max=max(cycle, 1), **common)
-        return CosineAnnealingWarmRestarts(
-            T_0=max(cycle, 1), T_mult=self.T_mult, **common
+        return cosine_schedule(
+            float(self.learning_rate_init),
+            float(self.lr_min),
+            self.T_max,
+            self.T_mult,
+            self.warmup_epochs,
+            max_iter,
+            shortest_cycle=1,  # see _check_schedule_unchanged
         )
 
     def _rates(self, schedule, position, step, n):
@@ -816,7 +804,11 @@ class CosineMLPRegressor(ParameterNamesMixin, CosineMLPMixin, MLPRegressor):
     True
     """
 
-    _parameter_constraints: dict = mlp_constraints(MLPRegressor._parameter_constraints)
+    _parameter_constraints: dict = cosine_constraints(
+        MLPRegressor._parameter_constraints,
+        dropped=DROPPED_PARAMETERS,
+        added=MLP_CONSTRAINTS,
+    )
     _replaced_parameters = MLP_REPLACED
     _out_activations = frozenset({"identity", "exp"})
 
@@ -991,7 +983,11 @@ class CosineMLPClassifier(ParameterNamesMixin, CosineMLPMixin, MLPClassifier):
     True
     """
 
-    _parameter_constraints: dict = mlp_constraints(MLPClassifier._parameter_constraints)
+    _parameter_constraints: dict = cosine_constraints(
+        MLPClassifier._parameter_constraints,
+        dropped=DROPPED_PARAMETERS,
+        added=MLP_CONSTRAINTS,
+    )
     _replaced_parameters = MLP_REPLACED
     _out_activations = frozenset({"logistic", "softmax"})
 

@@ -7,7 +7,7 @@ from ._base import CosineSGDMixin
 from ._data import regression_targets
 from ._docstrings import fill_doc, shared_doc
 from ._parameters import ENTRIES, ParameterNamesMixin, signature_once
-from ._settings import cosine_constraints
+from ._settings import COSINE_CONSTRAINTS, DROPPED_PARAMETERS, cosine_constraints
 
 __all__ = ["CosineSGDRegressor"]
 
@@ -139,7 +139,9 @@ class CosineSGDRegressor(
 
     _MIN_AUTO_EPOCHS = 20  # see _settings.auto_max_iter
     _parameter_constraints: dict = cosine_constraints(
-        SGDRegressor._parameter_constraints
+        SGDRegressor._parameter_constraints,
+        dropped=DROPPED_PARAMETERS,
+        added=COSINE_CONSTRAINTS,
     )
 
     def __init__(

@@ -20,16 +20,21 @@ from ._sklearn_compat import Interval
 
 __all__ = [
     "CosineAnnealingLR",
+    "COUNT",
     "CosineAnnealingWarmRestarts",
     "MAX_COUNT",
     "check_rate_range",
+    "cosine_schedule",
+    "cycle_length",
 ]
 
 MAX_COUNT = 2**53
 """Largest epoch count (and similar integer) accepted anywhere: counts up to it
 are exact as floats, so positions in the schedule stay exact."""
 
-_COUNT = Interval(Integral, 1, MAX_COUNT, closed="both")
+COUNT = Interval(Integral, 1, MAX_COUNT, closed="both")
+"""The constraint of a count (epochs, cycles, ...): an integer in
+``[1, MAX_COUNT]``."""
 
 
 class _CosineSchedule(DocLinkMixin, BaseEstimator):
@@ -261,7 +266,7 @@ class CosineAnnealingLR(_CosineSchedule):
 
     _parameter_constraints: dict = {
         **_CosineSchedule._parameter_constraints,
-        "T_max": [_COUNT],
+        "T_max": [COUNT],
     }
 
     def __init__(self, *, lr_initial, T_max, lr_min=0.0, warmup_epochs=0):
@@ -329,8 +334,8 @@ class CosineAnnealingWarmRestarts(_CosineSchedule):
 
     _parameter_constraints: dict = {
         **_CosineSchedule._parameter_constraints,
-        "T_0": [_COUNT],
-        "T_mult": [_COUNT],
+        "T_0": [COUNT],
+        "T_mult": [COUNT],
     }
 
     def __init__(self, *, lr_initial, T_0, lr_min=0.0, T_mult=1, warmup_epochs=0):
@@ -393,6 +398,55 @@ def _exact_angle(t_0, t_mult, warmup, epoch):
     while start(cycle + 1) <= position:
         cycle += 1
     return math.pi * float((position - start(cycle)) / (t_0 * t_mult**cycle))
+
+
+def cycle_length(T_max, warmup_epochs, budget):
+    """The epochs of the (first) cosine cycle: ``T_max``, or with
+    ``T_max=None`` the ``budget`` (epochs, ``max_iter``) after the warmup."""
+    if T_max is None:
+        return budget - warmup_epochs
+    return T_max
+
+
+def cosine_schedule(
+    lr_initial, lr_min, T_max, T_mult, warmup_epochs, budget, *, shortest_cycle=None
+):
+    """The schedule of an estimator's parameters: the one rule both families
+    (SGD and MLP) build theirs by.
+
+    The cycle is :func:`cycle_length` (``T_max``, or the budget after warmup);
+    ``T_mult=None`` is one cycle (:class:`CosineAnnealingLR`), an integer warm
+    restarts (:class:`CosineAnnealingWarmRestarts`); both start with
+    ``warmup_epochs`` of linear warmup from ``lr_min``.
+
+    Parameters
+    ----------
+    lr_initial, lr_min : float
+        The peak and the final rate.
+    T_max, T_mult, warmup_epochs : int or None
+        The estimator's parameters of the same names.
+    budget : int
+        Epochs of the whole schedule (``max_iter``, resolved).
+    shortest_cycle : int or None, default=None
+        The one difference between the families. ``None`` (SGD): the cycle
+        as computed (the constraints and ``Settings.check`` make it at least
+        1). ``1`` (MLP): a shorter cycle, ``T_max`` or the budget after
+        warmup, is raised to 1, so that the schedule of parameters changed
+        between ``partial_fit`` calls (``warmup_epochs`` past the budget)
+        still builds, and its comparison with the fixed one names the
+        change.
+    """
+    cycle = cycle_length(T_max, warmup_epochs, budget)
+    if shortest_cycle is not None:
+        cycle = max(cycle, shortest_cycle)
+    common = {
+        "lr_initial": lr_initial,
+        "lr_min": lr_min,
+        "warmup_epochs": warmup_epochs,
+    }
+    if T_mult is None:
+        return CosineAnnealingLR(T_max=cycle, **common)
+    return CosineAnnealingWarmRestarts(T_0=cycle, T_mult=T_mult, **common)
 
 
 def check_rate_range(

@@ -67,17 +67,20 @@ import sklearn
 from sklearn.exceptions import ConvergenceWarning
 
 from . import _sklearn_compat as compat
+from ._data import EXTREME_FACTOR
 from ._schedules import (
+    COUNT,
     MAX_COUNT,
-    CosineAnnealingLR,
-    CosineAnnealingWarmRestarts,
     check_rate_range,
+    cosine_schedule,
+    cycle_length,
 )
 
 __all__ = [
     "AUTO_UPDATES",
     "COSINE_CONSTRAINTS",
     "CURVATURE",
+    "DROPPED_PARAMETERS",
     "MAX_AUTO_EPOCHS",
     "MID_CYCLE",
     "PARTIAL_FIT_EPOCHS",
@@ -101,23 +104,21 @@ __all__ = [
 ]
 
 
-_COUNT = compat.Interval(Integral, 1, MAX_COUNT, closed="both")
-
 COSINE_CONSTRAINTS = {
     "eta0": [
         compat.Interval(Real, 0, None, closed="neither"),
         compat.StrOptions({"auto"}),
     ],
     "lr_min": [compat.Interval(Real, 0, None, closed="left")],
-    "T_max": [_COUNT, None],
-    "T_mult": [_COUNT, None],
+    "T_max": [COUNT, None],
+    "T_mult": [COUNT, None],
     "warmup_epochs": [compat.Interval(Integral, 0, MAX_COUNT, closed="both")],
     "anneal_per": [compat.StrOptions({"epoch", "sample"})],
     "batches_per_epoch": [compat.Interval(Integral, 1, 2**31 - 1, closed="both")],
     "checkpoint_path": [str, os.PathLike, None],
-    "checkpoint_every": [_COUNT],
-    "max_iter": [_COUNT, compat.StrOptions({"auto"})],
-    "n_iter_no_change": [_COUNT],
+    "checkpoint_every": [COUNT],
+    "max_iter": [COUNT, compat.StrOptions({"auto"})],
+    "n_iter_no_change": [COUNT],
     "average": [compat.Interval(Integral, 0, MAX_COUNT, closed="both"), "boolean"],
 }
 """Constraints of the parameters skcosine adds to scikit-learn's SGD, and of
@@ -150,14 +151,20 @@ SCHEDULE_PARAMETERS = ("eta0", "lr_min", "T_max", "T_mult", "warmup_epochs")
 """Parameters fixed by the first ``partial_fit`` call (or by ``fit``)."""
 
 
-def cosine_constraints(parent_constraints):
-    """The parent's constraints without the dropped parameters, plus ours."""
+def cosine_constraints(parent_constraints, *, dropped, added):
+    """The constraints of a cosine estimator: its scikit-learn parent's
+    (``parent_constraints``) without the parameters named in ``dropped``, with
+    ``added`` (``{name: [rule, ...]}``) replacing or extending them, every
+    ``Interval`` made :mod:`._sklearn_compat`'s.
+
+    The SGD estimators pass :data:`DROPPED_PARAMETERS` and
+    :data:`COSINE_CONSTRAINTS`; the MLP ones ``_mlp.DROPPED_PARAMETERS`` and
+    ``_mlp.MLP_CONSTRAINTS``.
+    """
     kept = {
-        name: rule
-        for name, rule in parent_constraints.items()
-        if name not in DROPPED_PARAMETERS
+        name: rule for name, rule in parent_constraints.items() if name not in dropped
     }
-    return compat.own_constraints({**kept, **COSINE_CONSTRAINTS})
+    return compat.own_constraints({**kept, **added})
 
 
 @dataclass(frozen=True)
@@ -282,9 +289,7 @@ class Settings:
     @property
     def cycle_length(self):
         """``T_max``, or the budget after warmup when ``T_max=None``."""
-        if self.T_max is None:
-            return self.max_iter - self.warmup_epochs
-        return self.T_max
+        return cycle_length(self.T_max, self.warmup_epochs, self.max_iter)
 
     def schedule_key(self):
         """The values that fix the schedule, compared across ``partial_fit``
@@ -306,15 +311,13 @@ class Settings:
         gives a valid candidate.
         """
         lr_min = self.lr_min if self.eta0 != "auto" else min(self.lr_min, lr_initial)
-        common = {
-            "lr_initial": lr_initial,
-            "lr_min": lr_min,
-            "warmup_epochs": self.warmup_epochs,
-        }
-        if self.T_mult is None:
-            return CosineAnnealingLR(T_max=self.cycle_length, **common)
-        return CosineAnnealingWarmRestarts(
-            T_0=self.cycle_length, T_mult=self.T_mult, **common
+        return cosine_schedule(
+            lr_initial,
+            lr_min,
+            self.T_max,
+            self.T_mult,
+            self.warmup_epochs,
+            self.max_iter,
         )
 
 
@@ -429,7 +432,7 @@ def warn_if_extreme(scale):
     plural = "s" if len(rows) > 1 else ""
     warn(
         f"A few rows of X dominate the scale of the data: {len(rows)} row{plural} "
-        "with a squared norm more than 16 times that of the "
+        f"with a squared norm more than {EXTREME_FACTOR:g} times that of the "
         f"row at the 99th percentile (the reference): row{plural} {named}{more}. "
         "eta0='auto' is derived from the other rows, and each of these rows "
         "updates the model at most with its own safe step, but still pulls the "

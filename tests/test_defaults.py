@@ -2,6 +2,8 @@
 takes the measured multiple of the no-overshoot step, and both hold up."""
 
 import inspect
+import math
+import pathlib
 import pickle
 import re
 import warnings
@@ -18,7 +20,9 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+import skcosine._settings
 from skcosine import CosineSGDClassifier, CosineSGDRegressor
+from skcosine._data import EXTREME_FACTOR
 from skcosine._settings import (
     AUTO_UPDATES,
     MAX_AUTO_EPOCHS,
@@ -385,6 +389,34 @@ def test_the_warning_names_five_rows_and_counts_the_others():
     named = [int(row) for row in re.findall(r"(\d+) \([\d.e+]+ times", message)]
     assert named == rows[::-1][:NAMED_ROWS]  # largest first
     assert f"and {len(rows) - NAMED_ROWS} more" in message
+
+
+def test_the_documented_extreme_factor_is_the_one_fit_uses():
+    """Every statement of the factor that makes a row extreme, in the module
+    docstring of _settings, the user guide (twice, with the norm's factor, its
+    square root) and the warning, is _data.EXTREME_FACTOR."""
+    X, y = data(2_000)
+    X[7] *= 1000
+    with pytest.warns(UserWarning, match=EXTREME) as caught:
+        CosineSGDRegressor(max_iter=2, random_state=0).fit(X, y)
+    (message,) = [str(w.message) for w in caught if EXTREME in str(w.message)]
+    guide = pathlib.Path(__file__).parents[1] / "docs" / "user_guide.rst"
+    texts = {
+        "skcosine._settings": " ".join(skcosine._settings.__doc__.split()),
+        "docs/user_guide.rst": " ".join(guide.read_text().split()),
+        "the warning": message,
+    }
+    stated = {
+        where: [float(v) for v in re.findall(r"more than ([\d.]+) times", text)]
+        for where, text in texts.items()
+    }
+    assert stated == {
+        "skcosine._settings": [EXTREME_FACTOR],
+        "docs/user_guide.rst": [EXTREME_FACTOR] * 2,
+        "the warning": [EXTREME_FACTOR],
+    }
+    norm = re.findall(r"a norm ([\d.]+) times as large", texts["docs/user_guide.rst"])
+    assert [float(v) for v in norm] == [math.sqrt(EXTREME_FACTOR)]
 
 
 @pytest.mark.parametrize(
