@@ -7,7 +7,7 @@ from . import _sklearn_compat as compat
 from ._base import CosineSGDMixin
 from ._data import checked_classes, label_targets, sorted_labels
 from ._docstrings import fill_doc, shared_doc
-from ._parameters import ENTRIES, ParameterNamesMixin, signature_once
+from ._parameters import ENTRIES, ParameterNamesMixin
 from ._settings import COSINE_CONSTRAINTS, DROPPED_PARAMETERS, cosine_constraints
 
 __all__ = ["CosineSGDClassifier"]
@@ -31,7 +31,6 @@ PARAMETERS = {
 
 
 @fill_doc(PARAMETERS)
-@signature_once
 class CosineSGDClassifier(
     ParameterNamesMixin, CosineSGDMixin, compat.CallbackSupportMixin, SGDClassifier
 ):

@@ -12,7 +12,7 @@ from ._cv import (
     search_constraints,
     search_doc,
 )
-from ._parameters import ParameterNamesMixin, signature_once
+from ._parameters import ParameterNamesMixin
 
 __all__ = ["CosineSGDClassifierCV"]
 
@@ -36,7 +36,6 @@ def _has_probabilities(estimator):
         "n_epochs_, t_"
     ),
 )
-@signature_once
 class CosineSGDClassifierCV(
     ParameterNamesMixin, CosineSGDSearchMixin, ClassifierMixin, BaseEstimator
 ):

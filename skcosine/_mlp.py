@@ -35,7 +35,7 @@ from ._base import alone, atomic
 from ._data import checked_classes, float32_range_message
 from ._docstrings import DocLinkMixin, fill_doc
 from ._network import Network, Optimizer, glorot_init, n_batches
-from ._parameters import ParameterNamesMixin, signature_once
+from ._parameters import ParameterNamesMixin
 from ._schedules import (
     COUNT,
     MAX_COUNT,
@@ -754,7 +754,6 @@ _REGRESSOR_PARAMETERS = {
 
 
 @fill_doc(_REGRESSOR_PARAMETERS, attributes=ATTRIBUTES)
-@signature_once
 class CosineMLPRegressor(ParameterNamesMixin, CosineMLPMixin, MLPRegressor):
     """Multilayer perceptron regressor trained on a cosine learning-rate schedule.
 
@@ -938,7 +937,6 @@ class CosineMLPRegressor(ParameterNamesMixin, CosineMLPMixin, MLPRegressor):
 
 
 @fill_doc(PARAMETERS, attributes=ATTRIBUTES + CLASSES)
-@signature_once
 class CosineMLPClassifier(ParameterNamesMixin, CosineMLPMixin, MLPClassifier):
     """Multilayer perceptron classifier trained on a cosine learning-rate schedule.
 

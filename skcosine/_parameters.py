@@ -4,15 +4,10 @@ entries (see :mod:`skcosine._docstrings`); ``tests/test_docstrings.py`` checks
 that every documented default is the one the ``__init__`` signature states."""
 
 import difflib
-import inspect
 
-__all__ = [
-    "ENTRIES",
-    "REPLACED",
-    "ParameterNamesMixin",
-    "signature_once",
-    "unknown_parameter",
-]
+from . import _sklearn_compat as compat
+
+__all__ = ["ENTRIES", "REPLACED", "ParameterNamesMixin", "unknown_parameter"]
 
 ENTRIES = {
     "penalty": """penalty : {'l2', 'l1', 'elasticnet', None}, default='l2'
@@ -172,24 +167,6 @@ def unknown_parameter(cls, name, valid):
     return f"valid parameters are {sorted(valid)}."
 
 
-def signature_once(cls):
-    """Compute the signature of ``cls.__init__`` once, at class creation.
-
-    scikit-learn's ``get_params`` reads the parameter names from
-    ``inspect.signature(cls.__init__)``, which Python builds anew at every call
-    unless the function carries a ``__signature__`` (PEP 362): every ``fit``
-    (through its parameter validation) and every ``clone`` pays for it, about
-    1.7 us per parameter, 40 us of the 0.65 ms of a one-epoch fit on
-    2,000 x 20 (``benchmarks/speed.py``). The signature stored is the one
-    Python computes from the function itself (``tests/test_parameter_names.py``
-    checks it), so nothing reads differently; a subclass that defines its own
-    ``__init__`` gets its own signature as usual.
-    """
-    init = cls.__dict__["__init__"]
-    init.__signature__ = inspect.signature(init)
-    return cls
-
-
 class ParameterNamesMixin:
     """A parameter the estimator does not have (misspelled, or one of
     scikit-learn's SGD that skcosine replaces) gets a message naming the class
@@ -199,6 +176,28 @@ class ParameterNamesMixin:
     that checked the keywords first would hide ``__init__``'s signature from
     ``inspect.signature`` (and the editors and checkers that read it) on some
     Python versions."""
+
+    def get_params(self, deep=True):
+        """Get the parameters of this estimator (as scikit-learn's
+        ``get_params``, with the parameter names read once per class: see
+        :func:`~skcosine._sklearn_compat.parameter_names`).
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            If True, will return the parameters for this estimator and
+            contained subobjects that are estimators.
+
+        Returns
+        -------
+        params : dict
+            Parameter names mapped to their values.
+        """
+        if deep:  # nested estimators' parameters: scikit-learn's own walk
+            return super().get_params(deep=True)
+        return {
+            name: getattr(self, name) for name in compat.parameter_names(type(self))
+        }
 
     def set_params(self, **params):
         """Set the parameters of this estimator (as scikit-learn's

@@ -6,7 +6,7 @@ from . import _sklearn_compat as compat
 from ._base import CosineSGDMixin
 from ._data import regression_targets
 from ._docstrings import fill_doc, shared_doc
-from ._parameters import ENTRIES, ParameterNamesMixin, signature_once
+from ._parameters import ENTRIES, ParameterNamesMixin
 from ._settings import COSINE_CONSTRAINTS, DROPPED_PARAMETERS, cosine_constraints
 
 __all__ = ["CosineSGDRegressor"]
@@ -21,7 +21,6 @@ PARAMETERS = {
 
 
 @fill_doc(PARAMETERS)
-@signature_once
 class CosineSGDRegressor(
     ParameterNamesMixin, CosineSGDMixin, compat.CallbackSupportMixin, SGDRegressor
 ):

@@ -10,7 +10,7 @@ from ._cv import (
     search_constraints,
     search_doc,
 )
-from ._parameters import ParameterNamesMixin, signature_once
+from ._parameters import ParameterNamesMixin
 from ._regressor import PARAMETERS, CosineSGDRegressor
 
 __all__ = ["CosineSGDRegressorCV"]
@@ -23,7 +23,6 @@ __all__ = ["CosineSGDRegressorCV"]
     "CosineSGDClassifierCV",
     fitted="coef_, intercept_, schedule_, learning_rates_, n_iter_, n_epochs_, t_",
 )
-@signature_once
 class CosineSGDRegressorCV(
     ParameterNamesMixin, CosineSGDSearchMixin, RegressorMixin, BaseEstimator
 ):

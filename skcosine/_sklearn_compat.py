@@ -36,6 +36,7 @@ __all__ = [
     "method_params",
     "multimetric_scorers",
     "own_constraints",
+    "parameter_names",
     "partial_fit_context",
     "routing_enabled",
     "scorer_accepts_sample_weight",
@@ -44,6 +45,21 @@ __all__ = [
 ]
 
 fit_context = _fit_context
+
+
+@functools.cache
+def parameter_names(cls):
+    """The parameter names of estimator class ``cls``, as scikit-learn's
+    ``get_params`` reads them (``cls._get_param_names()``: the arguments of
+    ``__init__``, sorted), computed once per class.
+
+    scikit-learn rebuilds them with ``inspect.signature`` at every call, and
+    ``get_params`` runs at every ``fit`` (the parameter validation) and every
+    ``clone``: about 1.7 us per parameter, 40 us of the 0.65 ms of a one-epoch
+    fit on 2,000 x 20 (``benchmarks/speed.py``). A subclass is a new key, so
+    it gets its own names.
+    """
+    return tuple(cls._get_param_names())
 
 
 class Interval(_Interval):

@@ -6,10 +6,9 @@ inspect.signature and the editors that read it)."""
 
 import inspect
 import re
-import types
 
 import pytest
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, clone
 from sklearn.model_selection import GridSearchCV
 
 from skcosine import (
@@ -138,45 +137,27 @@ def test_the_signature_editors_read_is_the_explicit_init(Estimator):
     assert str(inspect.signature(Subclass)) == expected
 
 
-def _computed_signature(function):
-    """The signature Python computes from the code of ``function`` (a copy of
-    it without the stored ``__signature__``)."""
-    copy = types.FunctionType(
-        function.__code__,
-        function.__globals__,
-        function.__name__,
-        function.__defaults__,
-        function.__closure__,
-    )
-    copy.__kwdefaults__ = function.__kwdefaults__
-    return inspect.signature(copy)
-
-
 @pytest.mark.parametrize(
     "Estimator",
     [*ESTIMATORS, CosineMLPRegressor, CosineMLPClassifier],
     ids=lambda e: e.__name__,
 )
-def test_the_signature_computed_once_is_the_one_of_the_code(Estimator):
-    """get_params (so every fit and every clone) reads the stored signature
-    (signature_once): it must be exactly what Python computes from __init__,
-    defaults included, and a subclass with its own __init__ reads its own."""
-    init = Estimator.__init__
-    assert "__signature__" in vars(init)  # stored: each fit skips computing it
-    stored = inspect.signature(init).parameters.values()
-    computed = _computed_signature(init).parameters
-    # the same names, kinds and annotations, and the very same default
-    # objects (a NaN default, as error_score's, is not equal to itself)
-    assert [(p.name, p.kind, p.annotation) for p in stored] == [
-        (p.name, p.kind, p.annotation) for p in computed.values()
-    ]
-    assert all(p.default is computed[p.name].default for p in stored)
-    assert sorted(Estimator().get_params(deep=False)) == sorted(
-        name for name in computed if name != "self"
-    )
+def test_get_params_is_scikit_learns_with_the_names_read_once(Estimator):
+    """get_params (every fit's parameter validation, every clone) reads the
+    parameter names once per class (compat.parameter_names): it must return
+    exactly what scikit-learn's own get_params does, values set later
+    included, and a subclass with its own __init__ must get its own names."""
+    model = Estimator(verbose=2)
+    for deep in (False, True):
+        assert model.get_params(deep=deep) == BaseEstimator.get_params(model, deep)
+    model.set_params(verbose=0, warm_start=True)
+    assert model.get_params(deep=False) == BaseEstimator.get_params(model, False)
+    assert model.get_params(deep=False)["warm_start"] is True
 
     class Narrower(Estimator):
         def __init__(self, verbose=3):
             super().__init__(verbose=verbose)
 
     assert Narrower().get_params(deep=False) == {"verbose": 3}
+    assert clone(Narrower(verbose=1)).verbose == 1
+    assert len(Estimator().get_params(deep=False)) > 1  # the parent's, still
