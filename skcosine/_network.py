@@ -50,6 +50,7 @@ from ._network_kernel import (
     activation_derivative,
     adam_step,
     add_bias_activation,
+    gather_rows,
     sgd_step,
 )
 
@@ -378,6 +379,8 @@ class Network:
         update and no loss, where scikit-learn's weights turn to NaN."""
         n = X.shape[0]
         total, counted = 0.0, 0
+        if order is not None:
+            plan = self._gather_plan(X, y, weights)
         for i, start in enumerate(range(0, n, self.batch_size)):
             stop = min(start + self.batch_size, n)
             m = stop - start
@@ -385,19 +388,8 @@ class Network:
                 X_batch, y_batch = X[start:stop], self._targets(y[start:stop])
                 w_batch = None if weights is None else weights[start:stop]
             else:
-                rows = order[start:stop]
-                if sp.issparse(X):
-                    X_batch = X[rows]
-                else:
-                    X_batch = np.take(X, rows, axis=0, out=self.inputs[:m])
-                if y.dtype == self.dtype:
-                    y_batch = np.take(y, rows, axis=0, out=self.targets[:m])
-                else:
-                    y_batch = self._targets(y[rows])
-                w_batch = (
-                    None
-                    if weights is None
-                    else np.take(weights, rows, out=self.weights[:m])
+                X_batch, y_batch, w_batch = self._rows(
+                    X, y, weights, order[start:stop], plan
                 )
             if w_batch is not None and not w_batch.any():
                 continue
@@ -408,6 +400,56 @@ class Network:
                 self.theta, self.grad, state, rates[i], self.n_coefs, self.alpha, sw_sum
             )
         return total / counted
+
+    def _gather_plan(self, X, y, weights):
+        """Which of an epoch's ``X``, ``y`` and ``weights`` (or ``None``)
+        :func:`gather_rows` copies into the batch buffers: those dense,
+        C-contiguous and of the network's dtype (NumPy takes the rows of the
+        others: a sparse or Fortran-ordered ``X``, a classifier's boolean
+        targets). Returns a flag for each of the three, and the arrays for
+        :func:`gather_rows` (2-d: the weights as a column, a view) and their
+        buffers."""
+        flags, sources, buffers = [], [], []
+        for array, buffer in zip(
+            (X, y, weights), (self.inputs, self.targets, self.weights)
+        ):
+            flag = (
+                isinstance(array, np.ndarray)
+                and array.dtype == self.dtype
+                and array.flags.c_contiguous
+            )
+            flags.append(flag)
+            if flag:
+                sources.append(array.reshape(array.shape[0], -1))
+                buffers.append(buffer.reshape(buffer.shape[0], -1))
+        return flags, sources, buffers
+
+    def _rows(self, X, y, weights, rows, plan):
+        """The batch of ``rows`` (``X``, ``y`` and ``weights`` rows, copied
+        into the batch buffers, but a sparse ``X``'s), as ``_gather_plan``'s
+        ``plan`` says: one :func:`gather_rows` pass, which asks for the
+        memory of the rows a few rows ahead (random rows of data larger than
+        the cache wait for memory), and NumPy for the others."""
+        (X_flag, y_flag, w_flag), sources, buffers = plan
+        m = rows.shape[0]
+        if sources:
+            if m < self.batch_size:  # the last batch, short
+                buffers = [buffer[:m] for buffer in buffers]
+            gather_rows(rows, sources, buffers)
+        if X_flag:
+            X_batch = self.inputs[:m]
+        elif sp.issparse(X):
+            X_batch = X[rows]
+        else:
+            X_batch = np.take(X, rows, axis=0, out=self.inputs[:m])
+        if y_flag:
+            y_batch = self.targets[:m]
+        else:
+            y_batch = self._targets(np.take(y, rows, axis=0))
+        w_batch = None if weights is None else self.weights[:m]
+        if weights is not None and not w_flag:
+            np.take(weights, rows, out=w_batch)
+        return X_batch, y_batch, w_batch
 
     def _targets(self, y):
         """``y`` (a batch's targets) as floats of the network's dtype: itself,
