@@ -86,6 +86,10 @@ INDEX_DTYPES = (np.dtype(np.int32), np.dtype(np.int64))
 cdef enum:
     MAX_SOURCES = 3  # a batch's inputs, targets and sample weights
 
+# The names gather_rows gives its arrays in its errors.
+SOURCE_NAMES = tuple(f"sources[{k}]" for k in range(MAX_SOURCES))
+OUT_NAMES = tuple(f"outs[{k}]" for k in range(MAX_SOURCES))
+
 
 def _check_arrays(names, arrays, ndim, writeable=True):
     """Every array a C-contiguous ndarray (``writeable``, unless told
@@ -338,10 +342,8 @@ def gather_rows(rows, sources, outs):
             f"{n_sources} sources and {len(outs)} outs: must be as many, "
             f"1 to {MAX_SOURCES}"
         )
-    dtype = _check_arrays(
-        [f"sources[{k}]" for k in range(n_sources)], sources, 2, writeable=False
-    )
-    if _check_arrays([f"outs[{k}]" for k in range(n_sources)], outs, 2) != dtype:
+    dtype = _check_arrays(SOURCE_NAMES, sources, 2, writeable=False)
+    if _check_arrays(OUT_NAMES, outs, 2) != dtype:
         raise ValueError(f"outs are {outs[0].dtype}, sources {dtype}")
     m, n = rows.shape[0], sources[0].shape[0]
     for k in range(n_sources):
