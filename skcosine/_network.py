@@ -9,9 +9,10 @@ layer and per batch, all writing into preallocated buffers. The per-element
 work between the products is fused into single compiled passes
 (:mod:`skcosine._network_kernel`): a hidden layer's bias and relu (or
 identity), the hidden activation's derivative, and the gradient's penalty and
-scaling together with the optimizer's update. Each does the NumPy operations
-it replaced, element by element in the same order and precision (float64 or
-float32), so that results keep their bits.
+scaling together with the optimizer's update; and the copy of a shuffled
+batch's rows, which asks for their memory a few rows ahead. Each does the
+NumPy operations it replaced, element by element in the same order and
+precision (float64 or float32), so that results keep their bits.
 
 The arithmetic follows scikit-learn's ``MLPRegressor`` / ``MLPClassifier``
 (1.9, ``sklearn/neural_network``) operation by operation, so that a flat

@@ -11,7 +11,10 @@ several NumPy passes over the same memory, done in one.
   relu (or nothing, for the identity);
 * :func:`activation_derivative`: a hidden delta times the derivative of its
   activation, written through the activation's output, and its column sums
-  (the intercepts' gradient).
+  (the intercepts' gradient);
+* :func:`gather_rows`: a shuffled batch's rows of the training data (inputs,
+  targets, sample weights) copied into the batch buffers in one pass that
+  asks for each row's memory a few rows ahead (copies only).
 
 All loops are C, in ``_network_kernel.h``.
 
