@@ -9,9 +9,10 @@ layer and per batch, all writing into preallocated buffers. The per-element
 work between the products is fused into single compiled passes
 (:mod:`skcosine._network_kernel`): a hidden layer's bias and relu (or
 identity), the hidden activation's derivative, and the gradient's penalty and
-scaling together with the optimizer's update. Each does the NumPy operations
-it replaced, element by element in the same order and precision (float64 or
-float32), so that results keep their bits.
+scaling together with the optimizer's update; and the copy of a shuffled
+batch's rows, which asks for their memory a few rows ahead. Each does the
+NumPy operations it replaced, element by element in the same order and
+precision (float64 or float32), so that results keep their bits.
 
 The arithmetic follows scikit-learn's ``MLPRegressor`` / ``MLPClassifier``
 (1.9, ``sklearn/neural_network``) operation by operation, so that a flat
@@ -50,6 +51,7 @@ from ._network_kernel import (
     activation_derivative,
     adam_step,
     add_bias_activation,
+    gather_rows,
     sgd_step,
 )
 
@@ -301,7 +303,7 @@ class Network:
             r = self.residuals[: p.shape[0]]
             np.subtract(y, p, out=r)
             np.square(r, out=r)
-            return 0.5 * _weighted_mean(r, weights, sw_sum).mean()
+            return 0.5 * _mean(_weighted_mean(r, weights, sw_sum))
         if self.loss == "poisson":
             return _weighted_mean(xlogy(y, y / p) - y + p, weights, sw_sum).sum()
         eps = np.finfo(p.dtype).eps
@@ -378,6 +380,8 @@ class Network:
         update and no loss, where scikit-learn's weights turn to NaN."""
         n = X.shape[0]
         total, counted = 0.0, 0
+        if order is not None:
+            plan = self._gather_plan(X, y, weights)
         for i, start in enumerate(range(0, n, self.batch_size)):
             stop = min(start + self.batch_size, n)
             m = stop - start
@@ -385,19 +389,8 @@ class Network:
                 X_batch, y_batch = X[start:stop], self._targets(y[start:stop])
                 w_batch = None if weights is None else weights[start:stop]
             else:
-                rows = order[start:stop]
-                if sp.issparse(X):
-                    X_batch = X[rows]
-                else:
-                    X_batch = np.take(X, rows, axis=0, out=self.inputs[:m])
-                if y.dtype == self.dtype:
-                    y_batch = np.take(y, rows, axis=0, out=self.targets[:m])
-                else:
-                    y_batch = self._targets(y[rows])
-                w_batch = (
-                    None
-                    if weights is None
-                    else np.take(weights, rows, out=self.weights[:m])
+                X_batch, y_batch, w_batch = self._rows(
+                    X, y, weights, order[start:stop], plan
                 )
             if w_batch is not None and not w_batch.any():
                 continue
@@ -408,6 +401,56 @@ class Network:
                 self.theta, self.grad, state, rates[i], self.n_coefs, self.alpha, sw_sum
             )
         return total / counted
+
+    def _gather_plan(self, X, y, weights):
+        """Which of an epoch's ``X``, ``y`` and ``weights`` (or ``None``)
+        :func:`gather_rows` copies into the batch buffers: those dense,
+        C-contiguous and of the network's dtype (NumPy takes the rows of the
+        others: a sparse or Fortran-ordered ``X``, a classifier's boolean
+        targets). Returns a flag for each of the three, and the arrays for
+        :func:`gather_rows` (2-d: the weights as a column, a view) and their
+        buffers."""
+        flags, sources, buffers = [], [], []
+        for array, buffer in zip(
+            (X, y, weights), (self.inputs, self.targets, self.weights)
+        ):
+            flag = (
+                isinstance(array, np.ndarray)
+                and array.dtype == self.dtype
+                and array.flags.c_contiguous
+            )
+            flags.append(flag)
+            if flag:
+                sources.append(array.reshape(array.shape[0], -1))
+                buffers.append(buffer.reshape(buffer.shape[0], -1))
+        return flags, sources, buffers
+
+    def _rows(self, X, y, weights, rows, plan):
+        """The batch of ``rows`` (``X``, ``y`` and ``weights`` rows, copied
+        into the batch buffers, but a sparse ``X``'s), as ``_gather_plan``'s
+        ``plan`` says: one :func:`gather_rows` pass, which asks for the
+        memory of the rows a few rows ahead (random rows of data larger than
+        the cache wait for memory), and NumPy for the others."""
+        (X_flag, y_flag, w_flag), sources, buffers = plan
+        m = rows.shape[0]
+        if sources:
+            if m < self.batch_size:  # the last batch, short
+                buffers = [buffer[:m] for buffer in buffers]
+            gather_rows(rows, sources, buffers)
+        if X_flag:
+            X_batch = self.inputs[:m]
+        elif sp.issparse(X):
+            X_batch = X[rows]
+        else:
+            X_batch = np.take(X, rows, axis=0, out=self.inputs[:m])
+        if y_flag:
+            y_batch = self.targets[:m]
+        else:
+            y_batch = self._targets(np.take(y, rows, axis=0))
+        w_batch = None if weights is None else self.weights[:m]
+        if weights is not None and not w_flag:
+            np.take(weights, rows, out=w_batch)
+        return X_batch, y_batch, w_batch
 
     def _targets(self, y):
         """``y`` (a batch's targets) as floats of the network's dtype: itself,
@@ -428,5 +471,17 @@ def n_batches(n_samples, batch_size):
 def _weighted_mean(values, weights, sw_sum):
     """``numpy.average(values, weights=weights, axis=0)``."""
     if weights is None:
-        return values.mean(axis=0)
+        return _mean(values, axis=0)
     return np.dot(weights, values) / sw_sum
+
+
+def _mean(values, axis=None):
+    """``values.mean(axis)`` of a float array, by the NumPy calls that
+    compute it (``_mean`` of NumPy's ``numpy/_core/_methods.py``: its
+    ``add.reduce``, then a division by the count, an ``intp``), without the
+    Python steps around them: a few microseconds a batch, twice."""
+    total = np.add.reduce(values, axis=axis)
+    count = np.intp(values.size if axis is None else values.shape[axis])
+    if isinstance(total, np.ndarray):
+        return np.true_divide(total, count, out=total, casting="unsafe")
+    return total.dtype.type(total / count)

@@ -11,7 +11,10 @@ several NumPy passes over the same memory, done in one.
   relu (or nothing, for the identity);
 * :func:`activation_derivative`: a hidden delta times the derivative of its
   activation, written through the activation's output, and its column sums
-  (the intercepts' gradient).
+  (the intercepts' gradient);
+* :func:`gather_rows`: a shuffled batch's rows of the training data (inputs,
+  targets, sample weights) copied into the batch buffers in one pass that
+  asks for each row's memory a few rows ahead (copies only).
 
 All loops are C, in ``_network_kernel.h``.
 
@@ -30,10 +33,17 @@ one), so its product with ``m`` is computed in double here too.
 """
 
 from cython cimport floating
+from libc.stdint cimport int32_t, int64_t
 
 import numpy as np
 
 cdef extern from "_network_kernel.h":
+    void skn_gather_int32_t(const int32_t *rows, Py_ssize_t m, int n_sources,
+                            const char *const *src, char *const *out,
+                            const Py_ssize_t *bytes) noexcept nogil
+    void skn_gather_int64_t(const int64_t *rows, Py_ssize_t m, int n_sources,
+                            const char *const *src, char *const *out,
+                            const Py_ssize_t *bytes) noexcept nogil
     ctypedef struct skn_constants_double:
         double alpha, sw_sum, b1, one_minus_b1, b2, one_minus_b2, eps
         double neg_lr_t, rate, momentum
@@ -73,10 +83,21 @@ DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 # The hidden activations whose derivative is fused (the identity's is 1).
 DERIVATIVES = ("relu", "tanh", "logistic")
 
+# The row numbers gather_rows reads (the fit's order is int32, or intp).
+INDEX_DTYPES = (np.dtype(np.int32), np.dtype(np.int64))
 
-def _check_arrays(names, arrays, ndim):
-    """Every array a writeable, C-contiguous ndarray of ``ndim`` dimensions
-    and of one dtype in ``DTYPES``; returns that dtype."""
+cdef enum:
+    MAX_SOURCES = 3  # a batch's inputs, targets and sample weights
+
+# The names gather_rows gives its arrays in its errors.
+SOURCE_NAMES = tuple(f"sources[{k}]" for k in range(MAX_SOURCES))
+OUT_NAMES = tuple(f"outs[{k}]" for k in range(MAX_SOURCES))
+
+
+def _check_arrays(names, arrays, ndim, writeable=True):
+    """Every array a C-contiguous ndarray (``writeable``, unless told
+    otherwise) of ``ndim`` dimensions and of one dtype in ``DTYPES``;
+    returns that dtype."""
     dtype = None
     for name, array in zip(names, arrays):
         if not isinstance(array, np.ndarray):
@@ -87,8 +108,10 @@ def _check_arrays(names, arrays, ndim):
             raise ValueError(f"{name} must be float64 or float32, got {array.dtype}")
         if dtype is not None and array.dtype != dtype:
             raise ValueError(f"{name} is {array.dtype}, {names[0]} {dtype}")
-        if not array.flags.c_contiguous or not array.flags.writeable:
-            raise ValueError(f"{name} must be C-contiguous and writeable")
+        if not array.flags.c_contiguous:
+            raise ValueError(f"{name} must be C-contiguous")
+        if writeable and not array.flags.writeable:
+            raise ValueError(f"{name} must be writeable")
         dtype = array.dtype
     return dtype
 
@@ -285,3 +308,88 @@ cdef void _derivative(int code, const floating[:, ::1] a,
         else:
             skn_derivative_f(&a[0, 0], &delta[0, 0], &sums[0], rows, cols,
                              code)
+
+
+def gather_rows(rows, sources, outs):
+    """Row ``i`` of each ``outs[k]`` is row ``rows[i]`` of ``sources[k]``, as
+    ``numpy.take(sources[k], rows, axis=0, out=outs[k])``: a batch's rows of
+    the training data (inputs, targets, sample weights), in one pass over
+    ``rows`` that asks for each row's memory a few rows before copying it.
+
+    ``rows``: 1-d, C-contiguous, int32 or int64, every index in ``[0, n)``
+    (no negative index from the end); ``sources`` (1 to ``MAX_SOURCES``):
+    C-contiguous 2-d arrays of ``n`` rows and of one dtype in ``DTYPES``;
+    ``outs``: writeable C-contiguous arrays of that dtype, each of
+    ``len(rows)`` rows of its source's columns, sharing no memory with it."""
+    cdef const int32_t[::1] rows32
+    cdef const int64_t[::1] rows64
+    cdef const double[:, ::1] source64
+    cdef double[:, ::1] out64
+    cdef const float[:, ::1] source32
+    cdef float[:, ::1] out32
+    cdef const char *src[MAX_SOURCES]
+    cdef char *out[MAX_SOURCES]
+    cdef Py_ssize_t nbytes[MAX_SOURCES]
+    cdef Py_ssize_t i, m, n
+    cdef int k, used = 0, n_sources = len(sources)
+    if not isinstance(rows, np.ndarray):
+        raise ValueError(f"rows must be a NumPy array, got {type(rows)}")
+    if rows.ndim != 1 or rows.dtype not in INDEX_DTYPES:
+        raise ValueError(
+            f"rows must be 1-d int32 or int64, got {rows.ndim}-d {rows.dtype}"
+        )
+    if not rows.flags.c_contiguous:
+        raise ValueError("rows must be C-contiguous")
+    if not 1 <= n_sources <= MAX_SOURCES or len(outs) != n_sources:
+        raise ValueError(
+            f"{n_sources} sources and {len(outs)} outs: must be as many, "
+            f"1 to {MAX_SOURCES}"
+        )
+    dtype = _check_arrays(SOURCE_NAMES, sources, 2, writeable=False)
+    if _check_arrays(OUT_NAMES, outs, 2) != dtype:
+        raise ValueError(f"outs are {outs[0].dtype}, sources {dtype}")
+    m, n = rows.shape[0], sources[0].shape[0]
+    for k in range(n_sources):
+        source, target = sources[k], outs[k]
+        if source.shape[0] != n:
+            raise ValueError(
+                f"sources[{k}] has {source.shape[0]} rows, sources[0] {n}"
+            )
+        if target.shape != (m, source.shape[1]):
+            raise ValueError(
+                f"outs[{k}] is {target.shape}, must be {(m, source.shape[1])} "
+                f"(the rows asked for, the columns of sources[{k}])"
+            )
+        if np.may_share_memory(source, target):
+            raise ValueError(f"outs[{k}] shares memory with sources[{k}]")
+    if rows.dtype == np.int32:
+        rows32 = rows
+        for i in range(m):
+            if not 0 <= rows32[i] < n:
+                raise ValueError(f"rows[{i}]={rows32[i]} is not in [0, {n})")
+    else:
+        rows64 = rows
+        for i in range(m):
+            if not 0 <= rows64[i] < n:
+                raise ValueError(f"rows[{i}]={rows64[i]} is not in [0, {n})")
+    for k in range(n_sources):
+        if m == 0 or sources[k].shape[1] == 0:
+            continue  # nothing to copy (nor an address to take)
+        nbytes[used] = sources[k].shape[1] * dtype.itemsize
+        if dtype == np.float64:
+            source64, out64 = sources[k], outs[k]
+            src[used] = <const char *>&source64[0, 0]
+            out[used] = <char *>&out64[0, 0]
+        else:
+            source32, out32 = sources[k], outs[k]
+            src[used] = <const char *>&source32[0, 0]
+            out[used] = <char *>&out32[0, 0]
+        used += 1
+    if used == 0:
+        return
+    if rows.dtype == np.int32:
+        with nogil:
+            skn_gather_int32_t(&rows32[0], m, used, src, out, nbytes)
+    else:
+        with nogil:
+            skn_gather_int64_t(&rows64[0], m, used, src, out, nbytes)

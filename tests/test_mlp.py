@@ -20,6 +20,7 @@ from skcosine import (
     CosineMLPClassifier,
     CosineMLPRegressor,
 )
+from skcosine._network import Network
 
 
 @pytest.fixture(scope="module")
@@ -276,3 +277,39 @@ def test_a_batch_of_zero_weight_is_skipped(regression):
         np.testing.assert_array_equal(a, b)
     # the weighted loss is a weighted mean: equal up to its rounding
     np.testing.assert_allclose(weighted.loss_curve_, alone.loss_curve_, rtol=1e-14)
+
+
+def test_batch_rows_are_the_same_gathered_or_taken_by_numpy(regression):
+    """A batch's rows copied by the compiled gather (C-ordered data of the
+    network's dtype) are the bits NumPy's take copies (the path of sparse or
+    Fortran-ordered inputs, boolean targets), in a fit and batch by batch."""
+    X, y = regression
+    weights = np.random.default_rng(0).uniform(0.5, 2, len(y))
+    params = dict(hidden_layer_sizes=(4,), batch_size=32, max_iter=3, random_state=0)
+    fits = [
+        CosineMLPRegressor(**params).fit(data, y, sample_weight=weights)
+        for data in (X, np.asfortranarray(X))
+    ]
+    for a, b in zip(
+        fits[0].coefs_ + fits[0].intercepts_, fits[1].coefs_ + fits[1].intercepts_
+    ):
+        np.testing.assert_array_equal(a, b)
+    assert fits[0].loss_curve_ == fits[1].loss_curve_
+
+    network = Network([5, 4, 2], "relu", "identity", "squared_error", 0.0, 32, X.dtype)
+    Y = np.column_stack([y, -y])
+    plan = network._gather_plan(X, Y, weights)
+    assert plan[0] == [True, True, True]
+    assert network._gather_plan(np.asfortranarray(X), Y > 0, None)[0] == [
+        False,
+        False,
+        False,
+    ]
+    by_numpy = ([False] * 3, [], [])
+    rng = np.random.default_rng(1)
+    for index, m in [(np.int32, 32), (np.int64, 7)]:
+        rows = rng.permutation(len(y))[:m].astype(index)
+        gathered = [b.copy() for b in network._rows(X, Y, weights, rows, plan)]
+        taken = network._rows(X, Y, weights, rows, by_numpy)
+        for a, b in zip(gathered, taken):
+            assert a.dtype == b.dtype and a.tobytes() == b.tobytes()

@@ -12,8 +12,11 @@ from skcosine._network_kernel import (
     activation_derivative,
     adam_step,
     add_bias_activation,
+    gather_rows,
     sgd_step,
 )
+
+from skcosine._network import _mean
 
 DTYPES = [np.float64, np.float32]
 
@@ -139,6 +142,87 @@ def test_activation_derivative_is_numpy_bit_for_bit(dtype, name):
     activation_derivative(name, a, delta, sums)
     assert same_bits(delta, expected)
     assert same_bits(sums, np.sum(expected, axis=0))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("index", [np.int32, np.int64])
+@pytest.mark.parametrize("m", [0, 1, 5, 8, 9, 200])  # around the look-ahead
+def test_gather_rows_is_numpy_take_bit_for_bit(dtype, index, m):
+    rng = np.random.default_rng(5)
+    n = 300
+    # inputs of an odd row width (rows straddle cache lines), targets of
+    # one and of three columns, sample weights as a column
+    sources = [rng.normal(size=(n, k)).astype(dtype) for k in (13, 1, 3)]
+    sources[0][0, 0] = np.nan
+    rows = rng.integers(0, n, size=m).astype(index)  # repeats, in any order
+    rows[: min(m, 2)] = [0, n - 1][: min(m, 2)]
+    for used in (1, 2, 3):
+        outs = [np.full((m, a.shape[1]), -1, dtype) for a in sources[:used]]
+        gather_rows(rows, sources[:used], outs)
+        for source, out in zip(sources, outs):
+            assert same_bits(out, np.take(source, rows, axis=0))
+
+
+def test_gather_rows_refuses_what_it_cannot_trust():
+    X, y = np.zeros((10, 4)), np.zeros((10, 1))
+    rows = np.array([1, 9, 0], dtype=np.int32)
+    Xo, yo = np.zeros((3, 4)), np.zeros((3, 1))
+    for bad, match in [
+        (np.array([1, 10, 0], np.int32), r"rows\[1\]=10 is not in \[0, 10\)"),
+        (np.array([2, 3, -1], np.int64), r"rows\[2\]=-1 is not in \[0, 10\)"),
+        (np.array([1.0, 2.0, 3.0]), "int32 or int64, got 1-d float64"),
+        (np.array([1, 2, 3], np.int16), "int32 or int64"),
+        (rows.reshape(3, 1), "1-d int32 or int64, got 2-d"),
+        (np.arange(6, dtype=np.int32)[::2], "rows must be C-contiguous"),
+        ([1, 9, 0], "rows must be a NumPy array"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            gather_rows(bad, (X, y), (Xo, yo))
+    with pytest.raises(ValueError, match="sources and 1 outs"):
+        gather_rows(rows, (X, y), (Xo,))
+    with pytest.raises(ValueError, match="4 sources"):
+        gather_rows(rows, (X,) * 4, (Xo,) * 4)
+    with pytest.raises(ValueError, match=r"sources\[1\] is float32"):
+        gather_rows(rows, (X, y.astype(np.float32)), (Xo, yo))
+    with pytest.raises(ValueError, match="outs are float32, sources float64"):
+        gather_rows(rows, (X, y), (Xo.astype(np.float32), yo.astype(np.float32)))
+    with pytest.raises(ValueError, match="float64 or float32"):
+        gather_rows(rows, (X.astype(np.int64),), (Xo.astype(np.int64),))
+    with pytest.raises(ValueError, match=r"sources\[0\] must be C-contiguous"):
+        gather_rows(rows, (np.asfortranarray(X),), (Xo,))
+    with pytest.raises(ValueError, match=r"sources\[1\] has 9 rows"):
+        gather_rows(rows, (X, y[:9]), (Xo, yo))
+    with pytest.raises(ValueError, match=r"outs\[1\] is \(2, 1\), must be \(3, 1\)"):
+        gather_rows(rows, (X, y), (Xo, yo[:2]))
+    with pytest.raises(ValueError, match=r"outs\[0\] is \(3, 3\), must be \(3, 4\)"):
+        gather_rows(rows, (X,), (Xo[:, :3].copy(),))
+    with pytest.raises(ValueError, match=r"sources\[0\] must be 2-d"):
+        gather_rows(rows, (X[:, 0].copy(),), (Xo[:, 0].copy(),))
+    with pytest.raises(ValueError, match=r"outs\[0\] shares memory"):
+        gather_rows(rows, (X,), (X[5:8],))
+    frozen = Xo.copy()
+    frozen.flags.writeable = False
+    with pytest.raises(ValueError, match=r"outs\[0\] must be writeable"):
+        gather_rows(rows, (X,), (frozen,))
+    # a read-only source is read, not written
+    X.flags.writeable = False
+    gather_rows(rows, (X,), (Xo,))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(200, 1), (7, 3), (1, 1), (1000, 5)])
+def test_loss_mean_is_numpy_mean_bit_for_bit(dtype, shape):
+    """The squared error's means (``_network._mean``, NumPy's own reduction
+    without the Python around it) give ``ndarray.mean``'s bits, by row and
+    overall, with ``numpy.float32`` rounding of the count's division."""
+    rng = np.random.default_rng(6)
+    for scale in (1e-30, 1.0, 3e7):
+        values = (rng.normal(size=shape) * scale).astype(dtype)
+        by_row = _mean(values, axis=0)
+        assert same_bits(by_row, values.mean(axis=0))
+        overall, expected = _mean(by_row), by_row.mean()
+        assert type(overall) is type(expected)
+        assert overall.tobytes() == expected.tobytes()
 
 
 def test_refuses_what_it_cannot_trust():
