@@ -199,7 +199,8 @@ ATTR static void NAME##_derivative(                                        \
 }
 
 /* The rows of a batch, gathered from the training data (the loop of
-   gather_rows in _network_kernel.pyx, which checks every index first): for
+   gather_rows in _network_kernel.pyx, which checks every index first, as
+   this loop does again as it reads it): for
    each source k, row rows[i] of src[k] (bytes[k] bytes a row) copied to row
    i of out[k]. Random rows of data larger than the cache wait for memory:
    the cache lines of row rows[i + SKN_AHEAD] of every source are asked for
@@ -230,22 +231,34 @@ enum {
             SKN_PREFETCH(skn_line);                                        \
     } while (0)
 #define SKN_GATHER(I)                                                      \
-static void skn_gather_##I(const I *rows, Py_ssize_t m, int n_sources,     \
-                           const char *const *src, char *const *out,       \
-                           const Py_ssize_t *bytes)                        \
+static Py_ssize_t skn_gather_##I(const I *rows, Py_ssize_t m, Py_ssize_t n, \
+                                 int n_sources, const char *const *src,    \
+                                 char *const *out, const Py_ssize_t *bytes) \
 {                                                                          \
-    for (Py_ssize_t i = 0; i < m && i < SKN_AHEAD; i++)                    \
-        for (int k = 0; k < n_sources; k++)                                \
-            SKN_PREFETCH_ROW(src[k] + rows[i] * bytes[k], bytes[k]);       \
-    for (Py_ssize_t i = 0; i < m; i++) {                                   \
-        if (i + SKN_AHEAD < m)                                             \
+    /* Each index is read once, then checked, then used: a caller thread   \
+       writing into rows meanwhile changes which rows are copied, never    \
+       where. Returns -1, or the position of an index outside [0, n). */   \
+    for (Py_ssize_t i = 0; i < m && i < SKN_AHEAD; i++) {                  \
+        I ahead = rows[i];                                                 \
+        if (ahead >= 0 && ahead < n)                                       \
             for (int k = 0; k < n_sources; k++)                            \
-                SKN_PREFETCH_ROW(src[k] + rows[i + SKN_AHEAD] * bytes[k],  \
-                                 bytes[k]);                                \
+                SKN_PREFETCH_ROW(src[k] + ahead * bytes[k], bytes[k]);     \
+    }                                                                      \
+    for (Py_ssize_t i = 0; i < m; i++) {                                   \
+        if (i + SKN_AHEAD < m) {                                           \
+            I ahead = rows[i + SKN_AHEAD];                                 \
+            if (ahead >= 0 && ahead < n)                                   \
+                for (int k = 0; k < n_sources; k++)                        \
+                    SKN_PREFETCH_ROW(src[k] + ahead * bytes[k], bytes[k]); \
+        }                                                                  \
+        I row = rows[i];                                                   \
+        if (row < 0 || row >= n)                                           \
+            return i;                                                      \
         for (int k = 0; k < n_sources; k++)                                \
-            memcpy(out[k] + i * bytes[k], src[k] + rows[i] * bytes[k],     \
+            memcpy(out[k] + i * bytes[k], src[k] + row * bytes[k],         \
                    (size_t)bytes[k]);                                      \
     }                                                                      \
+    return -1;                                                             \
 }
 SKN_GATHER(int32_t)
 SKN_GATHER(int64_t)

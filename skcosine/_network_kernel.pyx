@@ -38,12 +38,14 @@ from libc.stdint cimport int32_t, int64_t
 import numpy as np
 
 cdef extern from "_network_kernel.h":
-    void skn_gather_int32_t(const int32_t *rows, Py_ssize_t m, int n_sources,
-                            const char *const *src, char *const *out,
-                            const Py_ssize_t *bytes) noexcept nogil
-    void skn_gather_int64_t(const int64_t *rows, Py_ssize_t m, int n_sources,
-                            const char *const *src, char *const *out,
-                            const Py_ssize_t *bytes) noexcept nogil
+    Py_ssize_t skn_gather_int32_t(const int32_t *rows, Py_ssize_t m, Py_ssize_t n,
+                                  int n_sources, const char *const *src,
+                                  char *const *out,
+                                  const Py_ssize_t *bytes) noexcept nogil
+    Py_ssize_t skn_gather_int64_t(const int64_t *rows, Py_ssize_t m, Py_ssize_t n,
+                                  int n_sources, const char *const *src,
+                                  char *const *out,
+                                  const Py_ssize_t *bytes) noexcept nogil
     ctypedef struct skn_constants_double:
         double alpha, sw_sum, b1, one_minus_b1, b2, one_minus_b2, eps
         double neg_lr_t, rate, momentum
@@ -330,8 +332,12 @@ def gather_rows(rows, sources, outs):
     cdef const char *src[MAX_SOURCES]
     cdef char *out[MAX_SOURCES]
     cdef Py_ssize_t nbytes[MAX_SOURCES]
-    cdef Py_ssize_t i, m, n
-    cdef int k, used = 0, n_sources = len(sources)
+    cdef Py_ssize_t i, m, n, bad = -1
+    cdef int k, used = 0, n_sources
+    # Its own tuples: a caller changing its lists meanwhile changes nothing
+    # here, and the arrays stay alive until the copy ends.
+    sources, outs = tuple(sources), tuple(outs)
+    n_sources = len(sources)
     if not isinstance(rows, np.ndarray):
         raise ValueError(f"rows must be a NumPy array, got {type(rows)}")
     if rows.ndim != 1 or rows.dtype not in INDEX_DTYPES:
@@ -389,7 +395,9 @@ def gather_rows(rows, sources, outs):
         return
     if rows.dtype == np.int32:
         with nogil:
-            skn_gather_int32_t(&rows32[0], m, used, src, out, nbytes)
+            bad = skn_gather_int32_t(&rows32[0], m, n, used, src, out, nbytes)
     else:
         with nogil:
-            skn_gather_int64_t(&rows64[0], m, used, src, out, nbytes)
+            bad = skn_gather_int64_t(&rows64[0], m, n, used, src, out, nbytes)
+    if bad >= 0:  # rows changed after the check above, by another thread
+        raise ValueError(f"rows[{bad}]={rows[bad]} is not in [0, {n})")

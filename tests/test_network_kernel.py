@@ -6,6 +6,9 @@ The oracle of each step is the NumPy code it replaced (main's
 by operation, in float64 and float32, on lengths that leave vector
 remainders."""
 
+import sys
+import threading
+
 import numpy as np
 import pytest
 from skcosine._network_kernel import (
@@ -207,6 +210,51 @@ def test_gather_rows_refuses_what_it_cannot_trust():
     # a read-only source is read, not written
     X.flags.writeable = False
     gather_rows(rows, (X,), (Xo,))
+
+
+def test_gather_rows_under_a_thread_rewriting_its_rows_and_lists():
+    """Another thread writes an index out of range into ``rows`` and swaps the
+    caller's lists of arrays while gathers run (the GIL is released during the
+    copy): every call copies rows of the checked arrays or raises the
+    ValueError naming the index, never reads outside them."""
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(50, 7))
+    rows = rng.integers(0, 50, size=400).astype(np.intp)
+    good = rows.copy()
+    sources = [X]  # the caller's list, which the thread changes
+    stop = threading.Event()
+
+    def hostile():
+        while not stop.is_set():
+            rows[123] = 2**40  # far outside X
+            sources[0] = X[:3]  # a smaller array, for the checks to miss
+            rows[123] = good[123]
+            sources[0] = X
+
+    thread = threading.Thread(target=hostile)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # the threads take turns at once, many times
+    thread.start()
+    copied = refused = 0
+    try:
+        for _ in range(10000):
+            out = np.empty((400, 7))
+            try:
+                gather_rows(rows, sources, [out])
+            except ValueError as error:
+                # an out-of-range index, or the small array's rows
+                assert "is not in [0," in str(error) or "rows" in str(error)
+                refused += 1
+                continue
+            copied += 1
+            # every row copied is a row of X (the one asked for, or the row
+            # the index was set back to)
+            assert np.all(np.isin(out[:, 0], X[:, 0]))
+    finally:
+        stop.set()
+        thread.join()
+        sys.setswitchinterval(interval)
+    assert copied > 0
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
