@@ -3,7 +3,8 @@
 Everything private that skcosine uses from scikit-learn is imported here and
 nowhere else: the parameter-validation machinery (``_fit_context``,
 ``Interval``, ``StrOptions``) that every scikit-learn-compatible estimator uses
-to declare ``_parameter_constraints``, and the callback support of
+to declare ``_parameter_constraints``, the parameter names ``get_params``
+reads (``_get_param_names``, read once per class), and the callback support of
 scikit-learn 1.9. The training epoch is skcosine's own kernel
 (:mod:`skcosine._kernel`): no SGD internals are used, so every scikit-learn
 version runs the same code.
@@ -12,6 +13,7 @@ version runs the same code.
 import functools
 import inspect
 import math
+import weakref
 from numbers import Integral
 
 from sklearn import get_config
@@ -47,7 +49,11 @@ __all__ = [
 fit_context = _fit_context
 
 
-@functools.cache
+_PARAMETER_NAMES = weakref.WeakKeyDictionary()
+"""``{class: parameter names}`` (weak: a class made and dropped at run time,
+as tests do, is not kept alive)."""
+
+
 def parameter_names(cls):
     """The parameter names of estimator class ``cls``, as scikit-learn's
     ``get_params`` reads them (``cls._get_param_names()``: the arguments of
@@ -59,7 +65,10 @@ def parameter_names(cls):
     fit on 2,000 x 20 (``benchmarks/speed.py``). A subclass is a new key, so
     it gets its own names.
     """
-    return tuple(cls._get_param_names())
+    names = _PARAMETER_NAMES.get(cls)
+    if names is None:
+        names = _PARAMETER_NAMES[cls] = tuple(cls._get_param_names())
+    return names
 
 
 class Interval(_Interval):

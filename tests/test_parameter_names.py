@@ -4,8 +4,10 @@ ValueError, as scikit-learn's), so in every search over it; at construction
 Python's own TypeError names the class (the signature stays __init__'s, for
 inspect.signature and the editors that read it)."""
 
+import gc
 import inspect
 import re
+import weakref
 
 import pytest
 from sklearn.base import BaseEstimator, clone
@@ -161,3 +163,8 @@ def test_get_params_is_scikit_learns_with_the_names_read_once(Estimator):
     assert Narrower().get_params(deep=False) == {"verbose": 3}
     assert clone(Narrower(verbose=1)).verbose == 1
     assert len(Estimator().get_params(deep=False)) > 1  # the parent's, still
+    # the names read once do not keep a class made at run time alive
+    gone = weakref.ref(Narrower)
+    del Narrower
+    gc.collect()
+    assert gone() is None
