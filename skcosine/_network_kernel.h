@@ -199,8 +199,8 @@ ATTR static void NAME##_derivative(                                        \
 }
 
 /* The rows of a batch, gathered from the training data (the loop of
-   gather_rows in _network_kernel.pyx, which checks every index first, as
-   this loop does again as it reads it): for
+   gather_rows in _network_kernel.pyx; this loop checks every index as it
+   reads it): for
    each source k, row rows[i] of src[k] (bytes[k] bytes a row) copied to row
    i of out[k]. Random rows of data larger than the cache wait for memory:
    the cache lines of row rows[i + SKN_AHEAD] of every source are asked for

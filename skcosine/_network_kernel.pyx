@@ -332,7 +332,7 @@ def gather_rows(rows, sources, outs):
     cdef const char *src[MAX_SOURCES]
     cdef char *out[MAX_SOURCES]
     cdef Py_ssize_t nbytes[MAX_SOURCES]
-    cdef Py_ssize_t i, m, n, bad = -1
+    cdef Py_ssize_t m, n, bad = -1
     cdef int k, used = 0, n_sources
     # Its own tuples: a caller changing its lists meanwhile changes nothing
     # here, and the arrays stay alive until the copy ends.
@@ -368,18 +368,10 @@ def gather_rows(rows, sources, outs):
             )
         if np.may_share_memory(source, target):
             raise ValueError(f"outs[{k}] shares memory with sources[{k}]")
-    if rows.dtype == np.int32:
-        rows32 = rows
-        for i in range(m):
-            if not 0 <= rows32[i] < n:
-                raise ValueError(f"rows[{i}]={rows32[i]} is not in [0, {n})")
-    else:
-        rows64 = rows
-        for i in range(m):
-            if not 0 <= rows64[i] < n:
-                raise ValueError(f"rows[{i}]={rows64[i]} is not in [0, {n})")
+    if m == 0:
+        return  # no row asked for (nor an address to take)
     for k in range(n_sources):
-        if m == 0 or sources[k].shape[1] == 0:
+        if sources[k].shape[1] == 0:
             continue  # nothing to copy (nor an address to take)
         nbytes[used] = sources[k].shape[1] * dtype.itemsize
         if dtype == np.float64:
@@ -391,13 +383,16 @@ def gather_rows(rows, sources, outs):
             src[used] = <const char *>&source32[0, 0]
             out[used] = <char *>&out32[0, 0]
         used += 1
-    if used == 0:
-        return
+    # Every index is checked by the loop as it reads it (the one check: a
+    # check here, before it, could be undone by another thread meanwhile);
+    # an index out of range stops the copy there.
     if rows.dtype == np.int32:
+        rows32 = rows
         with nogil:
             bad = skn_gather_int32_t(&rows32[0], m, n, used, src, out, nbytes)
     else:
+        rows64 = rows
         with nogil:
             bad = skn_gather_int64_t(&rows64[0], m, n, used, src, out, nbytes)
-    if bad >= 0:  # rows changed after the check above, by another thread
+    if bad >= 0:
         raise ValueError(f"rows[{bad}]={rows[bad]} is not in [0, {n})")
